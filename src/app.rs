@@ -1,0 +1,195 @@
+//! The HTML shell, the router and the DSFR layout shared by every page.
+
+use crate::features::accounts::{self, Auth, LoginPage};
+use crate::features::agenda::AppointmentsPage;
+use crate::features::booking::BookingPage;
+use crate::features::search::SearchPage;
+use crate::domain::Role;
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{A, Route, Router, Routes};
+use leptos_router::path;
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="fr" data-fr-scheme="light">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="stylesheet" href="/dsfr/dsfr.min.css" />
+                <link rel="stylesheet" href="/dsfr/utility/icons/icons.min.css" />
+                <link rel="icon" href="/dsfr/favicon/favicon.svg" type="image/svg+xml" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let auth = Auth::new();
+    provide_context(auth);
+    view! {
+        <Stylesheet id="leptos" href="/pkg/sas-rdv.css" />
+        <Title formatter=|page: String| format!("{page} — Service d'Accès aux Soins") />
+        <Router>
+            <div class="fr-skiplinks">
+                <nav class="fr-container" role="navigation" aria-label="Accès rapide">
+                    <ul class="fr-skiplinks__list">
+                        <li><a class="fr-link" href="#contenu">"Contenu"</a></li>
+                    </ul>
+                </nav>
+            </div>
+            <Header />
+            <main id="contenu" class="fr-container fr-py-5w" tabindex="-1">
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=HomePage />
+                    <Route path=path!("/connexion") view=LoginPage />
+                    <Route path=path!("/recherche") view=SearchPage />
+                    <Route path=path!("/rendez-vous/:slot") view=BookingPage />
+                    <Route path=path!("/agenda") view=AppointmentsPage />
+                </Routes>
+            </main>
+            <Footer />
+        </Router>
+    }
+}
+
+#[component]
+fn Header() -> impl IntoView {
+    let auth = expect_context::<Auth>();
+    view! {
+        <header role="banner" class="fr-header">
+            <div class="fr-header__body">
+                <div class="fr-container">
+                    <div class="fr-header__body-row">
+                        <div class="fr-header__brand fr-enlarge-link">
+                            <div class="fr-header__brand-top">
+                                <div class="fr-header__logo">
+                                    <p class="fr-logo">"République" <br /> "Française"</p>
+                                </div>
+                            </div>
+                            <div class="fr-header__service">
+                                <A href="/" attr:title="Accueil — Service d'Accès aux Soins">
+                                    <p class="fr-header__service-title">"Service d'Accès aux Soins"</p>
+                                </A>
+                                <p class="fr-header__service-tagline">
+                                    "Prise de rendez-vous pour les régulateurs / OSNP"
+                                </p>
+                            </div>
+                        </div>
+                        <div class="fr-header__tools">
+                            <div class="fr-header__tools-links">
+                                <Transition fallback=|| ()>
+                                    {move || auth.user.get().map(|user| match user {
+                                        Ok(Some(user)) => view! { <accounts::UserTools user /> }.into_any(),
+                                        _ => view! {
+                                            <ul class="fr-btns-group">
+                                                <li><A href="/connexion" attr:class="fr-btn fr-icon-account-line">"Se connecter"</A></li>
+                                            </ul>
+                                        }.into_any(),
+                                    })}
+                                </Transition>
+                            </div>
+                        </div>
+                    </div>
+                </div>
+            </div>
+            <MainNav />
+        </header>
+    }
+}
+
+#[component]
+fn MainNav() -> impl IntoView {
+    let auth = expect_context::<Auth>();
+    let links = move || {
+        let role = auth.user.get().and_then(|u| u.ok().flatten()).map(|u| u.role);
+        let mut links = vec![("/", "Accueil")];
+        match role {
+            Some(Role::Regulator) => links.push(("/recherche", "Rechercher un créneau")),
+            Some(Role::Practitioner) => links.push(("/agenda", "Mes rendez-vous")),
+            _ => {}
+        }
+        links
+    };
+    view! {
+        <div class="fr-header__menu">
+            <div class="fr-container">
+                <nav class="fr-nav" role="navigation" aria-label="Menu principal">
+                    <ul class="fr-nav__list">
+                        <Transition fallback=|| ()>
+                            {move || links().into_iter().map(|(href, label)| view! {
+                                <li class="fr-nav__item"><A href=href attr:class="fr-nav__link">{label}</A></li>
+                            }).collect_view()}
+                        </Transition>
+                    </ul>
+                </nav>
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn Footer() -> impl IntoView {
+    view! {
+        <footer class="fr-footer" role="contentinfo">
+            <div class="fr-container">
+                <div class="fr-footer__body">
+                    <div class="fr-footer__brand">
+                        <p class="fr-logo">"République" <br /> "Française"</p>
+                    </div>
+                    <div class="fr-footer__content">
+                        <p class="fr-footer__content-desc">
+                            "Plateforme de prise de rendez-vous du Service d'Accès aux Soins (SAS) : "
+                            "les régulateurs et OSNP réservent pour leurs patients les créneaux que les "
+                            "médecins effecteurs ouvrent au SAS."
+                        </p>
+                    </div>
+                </div>
+                <div class="fr-footer__bottom">
+                    <p class="fr-footer__bottom-copy">"Accessibilité : partiellement conforme (RGAA 4.1)"</p>
+                </div>
+            </div>
+        </footer>
+    }
+}
+
+#[component]
+fn HomePage() -> impl IntoView {
+    view! {
+        <Title text="Accueil" />
+        <h1>"Service d'Accès aux Soins"</h1>
+        <p class="fr-text--lead">
+            "Quand un patient appelle le 15 et doit voir un médecin dans les 48 heures sans passer par "
+            "les urgences, le régulateur ou l'OSNP recherche un créneau disponible d'un médecin "
+            "effecteur proche et prend le rendez-vous pour le patient."
+        </p>
+        <ul>
+            <li>"Régulateurs / OSNP : recherchez un créneau puis saisissez les informations du patient."</li>
+            <li>"Médecins effecteurs : retrouvez les rendez-vous pris pour vos patients par le SAS."</li>
+        </ul>
+        <A href="/connexion" attr:class="fr-btn">"Se connecter"</A>
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(options) = use_context::<leptos_axum::ResponseOptions>() {
+        options.set_status(axum::http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text="Page introuvable" />
+        <h1>"Page introuvable"</h1>
+        <p>"La page que vous cherchez n'existe pas ou a été déplacée."</p>
+        <A href="/" attr:class="fr-btn">"Retour à l'accueil"</A>
+    }
+}

@@ -1,0 +1,309 @@
+//! Identity values parsed from user input: once built, they are valid.
+//! Error messages are French because they are shown as typed by the user.
+
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+pub const REQUIRED: &str = "Ce champ est obligatoire.";
+
+/// A first name, last name or birth name (INS traits): letters, spaces, hyphens, apostrophes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonName(String);
+
+impl PersonName {
+    pub const MAX_LEN: usize = 100;
+
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let name = input.split_whitespace().collect::<Vec<_>>().join(" ");
+        if name.is_empty() {
+            return Err(REQUIRED.into());
+        }
+        if name.chars().count() > Self::MAX_LEN {
+            return Err(format!("{} caractères au maximum.", Self::MAX_LEN));
+        }
+        let allowed = |c: char| c.is_alphabetic() || matches!(c, ' ' | '-' | '\'' | '’');
+        if !name.chars().all(allowed) || !name.chars().any(char::is_alphabetic) {
+            return Err("Utilisez uniquement des lettres, des espaces, des tirets ou des apostrophes.".into());
+        }
+        Ok(Self(name))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A birth date: not in the future, not more than 130 years ago.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BirthDate(NaiveDate);
+
+impl BirthDate {
+    pub const MAX_AGE_YEARS: i32 = 130;
+
+    /// Accepts `JJ/MM/AAAA` (as typed) and `AAAA-MM-JJ` (as sent by a date input).
+    pub fn parse(input: &str, today: NaiveDate) -> Result<Self, String> {
+        let input = input.trim();
+        if input.is_empty() {
+            return Err(REQUIRED.into());
+        }
+        let date = NaiveDate::parse_from_str(input, "%d/%m/%Y")
+            .or_else(|_| NaiveDate::parse_from_str(input, "%Y-%m-%d"))
+            .map_err(|_| "Date invalide : utilisez le format JJ/MM/AAAA, par exemple 21/11/1952.".to_string())?;
+        if date > today {
+            return Err("La date de naissance ne peut pas être dans le futur.".into());
+        }
+        if today.year() - date.year() > Self::MAX_AGE_YEARS {
+            return Err(format!(
+                "La date de naissance ne peut pas remonter à plus de {} ans.",
+                Self::MAX_AGE_YEARS
+            ));
+        }
+        Ok(Self(date))
+    }
+
+    pub fn date(&self) -> NaiveDate {
+        self.0
+    }
+
+    /// `JJ/MM/AAAA`, as French users read it.
+    pub fn display_fr(&self) -> String {
+        self.0.format("%d/%m/%Y").to_string()
+    }
+}
+
+/// A phone number reachable from France, stored in E.164 (`+33612345678`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhoneFr(String);
+
+impl PhoneFr {
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let compact: String = input
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '.' | '-' | '(' | ')'))
+            .collect();
+        if compact.is_empty() {
+            return Err(REQUIRED.into());
+        }
+        let national = if let Some(rest) = compact.strip_prefix("+33") {
+            rest.strip_prefix('0').unwrap_or(rest).to_string()
+        } else if let Some(rest) = compact.strip_prefix("0033") {
+            rest.to_string()
+        } else if let Some(rest) = compact.strip_prefix('0') {
+            rest.to_string()
+        } else {
+            String::new()
+        };
+        let valid = national.len() == 9
+            && national.chars().all(|c| c.is_ascii_digit())
+            && national.starts_with(|c: char| ('1'..='9').contains(&c));
+        if !valid {
+            return Err(
+                "Numéro de téléphone invalide : saisissez 10 chiffres, par exemple 06 45 37 26 53."
+                    .into(),
+            );
+        }
+        Ok(Self(format!("+33{national}")))
+    }
+
+    /// Rebuilds a number read back from storage (already E.164).
+    pub fn from_e164(stored: &str) -> Result<Self, String> {
+        Self::parse(stored)
+    }
+
+    pub fn e164(&self) -> &str {
+        &self.0
+    }
+
+    /// `06 45 37 26 53`
+    pub fn display_fr(&self) -> String {
+        let digits = format!("0{}", &self.0[3..]);
+        digits
+            .as_bytes()
+            .chunks(2)
+            .map(|pair| String::from_utf8_lossy(pair).into_owned())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// The 11-digit national practitioner identifier, with its Luhn check digit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rpps(String);
+
+impl Rpps {
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let digits: String = input.chars().filter(|c| !c.is_whitespace()).collect();
+        if digits.is_empty() {
+            return Err(REQUIRED.into());
+        }
+        if digits.len() != 11 || !digits.chars().all(|c| c.is_ascii_digit()) {
+            return Err("Le numéro RPPS comporte 11 chiffres.".into());
+        }
+        if !luhn_valid(&digits) {
+            return Err("Ce numéro RPPS n'est pas valide (clé de contrôle incorrecte).".into());
+        }
+        Ok(Self(digits))
+    }
+
+    /// Completes 10 digits with their Luhn check digit (used to build demo data).
+    pub fn with_check_digit(first_ten: &str) -> Option<Self> {
+        (0..10)
+            .map(|d| format!("{first_ten}{d}"))
+            .find_map(|candidate| Self::parse(&candidate).ok())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+fn luhn_valid(digits: &str) -> bool {
+    let sum: u32 = digits
+        .chars()
+        .rev()
+        .filter_map(|c| c.to_digit(10))
+        .enumerate()
+        .map(|(i, d)| match (i % 2 == 1, d * 2) {
+            (true, doubled) if doubled > 9 => doubled - 9,
+            (true, doubled) => doubled,
+            (false, _) => d,
+        })
+        .sum();
+    sum % 10 == 0
+}
+
+/// An email address, lower-cased; a light check, the real proof is the link sent to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let email = input.trim().to_lowercase();
+        if email.is_empty() {
+            return Err(REQUIRED.into());
+        }
+        let valid = email.len() <= 254
+            && !email.chars().any(char::is_whitespace)
+            && matches!(email.split_once('@'), Some((local, domain))
+                if !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
+                    && !domain.ends_with('.') && !domain.contains('@'));
+        if !valid {
+            return Err("Adresse électronique invalide, par exemple : nom@exemple.fr".into());
+        }
+        Ok(Self(email))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A département code: 01–95 (2A / 2B for Corsica) or an overseas 971–976.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Departement(String);
+
+impl Departement {
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let code = input.trim().to_uppercase();
+        let valid = match code.as_str() {
+            "2A" | "2B" => true,
+            c if c.len() == 2 => c.parse::<u8>().is_ok_and(|n| (1..=95).contains(&n) && n != 20),
+            c if c.len() == 3 => c.parse::<u16>().is_ok_and(|n| (971..=976).contains(&n)),
+            _ => false,
+        };
+        if valid {
+            Ok(Self(code))
+        } else {
+            Err(format!("Département inconnu : « {} ».", input.trim()))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 26).unwrap()
+    }
+
+    #[test]
+    fn names() {
+        for (input, expected) in [
+            ("  Marie  ", Ok("Marie")),
+            ("Jean-Pierre", Ok("Jean-Pierre")),
+            ("D'Artagnan  de   Castelmore", Ok("D'Artagnan de Castelmore")),
+            ("Éloïse", Ok("Éloïse")),
+            ("", Err(REQUIRED)),
+            ("   ", Err(REQUIRED)),
+            ("R2D2", Err("Utilisez uniquement des lettres, des espaces, des tirets ou des apostrophes.")),
+            ("--", Err("Utilisez uniquement des lettres, des espaces, des tirets ou des apostrophes.")),
+        ] {
+            let got = PersonName::parse(input);
+            assert_eq!(got.as_ref().map(PersonName::as_str).map_err(String::as_str), expected, "{input:?}");
+        }
+        assert!(PersonName::parse(&"a".repeat(101)).is_err());
+    }
+
+    #[test]
+    fn birth_dates() {
+        let ok = |s: &str| BirthDate::parse(s, today()).map(|d| d.display_fr());
+        assert_eq!(ok("21/11/1952"), Ok("21/11/1952".into()));
+        assert_eq!(ok("1952-11-21"), Ok("21/11/1952".into()));
+        assert_eq!(ok("26/11/2026"), Ok("26/11/2026".into()));
+        assert!(ok("27/11/2026").unwrap_err().contains("futur"));
+        assert!(ok("01/01/1890").unwrap_err().contains("130 ans"));
+        assert!(ok("31/02/2000").unwrap_err().contains("JJ/MM/AAAA"));
+        assert!(ok("hier").unwrap_err().contains("JJ/MM/AAAA"));
+        assert_eq!(ok(""), Err(REQUIRED.into()));
+    }
+
+    #[test]
+    fn phones() {
+        for (input, expected) in [
+            ("06 45 37 26 53", Some("+33645372653")),
+            ("06.45.37.26.53", Some("+33645372653")),
+            ("+33 6 45 37 26 53", Some("+33645372653")),
+            ("+33 (0)6 45 37 26 53", Some("+33645372653")),
+            ("0033145372653", Some("+33145372653")),
+            ("0645372653", Some("+33645372653")),
+            ("06453726", None),
+            ("00 45 37 26 53", None),
+            ("06 45 37 26 5a", None),
+        ] {
+            assert_eq!(PhoneFr::parse(input).ok().as_ref().map(PhoneFr::e164), expected, "{input:?}");
+        }
+        assert_eq!(PhoneFr::parse("+33645372653").unwrap().display_fr(), "06 45 37 26 53");
+    }
+
+    #[test]
+    fn rpps_luhn() {
+        let rpps = Rpps::with_check_digit("1000000000").unwrap();
+        assert_eq!(rpps.as_str().len(), 11);
+        assert!(Rpps::parse(rpps.as_str()).is_ok());
+        let last = rpps.as_str().chars().last().unwrap().to_digit(10).unwrap();
+        let wrong = format!("{}{}", &rpps.as_str()[..10], (last + 1) % 10);
+        assert!(Rpps::parse(&wrong).unwrap_err().contains("clé de contrôle"));
+        assert!(Rpps::parse("123").unwrap_err().contains("11 chiffres"));
+        // Worked by hand: 9 + 1 = 10.
+        assert_eq!(rpps.as_str(), "10000000009");
+    }
+
+    #[test]
+    fn emails_and_departements() {
+        assert_eq!(Email::parse(" Regulateur@Demo.TEST ").unwrap().as_str(), "regulateur@demo.test");
+        for bad in ["", "a@b", "@b.fr", "a b@c.fr", "a@.fr", "a@b.fr."] {
+            assert!(Email::parse(bad).is_err(), "{bad}");
+        }
+        for good in ["75", "69", "35", "2A", "2b", "01", "974"] {
+            assert!(Departement::parse(good).is_ok(), "{good}");
+        }
+        for bad in ["20", "00", "96", "977", "7", "Paris"] {
+            assert!(Departement::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

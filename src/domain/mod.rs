@@ -1,0 +1,57 @@
+//! Pure domain types and rules: no IO, compiled for the server and the browser alike,
+//! so the browser gives instant feedback and the server has the final word.
+
+pub mod agenda;
+pub mod eligibility;
+pub mod identity;
+pub mod patient;
+
+use serde::{Deserialize, Serialize};
+
+/// What a signed-in account may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Role {
+    /// SAS platform administrator.
+    Admin,
+    /// Régulateur / OSNP: searches and books for patients.
+    Regulator,
+    /// Médecin effecteur.
+    Practitioner,
+}
+
+impl Role {
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Regulator => "regulator",
+            Role::Practitioner => "practitioner",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        [Role::Admin, Role::Regulator, Role::Practitioner]
+            .into_iter()
+            .find(|r| r.code() == code)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Admin => "Administrateur SAS",
+            Role::Regulator => "Régulateur",
+            Role::Practitioner => "Médecin effecteur",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Role;
+
+    #[test]
+    fn role_codes_round_trip() {
+        for role in [Role::Admin, Role::Regulator, Role::Practitioner] {
+            assert_eq!(Role::from_code(role.code()), Some(role));
+        }
+        assert_eq!(Role::from_code("root"), None);
+    }
+}

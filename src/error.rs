@@ -1,0 +1,62 @@
+//! The one error type of the application, shared by server functions and pages.
+//! Its messages are French: they are shown to users as they are.
+
+use crate::domain::patient::FieldError;
+use serde::{Deserialize, Serialize};
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("Veuillez vous connecter pour accéder à cette page.")]
+    Unauthenticated,
+    #[error("Votre compte n'a pas accès à cette fonctionnalité.")]
+    Forbidden,
+    #[error("Adresse électronique ou mot de passe incorrect.")]
+    BadCredentials,
+    #[error("{0}")]
+    NotFound(String),
+    /// Input refused; each message is attached to its field.
+    #[error("Le formulaire contient des erreurs : corrigez les champs signalés.")]
+    Invalid(Vec<FieldError>),
+    #[error("Ce créneau vient d'être réservé.")]
+    SlotTaken,
+    #[error("Une erreur technique est survenue. Veuillez réessayer dans quelques instants.")]
+    Internal,
+    #[error("Le serveur est injoignable. Vérifiez votre connexion puis réessayez.")]
+    Transport(String),
+}
+
+impl AppError {
+    /// The HTTP status a server function answers with.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::Unauthenticated | AppError::BadCredentials => 401,
+            AppError::Forbidden => 403,
+            AppError::NotFound(_) => 404,
+            AppError::Invalid(_) => 422,
+            AppError::SlotTaken => 409,
+            AppError::Internal | AppError::Transport(_) => 500,
+        }
+    }
+
+    /// The message for one field, if the error concerns it.
+    pub fn field_message(&self, field: &str) -> Option<String> {
+        match self {
+            AppError::Invalid(errors) => errors.iter().find(|e| e.field == field).map(|e| e.message.clone()),
+            _ => None,
+        }
+    }
+
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        AppError::Invalid(vec![FieldError { field: field.into(), message: message.into() }])
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AppError::Transport(value.to_string())
+    }
+}

@@ -1,0 +1,112 @@
+//! The practitioner's side: the appointments the SAS booked for their patients.
+
+use crate::components::ErrorAlert;
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use serde::{Deserialize, Serialize};
+#[cfg(feature = "ssr")]
+use crate::server::{auth, internal, store, with_status};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppointmentLine {
+    pub id: i64,
+    pub day: String,
+    pub time: String,
+    pub mode: String,
+    pub status: String,
+    /// "Marie DURAND (née MARTIN)"
+    pub patient: String,
+    pub birth_date: String,
+    /// `tel:` target and display.
+    pub phone: (String, String),
+}
+
+/// Practitioners only: their own appointments, patient identity included (audited).
+#[server]
+pub async fn my_appointments() -> Result<Vec<AppointmentLine>, AppError> {
+    use crate::domain::agenda::{Mode, Status, day_label_fr, time_label};
+    use crate::domain::identity::PhoneFr;
+    with_status(async {
+        let user = auth::require(&[crate::domain::Role::Practitioner]).await?;
+        let practitioner_id = user.practitioner_id.ok_or(AppError::Forbidden)?;
+        let records = store()?.practitioner_appointments(practitioner_id).await.map_err(internal)?;
+        auth::audit(Some(user.id), "patient_data_read", &format!("appointments:practitioner:{practitioner_id}")).await?;
+        Ok(records
+            .into_iter()
+            .filter_map(|a| {
+                let start = chrono::DateTime::from_timestamp(a.starts_at, 0)?;
+                let phone = PhoneFr::from_e164(&a.patient_phone).ok()?;
+                let birth = chrono::NaiveDate::parse_from_str(&a.patient_birth_date, "%Y-%m-%d").ok()?;
+                let born = if a.patient_birth_name != a.patient_last_name {
+                    format!(" (naissance : {})", a.patient_birth_name.to_uppercase())
+                } else {
+                    String::new()
+                };
+                Some(AppointmentLine {
+                    id: a.id,
+                    day: day_label_fr(start),
+                    time: time_label(start),
+                    mode: Mode::from_code(&a.mode).map_or("", Mode::label).into(),
+                    status: Status::from_code(&a.status).map_or("", Status::label).into(),
+                    patient: format!("{} {}{born}", a.patient_first_name, a.patient_last_name.to_uppercase()),
+                    birth_date: birth.format("%d/%m/%Y").to_string(),
+                    phone: (format!("tel:{}", phone.e164()), phone.display_fr()),
+                })
+            })
+            .collect())
+    }
+    .await)
+}
+
+#[component]
+pub fn AppointmentsPage() -> impl IntoView {
+    let appointments = Resource::new(|| (), |_| my_appointments());
+    view! {
+        <Title text="Mes rendez-vous" />
+        <h1>"Mes rendez-vous"</h1>
+        <p>"Les rendez-vous pris pour vos patients par les régulateurs du SAS."</p>
+        <Transition fallback=|| view! { <p>"Chargement…"</p> }>
+            {move || appointments.get().map(|r| match r {
+                Ok(lines) if lines.is_empty() => view! { <p>"Aucun rendez-vous pour le moment."</p> }.into_any(),
+                Ok(lines) => view! { <AppointmentTable lines /> }.into_any(),
+                Err(e) => view! { <ErrorAlert error=Signal::derive(move || Some(e.clone())) /> }.into_any(),
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn AppointmentTable(lines: Vec<AppointmentLine>) -> impl IntoView {
+    view! {
+        <div class="fr-table">
+            <table>
+                <caption>"Rendez-vous pris par le SAS"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Date"</th>
+                        <th scope="col">"Heure"</th>
+                        <th scope="col">"Patient"</th>
+                        <th scope="col">"Date de naissance"</th>
+                        <th scope="col">"Téléphone"</th>
+                        <th scope="col">"Type de consultation"</th>
+                        <th scope="col">"Statut"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {lines.into_iter().map(|a| view! {
+                        <tr>
+                            <td>{a.day}</td>
+                            <td>{a.time}</td>
+                            <td>{a.patient}</td>
+                            <td>{a.birth_date}</td>
+                            <td><a href=a.phone.0 class="fr-link">{a.phone.1}</a></td>
+                            <td>{a.mode}</td>
+                            <td>{a.status}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}

@@ -1,0 +1,6 @@
+//! Vertical slices: each holds its pages and the server functions they call.
+
+pub mod accounts;
+pub mod agenda;
+pub mod booking;
+pub mod search;

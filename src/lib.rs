@@ -1,0 +1,17 @@
+//! SAS rendez-vous: the regulators' booking platform of the Service d'Accès aux Soins.
+
+pub mod app;
+pub mod components;
+pub mod domain;
+pub mod error;
+pub mod features;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+/// Browser entry point: takes over the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

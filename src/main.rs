@@ -1,0 +1,94 @@
+//! `sas-rdv`: serve the application, migrate the database, or load demo data.
+
+use clap::{Parser, Subcommand};
+use sas_rdv::server::{AppState, http, seed, store};
+use std::process::ExitCode;
+
+const DEFAULT_DATABASE_URL: &str = "sqlite://data/sas-rdv.db";
+
+#[derive(Parser)]
+#[command(name = "sas-rdv", version, about = "Service d'Accès aux Soins — prise de rendez-vous")]
+struct Cli {
+    /// sqlite://chemin/fichier.db (par défaut) ou postgres://utilisateur@hôte/base
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
+    database_url: String,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Sert l'application (commande par défaut).
+    Serve,
+    /// Met le schéma de la base à jour.
+    Migrate,
+    /// Charge des données.
+    Seed {
+        #[command(subcommand)]
+        set: SeedSet,
+    },
+}
+
+#[derive(Subcommand)]
+enum SeedSet {
+    /// Données de démonstration (idempotent).
+    Demo,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("sas-rdv : {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let store = store::connect(&cli.database_url).await.map_err(|e| e.to_string())?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Migrate => {
+            println!("Base {} à jour.", store.backend());
+            Ok(())
+        }
+        Command::Seed { set: SeedSet::Demo } => {
+            let report = seed::seed_demo(store.as_ref()).await.map_err(|e| e.to_string())?;
+            println!(
+                "Démo {} : {} praticiens ajoutés, {} créneaux créés, {} rendez-vous réservés.",
+                if report.loaded { "chargée" } else { "déjà présente" },
+                report.practitioners,
+                report.slots_created,
+                report.booked
+            );
+            Ok(())
+        }
+        Command::Serve => {
+            // The demo tops itself up on the embedded default database only.
+            if cli.database_url == DEFAULT_DATABASE_URL {
+                seed::seed_demo(store.as_ref()).await.map_err(|e| e.to_string())?;
+            }
+            let leptos_options = leptos_options()?;
+            http::serve(AppState { leptos_options, store }).await.map_err(|e| e.to_string())
+        }
+    }
+}
+
+/// Site settings: from cargo-leptos' environment when it runs us, else from `Leptos.toml`
+/// (its `LEPTOS_*` environment variables still override each key).
+fn leptos_options() -> Result<leptos::prelude::LeptosOptions, String> {
+    let file = std::env::var("LEPTOS_CONFIG").unwrap_or_else(|_| "Leptos.toml".into());
+    let conf = if std::env::var_os("LEPTOS_OUTPUT_NAME").is_some() || !std::path::Path::new(&file).exists() {
+        leptos::prelude::get_configuration(None)
+    } else {
+        leptos::prelude::get_configuration(Some(&file))
+    };
+    conf.map(|c| c.leptos_options).map_err(|e| format!("configuration du site ({file}) : {e}"))
+}
