@@ -36,6 +36,13 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     let auth = Auth::new();
     provide_context(auth);
+    // Effects run in the browser only: this marks the page as interactive once hydrated.
+    Effect::new(|| {
+        #[cfg(feature = "hydrate")]
+        if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
     view! {
         <Stylesheet id="leptos" href="/pkg/sas-rdv.css" />
         <Title formatter=|page: String| format!("{page} — Service d'Accès aux Soins") />

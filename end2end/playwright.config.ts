@@ -1,0 +1,54 @@
+import { defineConfig } from '@playwright/test';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+// The server under test: the debug build of `sas-rdv`, on a fresh temporary SQLite database
+// loaded with the demo data. Built by `cargo leptos build` before Playwright runs.
+const root = path.resolve(__dirname, '..');
+const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(root, 'target');
+const binary = process.env.SAS_BIN ?? path.join(targetDir, 'debug', 'sas-rdv');
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sas-e2e-'));
+const port = Number(process.env.SAS_E2E_PORT ?? 3100);
+
+export default defineConfig({
+  testDir: './tests',
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  reporter: [['list']],
+  forbidOnly: !!process.env.CI,
+  use: {
+    baseURL: `http://127.0.0.1:${port}`,
+    locale: 'fr-FR',
+    timezoneId: 'Europe/Paris',
+    trace: 'retain-on-failure',
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    },
+  },
+  webServer: {
+    command: `"${binary}" seed demo && exec "${binary}" serve`,
+    cwd: root,
+    url: `http://127.0.0.1:${port}/`,
+    reuseExistingServer: false,
+    timeout: 120_000,
+    stdout: 'ignore',
+    stderr: 'pipe',
+    env: {
+      DATABASE_URL: `sqlite://${path.join(dataDir, 'e2e.db')}`,
+      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+      LEPTOS_SITE_ROOT: 'target/site',
+      RUST_LOG: 'warn',
+    },
+  },
+});

@@ -1,0 +1,68 @@
+import { expect, test } from '@playwright/test';
+import { expectAccessible, hydrated, PASSWORD, REGULATOR, signIn } from './helpers';
+
+test('les pages sont rendues par le serveur et lisibles sans JavaScript', async ({ browser }) => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto('/');
+  await expect(page.getByRole('banner')).toContainText("Service d'Accès aux Soins");
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText("Service d'Accès aux Soins");
+  await expectAccessible(page);
+
+  await page.goto('/recherche?departement=75');
+  await expect(page.getByRole('alert')).toContainText('Veuillez vous connecter pour accéder à cette page.');
+  await expectAccessible(page);
+
+  const missing = await page.goto('/nulle-part');
+  expect(missing?.status()).toBe(404);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Page introuvable');
+  await context.close();
+});
+
+test('sans JavaScript, un régulateur se connecte et voit les créneaux du département', async ({ browser }) => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto('/connexion');
+  await page.getByLabel('Adresse électronique').fill(REGULATOR);
+  await page.getByLabel('Mot de passe').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await expect(page).toHaveURL(/\/recherche$/);
+  await page.getByLabel('Département').selectOption('35');
+  await page.getByRole('button', { name: 'Rechercher' }).click();
+  await expect(page).toHaveURL(/departement=35/);
+  await expect(page.locator('.practitioner-card').first()).toBeVisible();
+  await expect(page.getByText('Soins non programmés').first()).toBeVisible();
+  await expectAccessible(page);
+  await context.close();
+});
+
+test("un mauvais mot de passe est refusé sans dire si le compte existe", async ({ page }) => {
+  const message = 'Adresse électronique ou mot de passe incorrect.';
+  await signIn(page, REGULATOR, 'mauvais-mot-de-passe');
+  await expect(page.getByRole('alert')).toContainText(message);
+  await expect(page).toHaveURL(/\/connexion$/);
+  await expectAccessible(page);
+  await signIn(page, 'inconnu@demo.test', PASSWORD);
+  await expect(page.getByRole('alert')).toContainText(message);
+});
+
+test("un médecin effecteur n'a pas accès à la recherche des régulateurs", async ({ page }) => {
+  await signIn(page, 'sophie.martin@demo.test');
+  await expect(page).toHaveURL(/\/agenda$/);
+  await expect(page.getByRole('heading', { level: 1, name: 'Mes rendez-vous' })).toBeVisible();
+  await page.goto('/recherche?departement=75');
+  await hydrated(page);
+  await expect(page.getByRole('alert')).toContainText("Votre compte n'a pas accès à cette fonctionnalité.");
+  await expect(page.locator('a.slot')).toHaveCount(0);
+  await expectAccessible(page);
+});
+
+test("une requête d'un autre site est refusée", async ({ page }) => {
+  await signIn(page, REGULATOR);
+  await expect(page).toHaveURL(/\/recherche$/);
+  const response = await page.request.post('/connexion', {
+    headers: { Origin: 'http://autre-site.example' },
+    form: { email: REGULATOR, password: PASSWORD },
+  });
+  expect(response.status()).toBe(403);
+});

@@ -1,0 +1,62 @@
+import { expect, test } from '@playwright/test';
+import { expectAccessible, hydrated, REGULATOR, signIn } from './helpers';
+
+test('un formulaire incomplet est signalé champ par champ et rien n’est réservé', async ({ page }) => {
+  await signIn(page, REGULATOR);
+  await page.goto('/recherche?departement=75');
+  const slot = page.locator('a.slot').first();
+  const slotHref = (await slot.getAttribute('href'))!;
+  await slot.click();
+  await expect(page).toHaveURL(slotHref);
+  await hydrated(page);
+
+  await page.getByRole('button', { name: 'Confirmer le rendez-vous' }).click();
+  const fields = [
+    ['first_name', 'Prénom du patient'],
+    ['last_name', 'Nom du patient'],
+    ['birth_name', 'Nom de naissance du patient'],
+    ['birth_date', 'Date de naissance du patient'],
+    ['phone', 'Téléphone du patient'],
+  ];
+  for (const [id] of fields) {
+    const input = page.locator(`#${id}`);
+    await expect(input).toHaveAttribute('aria-invalid', 'true');
+    await expect(input).toHaveAttribute('aria-describedby', `${id}-error`);
+    await expect(page.locator(`#${id}-error`)).toHaveText('Ce champ est obligatoire.');
+  }
+  await expect(page.locator('#first_name')).toBeFocused();
+  await expectAccessible(page);
+
+  // Messages follow the input as the regulator goes.
+  await page.getByLabel('Téléphone du patient').fill('06 45');
+  await page.getByLabel('Téléphone du patient').blur();
+  await expect(page.locator('#phone-error')).toContainText('Numéro de téléphone invalide');
+  await page.getByLabel('Date de naissance du patient').fill('01/01/2999');
+  await page.getByLabel('Date de naissance du patient').blur();
+  await expect(page.locator('#birth_date-error')).toHaveText('La date de naissance ne peut pas être dans le futur.');
+  await page.getByLabel('Prénom du patient').fill('Marie');
+  await page.getByLabel('Prénom du patient').blur();
+  await expect(page.locator('#first_name-error')).toBeHidden();
+
+  // The server refuses the same input on its own, whatever the browser did.
+  const action = (await page.locator('form[method="post"]').getAttribute('action'))!;
+  const refused = await page.request.post(action, {
+    headers: { Accept: 'application/json' },
+    form: {
+      slot_id: slotHref.split('/').pop()!,
+      'patient[first_name]': 'Marie',
+      'patient[last_name]': '',
+      'patient[birth_name]': 'Martin',
+      'patient[birth_date]': '21/11/1952',
+      'patient[phone]': '12',
+    },
+  });
+  expect(refused.status()).toBe(422);
+  const body = await refused.text();
+  expect(body).toContain('Ce champ est obligatoire.');
+  expect(body).toContain('Numéro de téléphone invalide');
+
+  // Nothing was booked: the slot is still offered.
+  await page.goto('/recherche?departement=75');
+  await expect(page.locator(`a.slot[href="${slotHref}"]`)).toHaveCount(1);
+});

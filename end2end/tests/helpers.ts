@@ -1,0 +1,43 @@
+import AxeBuilder from '@axe-core/playwright';
+import { expect, type Page } from '@playwright/test';
+
+export const PASSWORD = 'Demo-SAS-2026';
+export const REGULATOR = 'regulateur@demo.test';
+export const ADMIN = 'admin.sas@demo.test';
+
+/** The demo address of a practitioner shown as "Dr Prénom Nom". */
+export function practitionerEmail(cardTitle: string): string {
+  const [first, ...last] = cardTitle.replace(/^Dr\s+/, '').split(' ');
+  const slug = (s: string) =>
+    s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[ ']/g, '-');
+  return `${slug(first)}.${slug(last.join(' '))}@demo.test`;
+}
+
+/** Waits until the wasm has taken over the server-rendered page. */
+export async function hydrated(page: Page) {
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+}
+
+/** Fails on any WCAG 2.1 A/AA violation that axe finds on the current page. */
+export async function expectAccessible(page: Page) {
+  const results = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    .analyze();
+  const summary = results.violations.map(
+    (v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`,
+  );
+  expect(summary, `accessibility violations on ${page.url()}`).toEqual([]);
+}
+
+export async function signIn(page: Page, email: string, password = PASSWORD) {
+  await page.goto('/connexion');
+  await hydrated(page);
+  await page.getByLabel('Adresse électronique').fill(email);
+  await page.getByLabel('Mot de passe').fill(password);
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+}
+
+export async function signOut(page: Page) {
+  await page.getByRole('button', { name: 'Se déconnecter' }).click();
+  await expect(page).toHaveURL(/\/connexion$/);
+}
