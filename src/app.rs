@@ -1,14 +1,14 @@
 //! The HTML shell, the router and the DSFR layout shared by every page.
 
+use crate::domain::Role;
 use crate::features::accounts::{self, Auth, LoginPage};
 use crate::features::agenda::AppointmentsPage;
 use crate::features::booking::BookingPage;
 use crate::features::search::SearchPage;
-use crate::domain::Role;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -39,7 +39,10 @@ pub fn App() -> impl IntoView {
     // Effects run in the browser only: this marks the page as interactive once hydrated.
     Effect::new(|| {
         #[cfg(feature = "hydrate")]
-        if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
+        if let Some(body) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.body())
+        {
             let _ = body.set_attribute("data-hydrated", "true");
         }
     });
@@ -57,11 +60,11 @@ pub fn App() -> impl IntoView {
             <Header />
             <main id="contenu" class="fr-container fr-py-5w" tabindex="-1">
                 <Routes fallback=NotFound>
-                    <Route path=path!("/") view=HomePage />
-                    <Route path=path!("/connexion") view=LoginPage />
-                    <Route path=path!("/recherche") view=SearchPage />
-                    <Route path=path!("/rendez-vous/:slot") view=BookingPage />
-                    <Route path=path!("/agenda") view=AppointmentsPage />
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/connexion") view=LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/recherche") view=SearchPage ssr=SsrMode::Async />
+                    <Route path=path!("/rendez-vous/:slot") view=BookingPage ssr=SsrMode::Async />
+                    <Route path=path!("/agenda") view=AppointmentsPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <Footer />
@@ -118,7 +121,11 @@ fn Header() -> impl IntoView {
 fn MainNav() -> impl IntoView {
     let auth = expect_context::<Auth>();
     let links = move || {
-        let role = auth.user.get().and_then(|u| u.ok().flatten()).map(|u| u.role);
+        let role = auth
+            .user
+            .get()
+            .and_then(|u| u.ok().flatten())
+            .map(|u| u.role);
         let mut links = vec![("/", "Accueil")];
         match role {
             Some(Role::Regulator) => links.push(("/recherche", "Rechercher un créneau")),

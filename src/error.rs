@@ -2,9 +2,9 @@
 //! Its messages are French: they are shown to users as they are.
 
 use crate::domain::patient::FieldError;
-use serde::{Deserialize, Serialize};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
@@ -43,13 +43,19 @@ impl AppError {
     /// The message for one field, if the error concerns it.
     pub fn field_message(&self, field: &str) -> Option<String> {
         match self {
-            AppError::Invalid(errors) => errors.iter().find(|e| e.field == field).map(|e| e.message.clone()),
+            AppError::Invalid(errors) => errors
+                .iter()
+                .find(|e| e.field == field)
+                .map(|e| e.message.clone()),
             _ => None,
         }
     }
 
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        AppError::Invalid(vec![FieldError { field: field.into(), message: message.into() }])
+        AppError::Invalid(vec![FieldError {
+            field: field.into(),
+            message: message.into(),
+        }])
     }
 }
 

@@ -7,7 +7,11 @@ use std::process::ExitCode;
 const DEFAULT_DATABASE_URL: &str = "sqlite://data/sas-rdv.db";
 
 #[derive(Parser)]
-#[command(name = "sas-rdv", version, about = "Service d'Accès aux Soins — prise de rendez-vous")]
+#[command(
+    name = "sas-rdv",
+    version,
+    about = "Service d'Accès aux Soins — prise de rendez-vous"
+)]
 struct Cli {
     /// sqlite://chemin/fichier.db (par défaut) ou postgres://utilisateur@hôte/base
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
@@ -39,7 +43,8 @@ enum SeedSet {
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
         )
         .init();
     let cli = Cli::parse();
@@ -53,17 +58,25 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
-    let store = store::connect(&cli.database_url).await.map_err(|e| e.to_string())?;
+    let store = store::connect(&cli.database_url)
+        .await
+        .map_err(|e| e.to_string())?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Migrate => {
             println!("Base {} à jour.", store.backend());
             Ok(())
         }
         Command::Seed { set: SeedSet::Demo } => {
-            let report = seed::seed_demo(store.as_ref()).await.map_err(|e| e.to_string())?;
+            let report = seed::seed_demo(store.as_ref())
+                .await
+                .map_err(|e| e.to_string())?;
             println!(
                 "Démo {} : {} praticiens ajoutés, {} créneaux créés, {} rendez-vous réservés.",
-                if report.loaded { "chargée" } else { "déjà présente" },
+                if report.loaded {
+                    "chargée"
+                } else {
+                    "déjà présente"
+                },
                 report.practitioners,
                 report.slots_created,
                 report.booked
@@ -73,10 +86,17 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Serve => {
             // The demo tops itself up on the embedded default database only.
             if cli.database_url == DEFAULT_DATABASE_URL {
-                seed::seed_demo(store.as_ref()).await.map_err(|e| e.to_string())?;
+                seed::seed_demo(store.as_ref())
+                    .await
+                    .map_err(|e| e.to_string())?;
             }
             let leptos_options = leptos_options()?;
-            http::serve(AppState { leptos_options, store }).await.map_err(|e| e.to_string())
+            http::serve(AppState {
+                leptos_options,
+                store,
+            })
+            .await
+            .map_err(|e| e.to_string())
         }
     }
 }
@@ -85,10 +105,13 @@ async fn run(cli: Cli) -> Result<(), String> {
 /// (its `LEPTOS_*` environment variables still override each key).
 fn leptos_options() -> Result<leptos::prelude::LeptosOptions, String> {
     let file = std::env::var("LEPTOS_CONFIG").unwrap_or_else(|_| "Leptos.toml".into());
-    let conf = if std::env::var_os("LEPTOS_OUTPUT_NAME").is_some() || !std::path::Path::new(&file).exists() {
+    let conf = if std::env::var_os("LEPTOS_OUTPUT_NAME").is_some()
+        || !std::path::Path::new(&file).exists()
+    {
         leptos::prelude::get_configuration(None)
     } else {
         leptos::prelude::get_configuration(Some(&file))
     };
-    conf.map(|c| c.leptos_options).map_err(|e| format!("configuration du site ({file}) : {e}"))
+    conf.map(|c| c.leptos_options)
+        .map_err(|e| format!("configuration du site ({file}) : {e}"))
 }

@@ -1,39 +1,38 @@
 import { expect, test } from '@playwright/test';
-import { expectAccessible, hydrated, PASSWORD, REGULATOR, signIn } from './helpers';
+import { expectAccessible, expectAccessibleWithoutJs, hydrated, PASSWORD, REGULATOR, signIn } from './helpers';
 
-test('les pages sont rendues par le serveur et lisibles sans JavaScript', async ({ browser }) => {
-  const context = await browser.newContext({ javaScriptEnabled: false });
-  const page = await context.newPage();
-  await page.goto('/');
-  await expect(page.getByRole('banner')).toContainText("Service d'Accès aux Soins");
-  await expect(page.getByRole('heading', { level: 1 })).toHaveText("Service d'Accès aux Soins");
-  await expectAccessible(page);
+test.describe('sans JavaScript', () => {
+  test.use({ javaScriptEnabled: false });
 
-  await page.goto('/recherche?departement=75');
-  await expect(page.getByRole('alert')).toContainText('Veuillez vous connecter pour accéder à cette page.');
-  await expectAccessible(page);
+  test('les pages sont rendues par le serveur et lisibles', async ({ browser, page }) => {
+    await page.goto('/');
+    await expect(page.getByRole('banner')).toContainText("Service d'Accès aux Soins");
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText("Service d'Accès aux Soins");
+    await expectAccessibleWithoutJs(browser, page);
 
-  const missing = await page.goto('/nulle-part');
-  expect(missing?.status()).toBe(404);
-  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Page introuvable');
-  await context.close();
-});
+    await page.goto('/recherche?departement=75');
+    await expect(page.getByRole('alert')).toContainText('Veuillez vous connecter pour accéder à cette page.');
+    await expectAccessibleWithoutJs(browser, page);
 
-test('sans JavaScript, un régulateur se connecte et voit les créneaux du département', async ({ browser }) => {
-  const context = await browser.newContext({ javaScriptEnabled: false });
-  const page = await context.newPage();
-  await page.goto('/connexion');
-  await page.getByLabel('Adresse électronique').fill(REGULATOR);
-  await page.getByLabel('Mot de passe').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  await expect(page).toHaveURL(/\/recherche$/);
-  await page.getByLabel('Département').selectOption('35');
-  await page.getByRole('button', { name: 'Rechercher' }).click();
-  await expect(page).toHaveURL(/departement=35/);
-  await expect(page.locator('.practitioner-card').first()).toBeVisible();
-  await expect(page.getByText('Soins non programmés').first()).toBeVisible();
-  await expectAccessible(page);
-  await context.close();
+    const missing = await page.goto('/nulle-part');
+    expect(missing?.status()).toBe(404);
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Page introuvable');
+    await expectAccessibleWithoutJs(browser, page);
+  });
+
+  test('un régulateur se connecte et voit les créneaux du département', async ({ browser, page }) => {
+    await page.goto('/connexion');
+    await page.getByLabel('Adresse électronique').fill(REGULATOR);
+    await page.getByLabel('Mot de passe').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Se connecter' }).click();
+    await expect(page).toHaveURL(/\/recherche$/);
+    await page.getByLabel('Département').selectOption('35');
+    await page.getByRole('button', { name: 'Rechercher' }).click();
+    await expect(page).toHaveURL(/departement=35/);
+    await expect(page.locator('.practitioner-card').first()).toBeVisible();
+    await expect(page.getByText('Soins non programmés').first()).toBeVisible();
+    await expectAccessibleWithoutJs(browser, page);
+  });
 });
 
 test("un mauvais mot de passe est refusé sans dire si le compte existe", async ({ page }) => {

@@ -39,7 +39,7 @@ test('un formulaire incomplet est signalé champ par champ et rien n’est rése
   await expect(page.locator('#first_name-error')).toBeHidden();
 
   // The server refuses the same input on its own, whatever the browser did.
-  const action = (await page.locator('form[method="post"]').getAttribute('action'))!;
+  const action = (await page.locator('form[action*="book_slot"]').getAttribute('action'))!;
   const refused = await page.request.post(action, {
     headers: { Accept: 'application/json' },
     form: {

@@ -1,5 +1,5 @@
 import AxeBuilder from '@axe-core/playwright';
-import { expect, type Page } from '@playwright/test';
+import { expect, type Browser, type Page } from '@playwright/test';
 
 export const PASSWORD = 'Demo-SAS-2026';
 export const REGULATOR = 'regulateur@demo.test';
@@ -27,6 +27,22 @@ export async function expectAccessible(page: Page) {
     (v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`,
   );
   expect(summary, `accessibility violations on ${page.url()}`).toEqual([]);
+}
+
+/**
+ * axe runs in the page, so it needs JavaScript: a page shown without JavaScript is checked
+ * at the same address in a twin context that has the same cookies and runs scripts.
+ */
+export async function expectAccessibleWithoutJs(browser: Browser, page: Page) {
+  const twin = await browser.newContext({
+    javaScriptEnabled: true,
+    storageState: await page.context().storageState(),
+  });
+  const twinPage = await twin.newPage();
+  await twinPage.goto(page.url());
+  await hydrated(twinPage);
+  await expectAccessible(twinPage);
+  await twin.close();
 }
 
 export async function signIn(page: Page, email: string, password = PASSWORD) {

@@ -27,7 +27,7 @@ test('un régulateur réserve un créneau pour un patient, le créneau disparaî
   await expect(page.getByText('SAS', { exact: true })).toBeVisible();
   await expect(page.getByRole('heading', { name: 'Les informations du patient' })).toBeVisible();
   await page.getByLabel('Prénom du patient').fill('Marie');
-  await page.getByLabel('Nom du patient', { exact: true }).fill('Durand');
+  await page.getByRole('textbox', { name: 'Nom du patient', exact: true }).fill('Durand');
   await page.getByLabel('Nom de naissance du patient').fill('Martin');
   await page.getByLabel('Date de naissance du patient').fill('21/11/1952');
   await page.getByLabel('Téléphone du patient').fill('06 45 37 26 53');

@@ -39,7 +39,11 @@ impl Mode {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Recurrence {
     /// Every `weekday` from `valid_from`, until `valid_until` included when set.
-    Weekly { weekday: Weekday, valid_from: NaiveDate, valid_until: Option<NaiveDate> },
+    Weekly {
+        weekday: Weekday,
+        valid_from: NaiveDate,
+        valid_until: Option<NaiveDate>,
+    },
     /// A single day.
     Once(NaiveDate),
 }
@@ -56,7 +60,11 @@ pub struct RangeTimes {
 impl RangeTimes {
     fn occurs_on(&self, day: NaiveDate) -> bool {
         match &self.recurrence {
-            Recurrence::Weekly { weekday, valid_from, valid_until } => {
+            Recurrence::Weekly {
+                weekday,
+                valid_from,
+                valid_until,
+            } => {
                 day.weekday() == *weekday
                     && day >= *valid_from
                     && valid_until.is_none_or(|until| day <= until)
@@ -71,7 +79,11 @@ impl RangeTimes {
     pub fn slots(&self, from: NaiveDate, to: NaiveDate) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
         let step = Duration::minutes(i64::from(self.slot_minutes.max(1)));
         let mut out = Vec::new();
-        for day in from.iter_days().take_while(|d| *d <= to).filter(|d| self.occurs_on(*d)) {
+        for day in from
+            .iter_days()
+            .take_while(|d| *d <= to)
+            .filter(|d| self.occurs_on(*d))
+        {
             let mut start = day.and_time(self.start);
             let end_of_range = day.and_time(self.end);
             while start + step <= end_of_range {
@@ -96,10 +108,22 @@ pub fn paris_today(now: DateTime<Utc>) -> NaiveDate {
     paris_time(now).date_naive()
 }
 
-const DAYS: [&str; 7] = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"];
+const DAYS: [&str; 7] = [
+    "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
+];
 const MONTHS: [&str; 12] = [
-    "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-    "novembre", "décembre",
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
 ];
 
 /// "mardi 1 décembre", in Paris time.
@@ -138,9 +162,14 @@ impl Status {
     }
 
     pub fn from_code(code: &str) -> Option<Self> {
-        [Status::Booked, Status::Fulfilled, Status::NoShow, Status::Cancelled]
-            .into_iter()
-            .find(|s| s.code() == code)
+        [
+            Status::Booked,
+            Status::Fulfilled,
+            Status::NoShow,
+            Status::Cancelled,
+        ]
+        .into_iter()
+        .find(|s| s.code() == code)
     }
 
     pub fn label(self) -> &'static str {
@@ -165,7 +194,11 @@ mod tests {
     }
     fn sunday_nine_to_ten() -> RangeTimes {
         RangeTimes {
-            recurrence: Recurrence::Weekly { weekday: Weekday::Sun, valid_from: date(2027, 1, 1), valid_until: None },
+            recurrence: Recurrence::Weekly {
+                weekday: Weekday::Sun,
+                valid_from: date(2027, 1, 1),
+                valid_until: None,
+            },
             start: hm(9, 0),
             end: hm(10, 0),
             slot_minutes: 20,
@@ -176,10 +209,19 @@ mod tests {
     fn nine_o_clock_stays_nine_o_clock_across_dst() {
         let range = sunday_nine_to_ten();
         // 2027-03-28 (spring forward) and 2027-10-31 (fall back) are Sundays.
-        for (day, utc_hour) in [(date(2027, 3, 21), 8), (date(2027, 3, 28), 7), (date(2027, 10, 24), 7), (date(2027, 10, 31), 8)] {
+        for (day, utc_hour) in [
+            (date(2027, 3, 21), 8),
+            (date(2027, 3, 28), 7),
+            (date(2027, 10, 24), 7),
+            (date(2027, 10, 31), 8),
+        ] {
             let slots = range.slots(day, day);
             assert_eq!(slots.len(), 3, "{day}");
-            assert_eq!(slots[0].0.format("%H:%M").to_string(), format!("{utc_hour:02}:00"), "{day}");
+            assert_eq!(
+                slots[0].0.format("%H:%M").to_string(),
+                format!("{utc_hour:02}:00"),
+                "{day}"
+            );
             assert_eq!(time_label(slots[0].0), "09:00");
             assert_eq!(time_label(slots[2].1), "10:00");
         }
@@ -194,7 +236,11 @@ mod tests {
             slot_minutes: 30,
         };
         // 02:00–03:00 does not exist on 2027-03-28: 01:30 and 03:00 remain.
-        let spring: Vec<_> = night(date(2027, 3, 28)).slots(date(2027, 3, 28), date(2027, 3, 28)).iter().map(|s| time_label(s.0)).collect();
+        let spring: Vec<_> = night(date(2027, 3, 28))
+            .slots(date(2027, 3, 28), date(2027, 3, 28))
+            .iter()
+            .map(|s| time_label(s.0))
+            .collect();
         assert_eq!(spring, ["01:30", "03:00"]);
         let autumn = night(date(2027, 10, 31)).slots(date(2027, 10, 31), date(2027, 10, 31));
         assert_eq!(autumn.len(), 4);
@@ -204,16 +250,33 @@ mod tests {
     #[test]
     fn weekly_ranges_respect_their_validity_and_length() {
         let mut range = sunday_nine_to_ten();
-        range.recurrence = Recurrence::Weekly { weekday: Weekday::Tue, valid_from: date(2026, 12, 1), valid_until: Some(date(2026, 12, 8)) };
+        range.recurrence = Recurrence::Weekly {
+            weekday: Weekday::Tue,
+            valid_from: date(2026, 12, 1),
+            valid_until: Some(date(2026, 12, 8)),
+        };
         range.slot_minutes = 25; // 09:00, 09:25 fit; 09:50 would end after 10:00.
         let slots = range.slots(date(2026, 11, 24), date(2026, 12, 31));
         let days: Vec<_> = slots.iter().map(|s| day_label_fr(s.0)).collect();
-        assert_eq!(days, ["mardi 1 décembre", "mardi 1 décembre", "mardi 8 décembre", "mardi 8 décembre"]);
+        assert_eq!(
+            days,
+            [
+                "mardi 1 décembre",
+                "mardi 1 décembre",
+                "mardi 8 décembre",
+                "mardi 8 décembre"
+            ]
+        );
     }
 
     #[test]
     fn codes_round_trip() {
-        for s in [Status::Booked, Status::Fulfilled, Status::NoShow, Status::Cancelled] {
+        for s in [
+            Status::Booked,
+            Status::Fulfilled,
+            Status::NoShow,
+            Status::Cancelled,
+        ] {
             assert_eq!(Status::from_code(s.code()), Some(s));
         }
         for m in [Mode::Cabinet, Mode::Video] {

@@ -61,16 +61,29 @@ pub fn sas_visibility(facts: &SlotFacts) -> Option<SasVisibility> {
 mod tests {
     use super::*;
 
-    const SNP: ReasonFlags = ReasonFlags { is_snp: true, open_to_new_patients: false, bookable_online: false };
+    const SNP: ReasonFlags = ReasonFlags {
+        is_snp: true,
+        open_to_new_patients: false,
+        bookable_online: false,
+    };
     const fn reason(new: bool, online: bool) -> ReasonFlags {
-        ReasonFlags { is_snp: false, open_to_new_patients: new, bookable_online: online }
+        ReasonFlags {
+            is_snp: false,
+            open_to_new_patients: new,
+            bookable_online: online,
+        }
     }
 
     /// Every combination of the inputs, checked against the rule as the guide states it.
     #[test]
     fn every_combination() {
         let reason_sets: Vec<Vec<ReasonFlags>> = {
-            let plain = [reason(false, false), reason(true, false), reason(false, true), reason(true, true)];
+            let plain = [
+                reason(false, false),
+                reason(true, false),
+                reason(false, true),
+                reason(true, true),
+            ];
             let mut sets = vec![vec![]];
             for r in plain {
                 sets.push(vec![r]);
@@ -94,7 +107,9 @@ mod tests {
                                 starts_in_future: future,
                             };
                             let has_snp = reasons.contains(&SNP);
-                            let one_reason_open = reasons.iter().any(|r| r.open_to_new_patients && r.bookable_online);
+                            let one_reason_open = reasons
+                                .iter()
+                                .any(|r| r.open_to_new_patients && r.bookable_online);
                             let expected = sas
                                 && state == SlotState::Free
                                 && future
@@ -126,13 +141,28 @@ mod tests {
             })
         };
         // Accepts new patients, nothing to do on the agenda: open online slots show up.
-        assert_eq!(free(true, &[reason(true, true)]), Some(SasVisibility { snp: false, new_patients: true }));
+        assert_eq!(
+            free(true, &[reason(true, true)]),
+            Some(SasVisibility {
+                snp: false,
+                new_patients: true
+            })
+        );
         // Does not accept new patients: only ranges with "Soins non programmés".
         assert_eq!(free(false, &[reason(true, true)]), None);
-        assert_eq!(free(false, &[reason(false, false), SNP]), Some(SasVisibility { snp: true, new_patients: false }));
+        assert_eq!(
+            free(false, &[reason(false, false), SNP]),
+            Some(SasVisibility {
+                snp: true,
+                new_patients: false
+            })
+        );
         // Open to new patients but not bookable online: hidden.
         assert_eq!(free(true, &[reason(true, false)]), None);
         // Open on two different reasons that each miss one flag: hidden.
-        assert_eq!(free(true, &[reason(true, false), reason(false, true)]), None);
+        assert_eq!(
+            free(true, &[reason(true, false), reason(false, true)]),
+            None
+        );
     }
 }

@@ -23,7 +23,10 @@ impl PersonName {
         }
         let allowed = |c: char| c.is_alphabetic() || matches!(c, ' ' | '-' | '\'' | '’');
         if !name.chars().all(allowed) || !name.chars().any(char::is_alphabetic) {
-            return Err("Utilisez uniquement des lettres, des espaces, des tirets ou des apostrophes.".into());
+            return Err(
+                "Utilisez uniquement des lettres, des espaces, des tirets ou des apostrophes."
+                    .into(),
+            );
         }
         Ok(Self(name))
     }
@@ -48,7 +51,9 @@ impl BirthDate {
         }
         let date = NaiveDate::parse_from_str(input, "%d/%m/%Y")
             .or_else(|_| NaiveDate::parse_from_str(input, "%Y-%m-%d"))
-            .map_err(|_| "Date invalide : utilisez le format JJ/MM/AAAA, par exemple 21/11/1952.".to_string())?;
+            .map_err(|_| {
+                "Date invalide : utilisez le format JJ/MM/AAAA, par exemple 21/11/1952.".to_string()
+            })?;
         if date > today {
             return Err("La date de naissance ne peut pas être dans le futur.".into());
         }
@@ -169,7 +174,7 @@ fn luhn_valid(digits: &str) -> bool {
             (false, _) => d,
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// An email address, lower-cased; a light check, the real proof is the link sent to it.
@@ -207,7 +212,9 @@ impl Departement {
         let code = input.trim().to_uppercase();
         let valid = match code.as_str() {
             "2A" | "2B" => true,
-            c if c.len() == 2 => c.parse::<u8>().is_ok_and(|n| (1..=95).contains(&n) && n != 20),
+            c if c.len() == 2 => c
+                .parse::<u8>()
+                .is_ok_and(|n| (1..=95).contains(&n) && n != 20),
             c if c.len() == 3 => c.parse::<u16>().is_ok_and(|n| (971..=976).contains(&n)),
             _ => false,
         };
@@ -236,15 +243,28 @@ mod tests {
         for (input, expected) in [
             ("  Marie  ", Ok("Marie")),
             ("Jean-Pierre", Ok("Jean-Pierre")),
-            ("D'Artagnan  de   Castelmore", Ok("D'Artagnan de Castelmore")),
+            (
+                "D'Artagnan  de   Castelmore",
+                Ok("D'Artagnan de Castelmore"),
+            ),
             ("Éloïse", Ok("Éloïse")),
             ("", Err(REQUIRED)),
             ("   ", Err(REQUIRED)),
-            ("R2D2", Err("Utilisez uniquement des lettres, des espaces, des tirets ou des apostrophes.")),
-            ("--", Err("Utilisez uniquement des lettres, des espaces, des tirets ou des apostrophes.")),
+            (
+                "R2D2",
+                Err("Utilisez uniquement des lettres, des espaces, des tirets ou des apostrophes."),
+            ),
+            (
+                "--",
+                Err("Utilisez uniquement des lettres, des espaces, des tirets ou des apostrophes."),
+            ),
         ] {
             let got = PersonName::parse(input);
-            assert_eq!(got.as_ref().map(PersonName::as_str).map_err(String::as_str), expected, "{input:?}");
+            assert_eq!(
+                got.as_ref().map(PersonName::as_str).map_err(String::as_str),
+                expected,
+                "{input:?}"
+            );
         }
         assert!(PersonName::parse(&"a".repeat(101)).is_err());
     }
@@ -275,9 +295,16 @@ mod tests {
             ("00 45 37 26 53", None),
             ("06 45 37 26 5a", None),
         ] {
-            assert_eq!(PhoneFr::parse(input).ok().as_ref().map(PhoneFr::e164), expected, "{input:?}");
+            assert_eq!(
+                PhoneFr::parse(input).ok().as_ref().map(PhoneFr::e164),
+                expected,
+                "{input:?}"
+            );
         }
-        assert_eq!(PhoneFr::parse("+33645372653").unwrap().display_fr(), "06 45 37 26 53");
+        assert_eq!(
+            PhoneFr::parse("+33645372653").unwrap().display_fr(),
+            "06 45 37 26 53"
+        );
     }
 
     #[test]
@@ -295,7 +322,10 @@ mod tests {
 
     #[test]
     fn emails_and_departements() {
-        assert_eq!(Email::parse(" Regulateur@Demo.TEST ").unwrap().as_str(), "regulateur@demo.test");
+        assert_eq!(
+            Email::parse(" Regulateur@Demo.TEST ").unwrap().as_str(),
+            "regulateur@demo.test"
+        );
         for bad in ["", "a@b", "@b.fr", "a b@c.fr", "a@.fr", "a@b.fr."] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }

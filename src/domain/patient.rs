@@ -59,7 +59,10 @@ impl PatientInput {
             .filter_map(|(field, _)| {
                 self.check_field(field, today)
                     .err()
-                    .map(|message| FieldError { field: (*field).into(), message })
+                    .map(|message| FieldError {
+                        field: (*field).into(),
+                        message,
+                    })
             })
             .collect();
         if !errors.is_empty() {
@@ -114,8 +117,17 @@ mod tests {
                 _ => input.phone.clear(),
             }
             let errors = input.validate(today()).unwrap_err();
-            assert_eq!(errors, vec![FieldError { field: field.into(), message: "Ce champ est obligatoire.".into() }]);
+            assert_eq!(
+                errors,
+                vec![FieldError {
+                    field: field.into(),
+                    message: "Ce champ est obligatoire.".into()
+                }]
+            );
         }
-        assert_eq!(PatientInput::default().validate(today()).unwrap_err().len(), 5);
+        assert_eq!(
+            PatientInput::default().validate(today()).unwrap_err().len(),
+            5
+        );
     }
 }

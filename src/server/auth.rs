@@ -4,9 +4,9 @@ use super::store::{AuditEntry, UserRecord};
 use super::{internal, now, store};
 use crate::domain::Role;
 use crate::error::AppError;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use axum::http::{header, request::Parts, HeaderValue};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use axum::http::{HeaderValue, header, request::Parts};
 use base64::Engine;
 use leptos::prelude::*;
 use rand::RngCore;
@@ -25,8 +25,11 @@ pub fn hash_password(password: &str) -> Result<String, AppError> {
 }
 
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
 }
 
 /// A fresh random session token and the hash under which the database keeps it.
@@ -39,7 +42,10 @@ fn new_token() -> (String, String) {
 }
 
 fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn request_parts() -> Option<Parts> {
@@ -69,11 +75,18 @@ pub fn client_ip() -> Option<String> {
 
 fn is_https(parts: &Parts) -> bool {
     parts.uri.scheme_str() == Some("https")
-        || parts.headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https")
+        || parts
+            .headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            == Some("https")
 }
 
 fn set_cookie(value: String) {
-    if let (Some(options), Ok(value)) = (use_context::<leptos_axum::ResponseOptions>(), HeaderValue::from_str(&value)) {
+    if let (Some(options), Ok(value)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        HeaderValue::from_str(&value),
+    ) {
         options.append_header(header::SET_COOKIE, value);
     }
 }
@@ -83,7 +96,10 @@ pub async fn current_user() -> Result<Option<UserRecord>, AppError> {
     let Some(token) = request_parts().as_ref().and_then(session_token) else {
         return Ok(None);
     };
-    store()?.session_user(&token_hash(&token), now()).await.map_err(internal)
+    store()?
+        .session_user(&token_hash(&token), now())
+        .await
+        .map_err(internal)
 }
 
 /// The signed-in user, provided their role is one of `roles`.
@@ -98,7 +114,13 @@ pub async fn require(roles: &[Role]) -> Result<UserRecord, AppError> {
 pub async fn audit(user_id: Option<i64>, action: &str, subject: &str) -> Result<(), AppError> {
     let ip = client_ip();
     store()?
-        .audit(&AuditEntry { at: now(), user_id, action, subject, ip: ip.as_deref() })
+        .audit(&AuditEntry {
+            at: now(),
+            user_id,
+            action,
+            subject,
+            ip: ip.as_deref(),
+        })
         .await
         .map_err(internal)
 }
@@ -106,7 +128,10 @@ pub async fn audit(user_id: Option<i64>, action: &str, subject: &str) -> Result<
 /// Checks the credentials, opens a new session and sets its cookie.
 pub async fn sign_in(email: &str, password: &str) -> Result<UserRecord, AppError> {
     let store = store()?;
-    let user = store.user_by_email(&email.trim().to_lowercase()).await.map_err(internal)?;
+    let user = store
+        .user_by_email(&email.trim().to_lowercase())
+        .await
+        .map_err(internal)?;
     let verified = match &user {
         Some(user) => verify_password(password, &user.password_hash),
         None => {
@@ -125,7 +150,10 @@ pub async fn sign_in(email: &str, password: &str) -> Result<UserRecord, AppError
     // A fresh token at every sign-in: an old one cannot be fixed upon the user.
     let (token, hash) = new_token();
     let now = now();
-    store.insert_session(&hash, user.id, now, now + SESSION_SECONDS).await.map_err(internal)?;
+    store
+        .insert_session(&hash, user.id, now, now + SESSION_SECONDS)
+        .await
+        .map_err(internal)?;
     let secure = request_parts().as_ref().is_some_and(is_https);
     set_cookie(format!(
         "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={SESSION_SECONDS}{}",
@@ -137,8 +165,13 @@ pub async fn sign_in(email: &str, password: &str) -> Result<UserRecord, AppError
 
 pub async fn sign_out() -> Result<(), AppError> {
     if let Some(token) = request_parts().as_ref().and_then(session_token) {
-        store()?.delete_session(&token_hash(&token)).await.map_err(internal)?;
+        store()?
+            .delete_session(&token_hash(&token))
+            .await
+            .map_err(internal)?;
     }
-    set_cookie(format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"));
+    set_cookie(format!(
+        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"
+    ));
     Ok(())
 }

@@ -18,25 +18,43 @@ pub fn router(state: AppState) -> axum::Router {
     };
     let options = state.leptos_options.clone();
     axum::Router::new()
-        .leptos_routes_with_context(&state, routes, context.clone(), move || shell(options.clone()))
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .leptos_routes_with_context(&state, routes, context.clone(), move || {
+            shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, shell))
         .layer(middleware::from_fn(same_origin_writes))
         .with_state(state)
 }
 
 /// Refuses a state-changing request sent by another site (CSRF), on top of SameSite cookies.
 async fn same_origin_writes(request: Request, next: Next) -> Response {
-    let writes = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let writes = !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
     let origin_host = request
         .headers()
         .get(header::ORIGIN)
         .and_then(|v| v.to_str().ok())
-        .map(|origin| origin.split_once("://").map_or(origin, |(_, host)| host).to_string());
-    let host = request.headers().get(header::HOST).and_then(|v| v.to_str().ok());
+        .map(|origin| {
+            origin
+                .split_once("://")
+                .map_or(origin, |(_, host)| host)
+                .to_string()
+        });
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok());
     match (writes, origin_host, host) {
-        (true, Some(origin), Some(host)) if origin != host => {
-            (StatusCode::FORBIDDEN, "Requête refusée : origine différente du site.").into_response()
-        }
+        (true, Some(origin), Some(host)) if origin != host => (
+            StatusCode::FORBIDDEN,
+            "Requête refusée : origine différente du site.",
+        )
+            .into_response(),
         _ => next.run(request).await,
     }
 }
@@ -45,9 +63,12 @@ pub async fn serve(state: AppState) -> std::io::Result<()> {
     let addr = state.leptos_options.site_addr;
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("Service d'Accès aux Soins : http://{addr}");
-    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
 }

@@ -19,7 +19,9 @@ pub struct AppState {
 
 /// The store of the running application, from the server function's context.
 pub fn store() -> Result<Arc<dyn Store>, AppError> {
-    use_context::<AppState>().map(|s| s.store).ok_or(AppError::Internal)
+    use_context::<AppState>()
+        .map(|s| s.store)
+        .ok_or(AppError::Internal)
 }
 
 /// Current time as Unix seconds.
@@ -35,13 +37,13 @@ pub fn internal(err: impl std::fmt::Display) -> AppError {
 
 /// Gives a failed server function the HTTP status its error stands for.
 pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
-    if let Err(err) = &result {
-        if let (Some(options), Ok(status)) = (
+    if let Err(err) = &result
+        && let (Some(options), Ok(status)) = (
             use_context::<leptos_axum::ResponseOptions>(),
             axum::http::StatusCode::from_u16(err.status()),
-        ) {
-            options.set_status(status);
-        }
+        )
+    {
+        options.set_status(status);
     }
     result
 }

@@ -28,44 +28,238 @@ struct Commune {
 }
 
 const COMMUNES: [Commune; 18] = [
-    Commune { insee: "75104", postcode: "75004", city: "Paris 4e", departement: "75", lat: 48.8543, lon: 2.3576, streets: ["rue de Rivoli", "rue Saint-Antoine"], phone_prefix: "01 42" },
-    Commune { insee: "75111", postcode: "75011", city: "Paris 11e", departement: "75", lat: 48.8590, lon: 2.3797, streets: ["boulevard Voltaire", "rue de la Roquette"], phone_prefix: "01 43" },
-    Commune { insee: "75112", postcode: "75012", city: "Paris 12e", departement: "75", lat: 48.8396, lon: 2.3958, streets: ["avenue Daumesnil", "rue de Charenton"], phone_prefix: "01 43" },
-    Commune { insee: "75115", postcode: "75015", city: "Paris 15e", departement: "75", lat: 48.8401, lon: 2.2928, streets: ["rue de Vaugirard", "rue de la Convention"], phone_prefix: "01 45" },
-    Commune { insee: "75118", postcode: "75018", city: "Paris 18e", departement: "75", lat: 48.8925, lon: 2.3484, streets: ["rue Ordener", "rue Marcadet"], phone_prefix: "01 46" },
-    Commune { insee: "75120", postcode: "75020", city: "Paris 20e", departement: "75", lat: 48.8634, lon: 2.4011, streets: ["rue des Pyrénées", "avenue Gambetta"], phone_prefix: "01 43" },
-    Commune { insee: "69383", postcode: "69003", city: "Lyon 3e", departement: "69", lat: 45.7597, lon: 4.8510, streets: ["cours Gambetta", "rue Paul Bert"], phone_prefix: "04 78" },
-    Commune { insee: "69387", postcode: "69007", city: "Lyon 7e", departement: "69", lat: 45.7452, lon: 4.8416, streets: ["avenue Jean Jaurès", "rue de Marseille"], phone_prefix: "04 78" },
-    Commune { insee: "69266", postcode: "69100", city: "Villeurbanne", departement: "69", lat: 45.7719, lon: 4.8902, streets: ["cours Émile Zola", "rue Francis de Pressensé"], phone_prefix: "04 72" },
-    Commune { insee: "69259", postcode: "69200", city: "Vénissieux", departement: "69", lat: 45.6975, lon: 4.8867, streets: ["avenue Jean Cagne", "boulevard Ambroise Croizat"], phone_prefix: "04 78" },
-    Commune { insee: "69034", postcode: "69300", city: "Caluire-et-Cuire", departement: "69", lat: 45.7953, lon: 4.8466, streets: ["montée des Soldats", "avenue de la Libération"], phone_prefix: "04 78" },
-    Commune { insee: "69264", postcode: "69400", city: "Villefranche-sur-Saône", departement: "69", lat: 45.9894, lon: 4.7187, streets: ["rue Nationale", "boulevard Gambetta"], phone_prefix: "04 74" },
-    Commune { insee: "35238", postcode: "35000", city: "Rennes", departement: "35", lat: 48.1113, lon: -1.6800, streets: ["boulevard de la Liberté", "rue de Saint-Malo"], phone_prefix: "02 99" },
-    Commune { insee: "35288", postcode: "35400", city: "Saint-Malo", departement: "35", lat: 48.6493, lon: -2.0257, streets: ["boulevard de Rochebonne", "rue Georges Clemenceau"], phone_prefix: "02 99" },
-    Commune { insee: "35115", postcode: "35300", city: "Fougères", departement: "35", lat: 48.3525, lon: -1.1986, streets: ["rue Nationale", "boulevard Jean Jaurès"], phone_prefix: "02 99" },
-    Commune { insee: "35360", postcode: "35500", city: "Vitré", departement: "35", lat: 48.1238, lon: -1.2094, streets: ["rue Poterie", "boulevard de Laval"], phone_prefix: "02 99" },
-    Commune { insee: "35051", postcode: "35510", city: "Cesson-Sévigné", departement: "35", lat: 48.1214, lon: -1.6031, streets: ["rue de Rennes", "cours de la Vilaine"], phone_prefix: "02 99" },
-    Commune { insee: "35047", postcode: "35170", city: "Bruz", departement: "35", lat: 48.0247, lon: -1.7458, streets: ["avenue Alphonse Legault", "rue du Stade"], phone_prefix: "02 99" },
+    Commune {
+        insee: "75104",
+        postcode: "75004",
+        city: "Paris 4e",
+        departement: "75",
+        lat: 48.8543,
+        lon: 2.3576,
+        streets: ["rue de Rivoli", "rue Saint-Antoine"],
+        phone_prefix: "01 42",
+    },
+    Commune {
+        insee: "75111",
+        postcode: "75011",
+        city: "Paris 11e",
+        departement: "75",
+        lat: 48.8590,
+        lon: 2.3797,
+        streets: ["boulevard Voltaire", "rue de la Roquette"],
+        phone_prefix: "01 43",
+    },
+    Commune {
+        insee: "75112",
+        postcode: "75012",
+        city: "Paris 12e",
+        departement: "75",
+        lat: 48.8396,
+        lon: 2.3958,
+        streets: ["avenue Daumesnil", "rue de Charenton"],
+        phone_prefix: "01 43",
+    },
+    Commune {
+        insee: "75115",
+        postcode: "75015",
+        city: "Paris 15e",
+        departement: "75",
+        lat: 48.8401,
+        lon: 2.2928,
+        streets: ["rue de Vaugirard", "rue de la Convention"],
+        phone_prefix: "01 45",
+    },
+    Commune {
+        insee: "75118",
+        postcode: "75018",
+        city: "Paris 18e",
+        departement: "75",
+        lat: 48.8925,
+        lon: 2.3484,
+        streets: ["rue Ordener", "rue Marcadet"],
+        phone_prefix: "01 46",
+    },
+    Commune {
+        insee: "75120",
+        postcode: "75020",
+        city: "Paris 20e",
+        departement: "75",
+        lat: 48.8634,
+        lon: 2.4011,
+        streets: ["rue des Pyrénées", "avenue Gambetta"],
+        phone_prefix: "01 43",
+    },
+    Commune {
+        insee: "69383",
+        postcode: "69003",
+        city: "Lyon 3e",
+        departement: "69",
+        lat: 45.7597,
+        lon: 4.8510,
+        streets: ["cours Gambetta", "rue Paul Bert"],
+        phone_prefix: "04 78",
+    },
+    Commune {
+        insee: "69387",
+        postcode: "69007",
+        city: "Lyon 7e",
+        departement: "69",
+        lat: 45.7452,
+        lon: 4.8416,
+        streets: ["avenue Jean Jaurès", "rue de Marseille"],
+        phone_prefix: "04 78",
+    },
+    Commune {
+        insee: "69266",
+        postcode: "69100",
+        city: "Villeurbanne",
+        departement: "69",
+        lat: 45.7719,
+        lon: 4.8902,
+        streets: ["cours Émile Zola", "rue Francis de Pressensé"],
+        phone_prefix: "04 72",
+    },
+    Commune {
+        insee: "69259",
+        postcode: "69200",
+        city: "Vénissieux",
+        departement: "69",
+        lat: 45.6975,
+        lon: 4.8867,
+        streets: ["avenue Jean Cagne", "boulevard Ambroise Croizat"],
+        phone_prefix: "04 78",
+    },
+    Commune {
+        insee: "69034",
+        postcode: "69300",
+        city: "Caluire-et-Cuire",
+        departement: "69",
+        lat: 45.7953,
+        lon: 4.8466,
+        streets: ["montée des Soldats", "avenue de la Libération"],
+        phone_prefix: "04 78",
+    },
+    Commune {
+        insee: "69264",
+        postcode: "69400",
+        city: "Villefranche-sur-Saône",
+        departement: "69",
+        lat: 45.9894,
+        lon: 4.7187,
+        streets: ["rue Nationale", "boulevard Gambetta"],
+        phone_prefix: "04 74",
+    },
+    Commune {
+        insee: "35238",
+        postcode: "35000",
+        city: "Rennes",
+        departement: "35",
+        lat: 48.1113,
+        lon: -1.6800,
+        streets: ["boulevard de la Liberté", "rue de Saint-Malo"],
+        phone_prefix: "02 99",
+    },
+    Commune {
+        insee: "35288",
+        postcode: "35400",
+        city: "Saint-Malo",
+        departement: "35",
+        lat: 48.6493,
+        lon: -2.0257,
+        streets: ["boulevard de Rochebonne", "rue Georges Clemenceau"],
+        phone_prefix: "02 99",
+    },
+    Commune {
+        insee: "35115",
+        postcode: "35300",
+        city: "Fougères",
+        departement: "35",
+        lat: 48.3525,
+        lon: -1.1986,
+        streets: ["rue Nationale", "boulevard Jean Jaurès"],
+        phone_prefix: "02 99",
+    },
+    Commune {
+        insee: "35360",
+        postcode: "35500",
+        city: "Vitré",
+        departement: "35",
+        lat: 48.1238,
+        lon: -1.2094,
+        streets: ["rue Poterie", "boulevard de Laval"],
+        phone_prefix: "02 99",
+    },
+    Commune {
+        insee: "35051",
+        postcode: "35510",
+        city: "Cesson-Sévigné",
+        departement: "35",
+        lat: 48.1214,
+        lon: -1.6031,
+        streets: ["rue de Rennes", "cours de la Vilaine"],
+        phone_prefix: "02 99",
+    },
+    Commune {
+        insee: "35047",
+        postcode: "35170",
+        city: "Bruz",
+        departement: "35",
+        lat: 48.0247,
+        lon: -1.7458,
+        streets: ["avenue Alphonse Legault", "rue du Stade"],
+        phone_prefix: "02 99",
+    },
 ];
 
 /// (civilité, prénom, nom)
 const NAMES: [(&str, &str, &str); 48] = [
-    ("Mme", "Sophie", "Martin"), ("M.", "Thomas", "Bernard"), ("Mme", "Camille", "Dubois"),
-    ("M.", "Nicolas", "Thomas"), ("Mme", "Julie", "Robert"), ("M.", "Pierre", "Richard"),
-    ("Mme", "Claire", "Petit"), ("M.", "Julien", "Durand"), ("Mme", "Isabelle", "Leroy"),
-    ("M.", "François", "Moreau"), ("Mme", "Nathalie", "Simon"), ("M.", "Antoine", "Laurent"),
-    ("Mme", "Émilie", "Lefèvre"), ("M.", "Olivier", "Michel"), ("Mme", "Céline", "Garcia"),
-    ("M.", "Philippe", "David"), ("Mme", "Aurélie", "Bertrand"), ("M.", "Mathieu", "Roux"),
-    ("Mme", "Sandrine", "Vincent"), ("M.", "Sébastien", "Fournier"), ("Mme", "Hélène", "Morel"),
-    ("M.", "Guillaume", "Girard"), ("Mme", "Anne", "André"), ("M.", "Christophe", "Lefebvre"),
-    ("Mme", "Laure", "Mercier"), ("M.", "Vincent", "Dupont"), ("Mme", "Marion", "Lambert"),
-    ("M.", "Alexandre", "Bonnet"), ("Mme", "Élodie", "François"), ("M.", "Laurent", "Martinez"),
-    ("Mme", "Caroline", "Legrand"), ("M.", "Jérôme", "Garnier"), ("Mme", "Valérie", "Faure"),
-    ("M.", "Benoît", "Rousseau"), ("Mme", "Agnès", "Blanc"), ("M.", "Yann", "Le Gall"),
-    ("Mme", "Gwenaëlle", "Le Goff"), ("M.", "Erwan", "Guillou"), ("Mme", "Maëlle", "Le Roux"),
-    ("M.", "Loïc", "Tanguy"), ("Mme", "Nolwenn", "Hamon"), ("M.", "Ronan", "Le Bihan"),
-    ("Mme", "Inès", "Benali"), ("M.", "Karim", "Haddad"), ("Mme", "Léa", "Chevalier"),
-    ("M.", "Hugo", "Fontaine"), ("Mme", "Chloé", "Gauthier"), ("M.", "Bruno", "Perrin"),
+    ("Mme", "Sophie", "Martin"),
+    ("M.", "Thomas", "Bernard"),
+    ("Mme", "Camille", "Dubois"),
+    ("M.", "Nicolas", "Thomas"),
+    ("Mme", "Julie", "Robert"),
+    ("M.", "Pierre", "Richard"),
+    ("Mme", "Claire", "Petit"),
+    ("M.", "Julien", "Durand"),
+    ("Mme", "Isabelle", "Leroy"),
+    ("M.", "François", "Moreau"),
+    ("Mme", "Nathalie", "Simon"),
+    ("M.", "Antoine", "Laurent"),
+    ("Mme", "Émilie", "Lefèvre"),
+    ("M.", "Olivier", "Michel"),
+    ("Mme", "Céline", "Garcia"),
+    ("M.", "Philippe", "David"),
+    ("Mme", "Aurélie", "Bertrand"),
+    ("M.", "Mathieu", "Roux"),
+    ("Mme", "Sandrine", "Vincent"),
+    ("M.", "Sébastien", "Fournier"),
+    ("Mme", "Hélène", "Morel"),
+    ("M.", "Guillaume", "Girard"),
+    ("Mme", "Anne", "André"),
+    ("M.", "Christophe", "Lefebvre"),
+    ("Mme", "Laure", "Mercier"),
+    ("M.", "Vincent", "Dupont"),
+    ("Mme", "Marion", "Lambert"),
+    ("M.", "Alexandre", "Bonnet"),
+    ("Mme", "Élodie", "François"),
+    ("M.", "Laurent", "Martinez"),
+    ("Mme", "Caroline", "Legrand"),
+    ("M.", "Jérôme", "Garnier"),
+    ("Mme", "Valérie", "Faure"),
+    ("M.", "Benoît", "Rousseau"),
+    ("Mme", "Agnès", "Blanc"),
+    ("M.", "Yann", "Le Gall"),
+    ("Mme", "Gwenaëlle", "Le Goff"),
+    ("M.", "Erwan", "Guillou"),
+    ("Mme", "Maëlle", "Le Roux"),
+    ("M.", "Loïc", "Tanguy"),
+    ("Mme", "Nolwenn", "Hamon"),
+    ("M.", "Ronan", "Le Bihan"),
+    ("Mme", "Inès", "Benali"),
+    ("M.", "Karim", "Haddad"),
+    ("Mme", "Léa", "Chevalier"),
+    ("M.", "Hugo", "Fontaine"),
+    ("Mme", "Chloé", "Gauthier"),
+    ("M.", "Bruno", "Perrin"),
 ];
 
 /// Which case of the eligibility rule a demo practitioner illustrates.
@@ -85,8 +279,14 @@ enum Case {
     Closed,
 }
 
-const CASES: [Case; 6] =
-    [Case::NewPatients, Case::SnpSomeRanges, Case::OfflineWithSnp, Case::NotRegistered, Case::Both, Case::Closed];
+const CASES: [Case; 6] = [
+    Case::NewPatients,
+    Case::SnpSomeRanges,
+    Case::OfflineWithSnp,
+    Case::NotRegistered,
+    Case::Both,
+    Case::Closed,
+];
 
 /// Lower-case ASCII, for demo email addresses.
 fn ascii_slug(s: &str) -> String {
@@ -119,11 +319,20 @@ pub async fn seed_demo(store: &dyn Store) -> Result<SeedReport, StoreError> {
             insert_practitioner(store, i, *name, today, &hash()).await?;
             report.practitioners += 1;
         }
-        insert_account(store, REGULATOR_EMAIL, Role::Regulator, ("Claire", "Morel"), &hash()).await?;
+        insert_account(
+            store,
+            REGULATOR_EMAIL,
+            Role::Regulator,
+            ("Claire", "Morel"),
+            &hash(),
+        )
+        .await?;
         insert_account(store, ADMIN_EMAIL, Role::Admin, ("Paul", "Admin"), &hash()).await?;
         report.loaded = true;
     }
-    report.slots_created = store.materialize_slots(today, today + Duration::days(HORIZON_DAYS - 1)).await?;
+    report.slots_created = store
+        .materialize_slots(today, today + Duration::days(HORIZON_DAYS - 1))
+        .await?;
     if report.loaded {
         report.booked = book_a_few(store).await?;
     }
@@ -168,10 +377,17 @@ async fn insert_practitioner(
     // Paris, Rhône and Ille-et-Vilaine in turn; each département gets every case in several communes.
     let case = CASES[(i / 3) % CASES.len()];
     let commune = &COMMUNES[(i % 3) * 6 + (i / 3 + i / 18) % 6];
-    let rpps = Rpps::with_check_digit(&format!("10{:08}", 1_000_000 + i * 7919)).expect("a check digit exists");
+    let rpps = Rpps::with_check_digit(&format!("10{:08}", 1_000_000 + i * 7919))
+        .expect("a check digit exists");
     let phone = (i % 7 != 5).then(|| {
-        PhoneFr::parse(&format!("{} {:02} {:02} {:02}", commune.phone_prefix, 10 + i, (i * 37) % 100, (i * 53) % 100))
-            .expect("demo numbers are valid")
+        PhoneFr::parse(&format!(
+            "{} {:02} {:02} {:02}",
+            commune.phone_prefix,
+            10 + i,
+            (i * 37) % 100,
+            (i * 53) % 100
+        ))
+        .expect("demo numbers are valid")
     });
     let jitter = |k: usize| ((i * k) % 21) as f64 / 1000.0 - 0.01;
     let address = format!("{} {}", 1 + (i * 13) % 120, commune.streets[i % 2]);
@@ -211,30 +427,56 @@ async fn insert_practitioner(
     Ok(())
 }
 
-async fn insert_agenda(store: &dyn Store, practitioner_id: i64, case: Case, today: NaiveDate) -> Result<(), StoreError> {
+async fn insert_agenda(
+    store: &dyn Store,
+    practitioner_id: i64,
+    case: Case,
+    today: NaiveDate,
+) -> Result<(), StoreError> {
     let online = !matches!(case, Case::OfflineWithSnp);
     let consult = store
-        .insert_reason(practitioner_id, &NewReason {
-            name: "Consultation de médecine générale",
-            duration_minutes: 20,
-            flags: ReasonFlags { is_snp: false, open_to_new_patients: true, bookable_online: online },
-        })
+        .insert_reason(
+            practitioner_id,
+            &NewReason {
+                name: "Consultation de médecine générale",
+                duration_minutes: 20,
+                flags: ReasonFlags {
+                    is_snp: false,
+                    open_to_new_patients: true,
+                    bookable_online: online,
+                },
+            },
+        )
         .await?;
     let follow_up = store
-        .insert_reason(practitioner_id, &NewReason {
-            name: "Suivi patient habituel",
-            duration_minutes: 20,
-            flags: ReasonFlags { is_snp: false, open_to_new_patients: false, bookable_online: true },
-        })
+        .insert_reason(
+            practitioner_id,
+            &NewReason {
+                name: "Suivi patient habituel",
+                duration_minutes: 20,
+                flags: ReasonFlags {
+                    is_snp: false,
+                    open_to_new_patients: false,
+                    bookable_online: true,
+                },
+            },
+        )
         .await?;
     let snp = match case {
         Case::SnpSomeRanges | Case::OfflineWithSnp | Case::Both => Some(
             store
-                .insert_reason(practitioner_id, &NewReason {
-                    name: "Soins non programmés",
-                    duration_minutes: 20,
-                    flags: ReasonFlags { is_snp: true, open_to_new_patients: false, bookable_online: false },
-                })
+                .insert_reason(
+                    practitioner_id,
+                    &NewReason {
+                        name: "Soins non programmés",
+                        duration_minutes: 20,
+                        flags: ReasonFlags {
+                            is_snp: true,
+                            open_to_new_patients: false,
+                            bookable_online: false,
+                        },
+                    },
+                )
                 .await?,
         ),
         _ => None,
@@ -248,24 +490,59 @@ async fn insert_agenda(store: &dyn Store, practitioner_id: i64, case: Case, toda
     let plain = [consult, follow_up];
     let with_snp: Vec<i64> = plain.iter().copied().chain(snp).collect();
     let weekly = |weekday, start: (u32, u32), end: (u32, u32)| RangeTimes {
-        recurrence: Recurrence::Weekly { weekday, valid_from: today, valid_until: None },
+        recurrence: Recurrence::Weekly {
+            weekday,
+            valid_from: today,
+            valid_until: None,
+        },
         start: NaiveTime::from_hms_opt(start.0, start.1, 0).expect("valid time"),
         end: NaiveTime::from_hms_opt(end.0, end.1, 0).expect("valid time"),
         slot_minutes: 20,
     };
     use Weekday::*;
     for day in [Mon, Tue, Wed, Thu, Fri, Sat] {
-        let reasons = if snp_on(day) { &with_snp[..] } else { &plain[..] };
+        let reasons = if snp_on(day) {
+            &with_snp[..]
+        } else {
+            &plain[..]
+        };
         let times = weekly(day, (9, 0), (12, 0));
-        store.insert_range(practitioner_id, &NewRange { times, mode: Mode::Cabinet, reason_ids: reasons }).await?;
+        store
+            .insert_range(
+                practitioner_id,
+                &NewRange {
+                    times,
+                    mode: Mode::Cabinet,
+                    reason_ids: reasons,
+                },
+            )
+            .await?;
         if day != Sat && day != Wed {
             let times = weekly(day, (14, 0), (18, 0));
-            store.insert_range(practitioner_id, &NewRange { times, mode: Mode::Cabinet, reason_ids: &plain }).await?;
+            store
+                .insert_range(
+                    practitioner_id,
+                    &NewRange {
+                        times,
+                        mode: Mode::Cabinet,
+                        reason_ids: &plain,
+                    },
+                )
+                .await?;
         }
     }
     if matches!(case, Case::NewPatients | Case::Both) {
         let times = weekly(Wed, (18, 0), (20, 0));
-        store.insert_range(practitioner_id, &NewRange { times, mode: Mode::Video, reason_ids: &with_snp }).await?;
+        store
+            .insert_range(
+                practitioner_id,
+                &NewRange {
+                    times,
+                    mode: Mode::Video,
+                    reason_ids: &with_snp,
+                },
+            )
+            .await?;
     }
     Ok(())
 }
@@ -289,10 +566,24 @@ async fn book_a_few(store: &dyn Store) -> Result<usize, StoreError> {
     let mut booked = 0;
     for departement in ["75", "69", "35"] {
         let slots = store
-            .candidate_slots(departement, now.timestamp(), (now + Duration::days(3)).timestamp())
+            .candidate_slots(
+                departement,
+                now.timestamp(),
+                (now + Duration::days(3)).timestamp(),
+            )
             .await?;
-        for slot in slots.iter().filter(|s| s.reasons.iter().any(|r| r.is_snp)).step_by(40).take(3) {
-            let booking = NewBooking { slot_id: slot.slot_id, regulator_id: regulator.id, patient: &patient, now: now.timestamp() };
+        for slot in slots
+            .iter()
+            .filter(|s| s.reasons.iter().any(|r| r.is_snp))
+            .step_by(40)
+            .take(3)
+        {
+            let booking = NewBooking {
+                slot_id: slot.slot_id,
+                regulator_id: regulator.id,
+                patient: &patient,
+                now: now.timestamp(),
+            };
             store.book(&booking, &|_| true).await?;
             booked += 1;
         }

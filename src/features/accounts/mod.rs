@@ -3,11 +3,11 @@
 use crate::components::{ErrorAlert, Field};
 use crate::domain::Role;
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::server::{auth, with_status};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
-#[cfg(feature = "ssr")]
-use crate::server::{auth, with_status};
 
 /// The signed-in account, as pages need it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,35 +28,47 @@ pub fn home_of(role: Role) -> &'static str {
 /// Open to everyone: tells who is signed in, if anyone.
 #[server]
 pub async fn who_am_i() -> Result<Option<CurrentUser>, AppError> {
-    with_status(async {
-        Ok(auth::current_user().await?.and_then(|u| {
-            Some(CurrentUser { name: format!("{} {}", u.first_name, u.last_name), role: u.role()? })
-        }))
-    }
-    .await)
+    with_status(
+        async {
+            Ok(auth::current_user().await?.and_then(|u| {
+                Some(CurrentUser {
+                    name: format!("{} {}", u.first_name, u.last_name),
+                    role: u.role()?,
+                })
+            }))
+        }
+        .await,
+    )
 }
 
 /// Open to everyone: checks the credentials and opens a session.
 #[server]
 pub async fn login(email: String, password: String) -> Result<CurrentUser, AppError> {
-    with_status(async {
-        let user = auth::sign_in(&email, &password).await?;
-        let role = user.role().ok_or(AppError::Forbidden)?;
-        leptos_axum::redirect(home_of(role));
-        Ok(CurrentUser { name: format!("{} {}", user.first_name, user.last_name), role })
-    }
-    .await)
+    with_status(
+        async {
+            let user = auth::sign_in(&email, &password).await?;
+            let role = user.role().ok_or(AppError::Forbidden)?;
+            leptos_axum::redirect(home_of(role));
+            Ok(CurrentUser {
+                name: format!("{} {}", user.first_name, user.last_name),
+                role,
+            })
+        }
+        .await,
+    )
 }
 
 /// Open to everyone: closes the session of this browser, if any.
 #[server]
 pub async fn logout() -> Result<(), AppError> {
-    with_status(async {
-        auth::sign_out().await?;
-        leptos_axum::redirect("/connexion");
-        Ok(())
-    }
-    .await)
+    with_status(
+        async {
+            auth::sign_out().await?;
+            leptos_axum::redirect("/connexion");
+            Ok(())
+        }
+        .await,
+    )
 }
 
 /// Sign-in state shared by the layout and the pages.
@@ -75,7 +87,11 @@ impl Auth {
             move || (login.version().get(), logout.version().get()),
             |_| who_am_i(),
         );
-        Self { login, logout, user }
+        Self {
+            login,
+            logout,
+            user,
+        }
     }
 }
 

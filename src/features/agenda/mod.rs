@@ -2,11 +2,11 @@
 
 use crate::components::ErrorAlert;
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::server::{auth, internal, store, with_status};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
-#[cfg(feature = "ssr")]
-use crate::server::{auth, internal, store, with_status};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AppointmentLine {
@@ -27,36 +27,54 @@ pub struct AppointmentLine {
 pub async fn my_appointments() -> Result<Vec<AppointmentLine>, AppError> {
     use crate::domain::agenda::{Mode, Status, day_label_fr, time_label};
     use crate::domain::identity::PhoneFr;
-    with_status(async {
-        let user = auth::require(&[crate::domain::Role::Practitioner]).await?;
-        let practitioner_id = user.practitioner_id.ok_or(AppError::Forbidden)?;
-        let records = store()?.practitioner_appointments(practitioner_id).await.map_err(internal)?;
-        auth::audit(Some(user.id), "patient_data_read", &format!("appointments:practitioner:{practitioner_id}")).await?;
-        Ok(records
-            .into_iter()
-            .filter_map(|a| {
-                let start = chrono::DateTime::from_timestamp(a.starts_at, 0)?;
-                let phone = PhoneFr::from_e164(&a.patient_phone).ok()?;
-                let birth = chrono::NaiveDate::parse_from_str(&a.patient_birth_date, "%Y-%m-%d").ok()?;
-                let born = if a.patient_birth_name != a.patient_last_name {
-                    format!(" (naissance : {})", a.patient_birth_name.to_uppercase())
-                } else {
-                    String::new()
-                };
-                Some(AppointmentLine {
-                    id: a.id,
-                    day: day_label_fr(start),
-                    time: time_label(start),
-                    mode: Mode::from_code(&a.mode).map_or("", Mode::label).into(),
-                    status: Status::from_code(&a.status).map_or("", Status::label).into(),
-                    patient: format!("{} {}{born}", a.patient_first_name, a.patient_last_name.to_uppercase()),
-                    birth_date: birth.format("%d/%m/%Y").to_string(),
-                    phone: (format!("tel:{}", phone.e164()), phone.display_fr()),
+    with_status(
+        async {
+            let user = auth::require(&[crate::domain::Role::Practitioner]).await?;
+            let practitioner_id = user.practitioner_id.ok_or(AppError::Forbidden)?;
+            let records = store()?
+                .practitioner_appointments(practitioner_id)
+                .await
+                .map_err(internal)?;
+            auth::audit(
+                Some(user.id),
+                "patient_data_read",
+                &format!("appointments:practitioner:{practitioner_id}"),
+            )
+            .await?;
+            Ok(records
+                .into_iter()
+                .filter_map(|a| {
+                    let start = chrono::DateTime::from_timestamp(a.starts_at, 0)?;
+                    let phone = PhoneFr::from_e164(&a.patient_phone).ok()?;
+                    let birth =
+                        chrono::NaiveDate::parse_from_str(&a.patient_birth_date, "%Y-%m-%d")
+                            .ok()?;
+                    let born = if a.patient_birth_name != a.patient_last_name {
+                        format!(" (naissance : {})", a.patient_birth_name.to_uppercase())
+                    } else {
+                        String::new()
+                    };
+                    Some(AppointmentLine {
+                        id: a.id,
+                        day: day_label_fr(start),
+                        time: time_label(start),
+                        mode: Mode::from_code(&a.mode).map_or("", Mode::label).into(),
+                        status: Status::from_code(&a.status)
+                            .map_or("", Status::label)
+                            .into(),
+                        patient: format!(
+                            "{} {}{born}",
+                            a.patient_first_name,
+                            a.patient_last_name.to_uppercase()
+                        ),
+                        birth_date: birth.format("%d/%m/%Y").to_string(),
+                        phone: (format!("tel:{}", phone.e164()), phone.display_fr()),
+                    })
                 })
-            })
-            .collect())
-    }
-    .await)
+                .collect())
+        }
+        .await,
+    )
 }
 
 #[component]

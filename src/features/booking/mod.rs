@@ -3,14 +3,14 @@
 use crate::components::{ErrorAlert, Field};
 use crate::domain::patient::PatientInput;
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::server::{auth, internal, store, with_status};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
-#[cfg(feature = "ssr")]
-use crate::server::{auth, internal, store, with_status};
 
 /// What the funnel shows of the slot being booked.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -35,26 +35,29 @@ const GONE: &str = "Ce créneau n'est plus disponible. Choisissez-en un autre da
 pub async fn slot_summary(slot_id: i64) -> Result<SlotDetails, AppError> {
     use crate::domain::agenda::{Mode, day_label_fr, time_label};
     use crate::features::search::{practitioner_name, visibility};
-    with_status(async {
-        auth::require(&[crate::domain::Role::Regulator]).await?;
-        let slot = store()?.candidate_slot(slot_id).await.map_err(internal)?;
-        let (slot, why) = slot
-            .and_then(|s| visibility(&s, crate::server::now()).map(|why| (s, why)))
-            .ok_or_else(|| AppError::NotFound(GONE.into()))?;
-        let start = chrono::DateTime::from_timestamp(slot.starts_at, 0).ok_or(AppError::Internal)?;
-        Ok(SlotDetails {
-            slot_id,
-            practitioner: practitioner_name(&slot),
-            specialty: slot.specialty.clone(),
-            address: format!("{}, {} {}", slot.address, slot.postcode, slot.city),
-            day: day_label_fr(start),
-            time: time_label(start),
-            mode: Mode::from_code(&slot.mode).map_or("", Mode::label).into(),
-            notice: slot.booking_notice,
-            snp: why.snp,
-        })
-    }
-    .await)
+    with_status(
+        async {
+            auth::require(&[crate::domain::Role::Regulator]).await?;
+            let slot = store()?.candidate_slot(slot_id).await.map_err(internal)?;
+            let (slot, why) = slot
+                .and_then(|s| visibility(&s, crate::server::now()).map(|why| (s, why)))
+                .ok_or_else(|| AppError::NotFound(GONE.into()))?;
+            let start =
+                chrono::DateTime::from_timestamp(slot.starts_at, 0).ok_or(AppError::Internal)?;
+            Ok(SlotDetails {
+                slot_id,
+                practitioner: practitioner_name(&slot),
+                specialty: slot.specialty.clone(),
+                address: format!("{}, {} {}", slot.address, slot.postcode, slot.city),
+                day: day_label_fr(start),
+                time: time_label(start),
+                mode: Mode::from_code(&slot.mode).map_or("", Mode::label).into(),
+                notice: slot.booking_notice,
+                snp: why.snp,
+            })
+        }
+        .await,
+    )
 }
 
 /// Regulators only: books the slot for the patient, if it is still free and eligible.
@@ -62,27 +65,47 @@ pub async fn slot_summary(slot_id: i64) -> Result<SlotDetails, AppError> {
 pub async fn book_slot(slot_id: i64, patient: PatientInput) -> Result<i64, AppError> {
     use crate::features::search::visibility;
     use crate::server::store::{NewBooking, StoreError};
-    with_status(async {
-        let regulator = auth::require(&[crate::domain::Role::Regulator]).await?;
-        let now = crate::server::now();
-        let today = crate::domain::agenda::paris_today(chrono::Utc::now());
-        let patient = patient.validate(today).map_err(AppError::Invalid)?;
-        let booking = NewBooking { slot_id, regulator_id: regulator.id, patient: &patient, now };
-        let id = match store()?.book(&booking, &|slot| visibility(slot, now).is_some()).await {
-            Ok(id) => id,
-            Err(StoreError::SlotTaken) => return Err(AppError::SlotTaken),
-            Err(e) => return Err(internal(e)),
-        };
-        auth::audit(Some(regulator.id), "appointment_created", &format!("appointment:{id}")).await?;
-        Ok(id)
-    }
-    .await)
+    with_status(
+        async {
+            let regulator = auth::require(&[crate::domain::Role::Regulator]).await?;
+            let now = crate::server::now();
+            let today = crate::domain::agenda::paris_today(chrono::Utc::now());
+            let patient = patient.validate(today).map_err(AppError::Invalid)?;
+            let booking = NewBooking {
+                slot_id,
+                regulator_id: regulator.id,
+                patient: &patient,
+                now,
+            };
+            let id = match store()?
+                .book(&booking, &|slot| visibility(slot, now).is_some())
+                .await
+            {
+                Ok(id) => id,
+                Err(StoreError::SlotTaken) => return Err(AppError::SlotTaken),
+                Err(e) => return Err(internal(e)),
+            };
+            auth::audit(
+                Some(regulator.id),
+                "appointment_created",
+                &format!("appointment:{id}"),
+            )
+            .await?;
+            Ok(id)
+        }
+        .await,
+    )
 }
 
 #[component]
 pub fn BookingPage() -> impl IntoView {
     let params = use_params_map();
-    let slot_id = move || params.read().get("slot").and_then(|s| s.parse::<i64>().ok());
+    let slot_id = move || {
+        params
+            .read()
+            .get("slot")
+            .and_then(|s| s.parse::<i64>().ok())
+    };
     let summary = Resource::new(slot_id, |id| async move {
         match id {
             Some(id) => slot_summary(id).await,
@@ -108,7 +131,6 @@ pub fn BookingPage() -> impl IntoView {
 fn Funnel(summary: SlotDetails) -> impl IntoView {
     let book = ServerAction::<BookSlot>::new();
     let slot_id = summary.slot_id;
-    let input = PatientInput::default();
     let fields: Vec<RwSignal<String>> = (0..5).map(|_| RwSignal::new(String::new())).collect();
     let errors: Vec<RwSignal<Option<String>>> = (0..5).map(|_| RwSignal::new(None)).collect();
     let read_input = {
@@ -119,7 +141,6 @@ fn Funnel(summary: SlotDetails) -> impl IntoView {
             birth_name: fields[2].get_untracked(),
             birth_date: fields[3].get_untracked(),
             phone: fields[4].get_untracked(),
-            ..input.clone()
         }
     };
     let today = move || crate::domain::agenda::paris_today(chrono::Utc::now());
@@ -141,11 +162,19 @@ fn Funnel(summary: SlotDetails) -> impl IntoView {
             let input = read_input();
             match input.validate(today()) {
                 Ok(_) => {
-                    book.dispatch(BookSlot { slot_id, patient: input });
+                    book.dispatch(BookSlot {
+                        slot_id,
+                        patient: input,
+                    });
                 }
                 Err(found) => {
                     for (i, (field, _)) in PatientInput::FIELDS.iter().enumerate() {
-                        errors[i].set(found.iter().find(|e| e.field == *field).map(|e| e.message.clone()));
+                        errors[i].set(
+                            found
+                                .iter()
+                                .find(|e| e.field == *field)
+                                .map(|e| e.message.clone()),
+                        );
                     }
                     focus_first_error(&found);
                 }

@@ -2,19 +2,20 @@
 
 use crate::components::ErrorAlert;
 use crate::error::AppError;
-use leptos::prelude::*;
-use leptos_meta::Title;
-use leptos_router::components::{A, Form};
-use leptos_router::hooks::use_query_map;
-use serde::{Deserialize, Serialize};
 #[cfg(feature = "ssr")]
 use crate::server::{auth, internal, store, with_status};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use serde::{Deserialize, Serialize};
 
 /// How far ahead the search looks: today, tomorrow and the day after (72 h).
 pub const WINDOW_HOURS: i64 = 72;
 
 /// The départements that have SAS practitioners in the demo, for the search form.
-pub const DEPARTEMENTS: [(&str, &str); 3] = [("75", "Paris"), ("69", "Rhône"), ("35", "Ille-et-Vilaine")];
+pub const DEPARTEMENTS: [(&str, &str); 3] =
+    [("75", "Paris"), ("69", "Rhône"), ("35", "Ille-et-Vilaine")];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SearchResults {
@@ -53,18 +54,20 @@ pub struct SlotLink {
 /// Regulators only: the eligible slots of a département in the next 72 hours.
 #[server]
 pub async fn search_slots(departement: String) -> Result<SearchResults, AppError> {
-    with_status(async {
-        auth::require(&[crate::domain::Role::Regulator]).await?;
-        let departement = crate::domain::identity::Departement::parse(&departement)
-            .map_err(|message| AppError::invalid("departement", message))?;
-        let now = crate::server::now();
-        let candidates = store()?
-            .candidate_slots(departement.as_str(), now, now + WINDOW_HOURS * 3600)
-            .await
-            .map_err(internal)?;
-        Ok(results::build(departement.as_str(), candidates, now))
-    }
-    .await)
+    with_status(
+        async {
+            auth::require(&[crate::domain::Role::Regulator]).await?;
+            let departement = crate::domain::identity::Departement::parse(&departement)
+                .map_err(|message| AppError::invalid("departement", message))?;
+            let now = crate::server::now();
+            let candidates = store()?
+                .candidate_slots(departement.as_str(), now, now + WINDOW_HOURS * 3600)
+                .await
+                .map_err(internal)?;
+            Ok(results::build(departement.as_str(), candidates, now))
+        }
+        .await,
+    )
 }
 
 #[cfg(feature = "ssr")]
@@ -82,7 +85,11 @@ mod results {
             sas_registered: slot.sas_registered,
             accepts_new_patients: slot.accepts_new_patients,
             reasons: &slot.reasons,
-            state: if slot.booked { SlotState::Booked } else { SlotState::Free },
+            state: if slot.booked {
+                SlotState::Booked
+            } else {
+                SlotState::Free
+            },
             starts_in_future: slot.starts_at > now,
         })
     }
@@ -96,8 +103,12 @@ mod results {
         let mut cards: Vec<PractitionerCard> = Vec::new();
         let mut slot_count = 0;
         for slot in candidates {
-            let Some(why) = visibility(&slot, now) else { continue };
-            let Some(start) = DateTime::from_timestamp(slot.starts_at, 0) else { continue };
+            let Some(why) = visibility(&slot, now) else {
+                continue;
+            };
+            let Some(start) = DateTime::from_timestamp(slot.starts_at, 0) else {
+                continue;
+            };
             slot_count += 1;
             let index = match cards.iter().position(|c| c.id == slot.practitioner_id) {
                 Some(index) => index,
@@ -109,17 +120,26 @@ mod results {
             let days = &mut cards[index].days;
             let label = day_label_fr(start);
             if days.last().is_none_or(|d| d.label != label) {
-                days.push(DaySlots { label, slots: Vec::new() });
+                days.push(DaySlots {
+                    label,
+                    slots: Vec::new(),
+                });
             }
             days.last_mut().expect("pushed above").slots.push(SlotLink {
                 id: slot.slot_id,
                 time: time_label(start),
-                mode: Mode::from_code(&slot.mode).map_or("", Mode::label).to_string(),
+                mode: Mode::from_code(&slot.mode)
+                    .map_or("", Mode::label)
+                    .to_string(),
                 snp: why.snp,
                 new_patients: why.new_patients,
             });
         }
-        SearchResults { departement: departement.to_string(), slot_count, practitioners: cards }
+        SearchResults {
+            departement: departement.to_string(),
+            slot_count,
+            practitioners: cards,
+        }
     }
 
     fn card(slot: &CandidateSlot) -> PractitionerCard {
@@ -145,8 +165,24 @@ pub use results::{practitioner_name, visibility};
 pub fn SearchPage() -> impl IntoView {
     let query = use_query_map();
     let departement = move || query.read().get("departement").unwrap_or_default();
+    // Without JavaScript the form is a plain GET; with it, the router navigates.
+    let chosen = RwSignal::new(String::new());
+    let navigate = use_navigate();
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let code = chosen.get_untracked();
+        let code = if code.is_empty() { departement() } else { code };
+        navigate(
+            &format!("/recherche?departement={code}"),
+            Default::default(),
+        );
+    };
     let results = Resource::new(departement, |d| async move {
-        if d.is_empty() { Ok(None) } else { search_slots(d).await.map(Some) }
+        if d.is_empty() {
+            Ok(None)
+        } else {
+            search_slots(d).await.map(Some)
+        }
     });
     view! {
         <Title text="Rechercher un créneau" />
@@ -156,12 +192,13 @@ pub fn SearchPage() -> impl IntoView {
             "72 prochaines heures : ouverts aux nouveaux patients et réservables en ligne, ou "
             "paramétrés avec le motif « Soins non programmés »."
         </p>
-        <Form method="GET" action="">
+        <form method="get" action="/recherche" on:submit=on_submit>
             <div class="fr-grid-row fr-grid-row--gutters fr-grid-row--bottom">
                 <div class="fr-col-12 fr-col-md-6">
                     <div class="fr-select-group">
                         <label class="fr-label" for="departement">"Département"</label>
-                        <select class="fr-select" id="departement" name="departement">
+                        <select class="fr-select" id="departement" name="departement"
+                            on:change=move |ev| chosen.set(event_target_value(&ev))>
                             <option value="" disabled selected=move || departement().is_empty()>
                                 "Choisissez un département"
                             </option>
@@ -177,7 +214,7 @@ pub fn SearchPage() -> impl IntoView {
                     <button type="submit" class="fr-btn fr-icon-search-line fr-btn--icon-left">"Rechercher"</button>
                 </div>
             </div>
-        </Form>
+        </form>
         <Transition fallback=|| view! { <p>"Recherche en cours…"</p> }>
             {move || results.get().map(|r| match r {
                 Ok(Some(results)) => view! { <Results results /> }.into_any(),
@@ -193,7 +230,11 @@ fn Results(results: SearchResults) -> impl IntoView {
     let summary = format!(
         "{} praticien{} et {} créneau{} disponible{}",
         results.practitioners.len(),
-        if results.practitioners.len() > 1 { "s" } else { "" },
+        if results.practitioners.len() > 1 {
+            "s"
+        } else {
+            ""
+        },
         results.slot_count,
         if results.slot_count > 1 { "x" } else { "" },
         if results.slot_count > 1 { "s" } else { "" },
@@ -240,16 +281,13 @@ fn Card(card: PractitionerCard) -> impl IntoView {
 #[component]
 fn SlotButton(link: SlotLink, day: String, practitioner: String) -> impl IntoView {
     let slot = link;
-    let label = format!(
-        "Réserver le créneau du {day} à {}, {}, {}{}",
-        slot.time,
-        practitioner,
-        slot.mode.to_lowercase(),
-        if slot.snp { ", soins non programmés" } else { "" }
-    );
+    // Screen readers hear the whole sentence; the button shows its essential part.
+    let context = format!(", {day}, {practitioner}");
     view! {
-        <A href=format!("/rendez-vous/{}", slot.id) attr:class="fr-btn fr-btn--secondary fr-btn--sm slot" attr:aria-label=label>
+        <A href=format!("/rendez-vous/{}", slot.id) attr:class="fr-btn fr-btn--secondary fr-btn--sm slot">
+            <span class="fr-sr-only">"Réserver le créneau de "</span>
             {slot.time}
+            <span class="fr-sr-only">{context}</span>
             {(slot.mode != "Au cabinet").then(|| view! { <span class="slot-mode">" · " {slot.mode.clone()}</span> })}
             {slot.snp.then(|| view! { <span class="fr-badge fr-badge--sm fr-badge--info fr-ml-1w">"Soins non programmés"</span> })}
             {slot.new_patients.then(|| view! { <span class="fr-badge fr-badge--sm fr-badge--success fr-ml-1w">"Nouveaux patients"</span> })}

@@ -2,10 +2,10 @@
 
 #[macro_use]
 mod sql;
-mod postgres;
-mod sqlite;
 #[cfg(test)]
 pub mod conformance;
+mod postgres;
+mod sqlite;
 
 use crate::domain::Role;
 use crate::domain::agenda::{Mode, RangeTimes};
@@ -20,7 +20,9 @@ pub use sqlite::SqliteStore;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("adresse de base de données invalide « {0} » : attendu sqlite://chemin ou postgres://…")]
+    #[error(
+        "adresse de base de données invalide « {0} » : attendu sqlite://chemin ou postgres://…"
+    )]
     BadUrl(String),
     #[error("base de données injoignable : {0}")]
     Unreachable(String),
@@ -167,13 +169,20 @@ pub trait Store: Send + Sync {
     // Accounts and sessions.
     async fn user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>>;
     async fn insert_user(&self, user: &NewUser<'_>) -> StoreResult<i64>;
-    async fn insert_session(&self, token_hash: &str, user_id: i64, now: i64, expires_at: i64) -> StoreResult<()>;
+    async fn insert_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        now: i64,
+        expires_at: i64,
+    ) -> StoreResult<()>;
     async fn session_user(&self, token_hash: &str, now: i64) -> StoreResult<Option<UserRecord>>;
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
 
     // Practitioners and their agendas.
     async fn insert_practitioner(&self, p: &NewPractitioner<'_>) -> StoreResult<i64>;
-    async fn insert_reason(&self, practitioner_id: i64, reason: &NewReason<'_>) -> StoreResult<i64>;
+    async fn insert_reason(&self, practitioner_id: i64, reason: &NewReason<'_>)
+    -> StoreResult<i64>;
     async fn insert_range(&self, practitioner_id: i64, range: &NewRange<'_>) -> StoreResult<i64>;
     /// Creates the missing slots of every range for the days `from..=to`; returns how many.
     async fn materialize_slots(&self, from: NaiveDate, to: NaiveDate) -> StoreResult<u64>;
@@ -181,7 +190,12 @@ pub trait Store: Send + Sync {
     // Search and booking.
     /// Slots of SAS-registered practitioners of a département starting in `[from, to)`,
     /// with their range's reasons, for the eligibility rule to decide.
-    async fn candidate_slots(&self, departement: &str, from: i64, to: i64) -> StoreResult<Vec<CandidateSlot>>;
+    async fn candidate_slots(
+        &self,
+        departement: &str,
+        from: i64,
+        to: i64,
+    ) -> StoreResult<Vec<CandidateSlot>>;
     async fn candidate_slot(&self, slot_id: i64) -> StoreResult<Option<CandidateSlot>>;
     /// Books in one transaction, after `still_eligible` approved the slot as read inside it.
     async fn book(
@@ -189,7 +203,10 @@ pub trait Store: Send + Sync {
         booking: &NewBooking<'_>,
         still_eligible: &(dyn for<'s> Fn(&'s CandidateSlot) -> bool + Send + Sync),
     ) -> StoreResult<i64>;
-    async fn practitioner_appointments(&self, practitioner_id: i64) -> StoreResult<Vec<AppointmentRecord>>;
+    async fn practitioner_appointments(
+        &self,
+        practitioner_id: i64,
+    ) -> StoreResult<Vec<AppointmentRecord>>;
 
     async fn audit(&self, entry: &AuditEntry<'_>) -> StoreResult<()>;
 }

@@ -13,7 +13,9 @@ pub struct PgStore {
 
 impl PgStore {
     pub async fn connect(url: &str) -> StoreResult<Self> {
-        let options = url.parse().map_err(|_| StoreError::BadUrl(url.to_string()))?;
+        let options = url
+            .parse()
+            .map_err(|_| StoreError::BadUrl(url.to_string()))?;
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))

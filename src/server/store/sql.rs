@@ -17,7 +17,8 @@ pub const CANDIDATE_SELECT: &str = "SELECT s.id AS slot_id, s.range_id, s.starts
         p.postcode, p.city, p.phone, p.sas_registered, p.accepts_new_patients, p.booking_notice
     FROM slots s JOIN practitioners p ON p.id = s.practitioner_id";
 
-pub const REASON_FLAGS_SELECT: &str = "SELECT rr.range_id, r.is_snp, r.open_to_new_patients, r.bookable_online
+pub const REASON_FLAGS_SELECT: &str =
+    "SELECT rr.range_id, r.is_snp, r.open_to_new_patients, r.bookable_online
     FROM range_reasons rr JOIN reasons r ON r.id = rr.reason_id";
 
 #[derive(sqlx::FromRow)]
@@ -39,7 +40,10 @@ pub fn attach_reasons(slots: &mut [CandidateSlot], rows: Vec<RangeReasonRow>) {
         });
     }
     for slot in slots {
-        slot.reasons = slot.range_id.and_then(|id| by_range.get(&id).cloned()).unwrap_or_default();
+        slot.reasons = slot
+            .range_id
+            .and_then(|id| by_range.get(&id).cloned())
+            .unwrap_or_default();
     }
 }
 
@@ -86,12 +90,24 @@ pub fn range_columns(times: &RangeTimes) -> (Option<i64>, String, Option<String>
     use chrono::Timelike;
     let minutes = |t: NaiveTime| i64::from(t.hour() * 60 + t.minute());
     let (weekday, from, until) = match &times.recurrence {
-        Recurrence::Weekly { weekday, valid_from, valid_until } => {
-            (Some(i64::from(weekday.number_from_monday())), *valid_from, *valid_until)
-        }
+        Recurrence::Weekly {
+            weekday,
+            valid_from,
+            valid_until,
+        } => (
+            Some(i64::from(weekday.number_from_monday())),
+            *valid_from,
+            *valid_until,
+        ),
         Recurrence::Once(day) => (None, *day, None),
     };
-    (weekday, from.to_string(), until.map(|d| d.to_string()), minutes(times.start), minutes(times.end))
+    (
+        weekday,
+        from.to_string(),
+        until.map(|d| d.to_string()),
+        minutes(times.start),
+        minutes(times.end),
+    )
 }
 
 /// A unique-index violation on booking means another regulator was faster.
@@ -368,11 +384,18 @@ macro_rules! impl_store {
 macro_rules! candidate_by_id {
     ($conn:expr, $slot_id:expr) => {{
         let sql = format!("{CANDIDATE_SELECT} WHERE s.id = $1");
-        let slot: Option<CandidateSlot> = sqlx::query_as(&sql).bind($slot_id).fetch_optional(&mut *$conn).await?;
+        let slot: Option<CandidateSlot> = sqlx::query_as(&sql)
+            .bind($slot_id)
+            .fetch_optional(&mut *$conn)
+            .await?;
         match slot {
             Some(mut slot) => {
-                let sql = format!("{REASON_FLAGS_SELECT} WHERE rr.range_id = $1 AND NOT r.archived");
-                let reasons = sqlx::query_as(&sql).bind(slot.range_id).fetch_all(&mut *$conn).await?;
+                let sql =
+                    format!("{REASON_FLAGS_SELECT} WHERE rr.range_id = $1 AND NOT r.archived");
+                let reasons = sqlx::query_as(&sql)
+                    .bind(slot.range_id)
+                    .fetch_all(&mut *$conn)
+                    .await?;
                 attach_reasons(std::slice::from_mut(&mut slot), reasons);
                 Some(slot)
             }
