@@ -3,11 +3,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-// The server under test: the debug build of `sas-rdv`, on a fresh temporary SQLite database
-// loaded with the demo data. Built by `cargo leptos build` before Playwright runs.
+// The server under test: the debug build of `sas-rdv` that .ci/test copies to target/e2e,
+// on a fresh temporary SQLite database loaded with the demo data.
 const root = path.resolve(__dirname, '..');
-const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(root, 'target');
-const binary = process.env.SAS_BIN ?? path.join(targetDir, 'debug', 'sas-rdv');
+const binary = process.env.SAS_BIN ?? path.join(root, 'target', 'e2e', 'sas-rdv');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sas-e2e-'));
 const port = Number(process.env.SAS_E2E_PORT ?? 3100);
 
