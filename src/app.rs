@@ -1,7 +1,10 @@
 //! The HTML shell, the router and the DSFR layout shared by every page.
 
 use crate::domain::Role;
-use crate::features::accounts::{self, Auth, LoginPage};
+use crate::features::accounts::{
+    self, Auth, CreateAccountPage, ForgotPasswordPage, LoginPage, ResetPasswordPage,
+};
+use crate::features::admin::{AuditPage, OutboxPage, RegulatorsPage};
 use crate::features::agenda::AppointmentsPage;
 use crate::features::booking::BookingPage;
 use crate::features::search::SearchPage;
@@ -65,6 +68,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/recherche") view=SearchPage ssr=SsrMode::Async />
                     <Route path=path!("/rendez-vous/:slot") view=BookingPage ssr=SsrMode::Async />
                     <Route path=path!("/agenda") view=AppointmentsPage ssr=SsrMode::Async />
+                    <Route path=path!("/creer-mon-compte") view=CreateAccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/mot-de-passe-oublie") view=ForgotPasswordPage ssr=SsrMode::Async />
+                    <Route path=path!("/mot-de-passe/nouveau") view=ResetPasswordPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/regulateurs") view=RegulatorsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/courriels") view=OutboxPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/journal") view=AuditPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <Footer />
@@ -130,7 +139,12 @@ fn MainNav() -> impl IntoView {
         match role {
             Some(Role::Regulator) => links.push(("/recherche", "Rechercher un créneau")),
             Some(Role::Practitioner) => links.push(("/agenda", "Mes rendez-vous")),
-            _ => {}
+            Some(Role::Admin) => links.extend([
+                ("/admin/regulateurs", "Régulateurs"),
+                ("/admin/courriels", "Courriels envoyés"),
+                ("/admin/journal", "Journal d'audit"),
+            ]),
+            Some(Role::Other) | None => {}
         }
         links
     };

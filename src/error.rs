@@ -21,6 +21,20 @@ pub enum AppError {
     Invalid(Vec<FieldError>),
     #[error("Ce créneau vient d'être réservé.")]
     SlotTaken,
+    #[error("Trop de tentatives de connexion échouées. Patientez 15 minutes avant de réessayer.")]
+    TooManyAttempts,
+    #[error(
+        "Ce lien n'est pas valide : il a été remplacé, annulé ou mal copié. Demandez un nouveau lien."
+    )]
+    LinkInvalid,
+    #[error("Ce lien a expiré. Demandez un nouveau lien.")]
+    LinkExpired,
+    #[error(
+        "Ce lien a déjà été utilisé : il ne sert qu'une fois. Connectez-vous, ou demandez un nouveau lien."
+    )]
+    LinkUsed,
+    #[error("Le courriel n'a pas pu être envoyé. Réessayez dans quelques instants.")]
+    MailFailed,
     #[error("Une erreur technique est survenue. Veuillez réessayer dans quelques instants.")]
     Internal,
     #[error("Le serveur est injoignable. Vérifiez votre connexion puis réessayez.")]
@@ -36,6 +50,10 @@ impl AppError {
             AppError::NotFound(_) => 404,
             AppError::Invalid(_) => 422,
             AppError::SlotTaken => 409,
+            AppError::TooManyAttempts => 429,
+            AppError::LinkInvalid => 404,
+            AppError::LinkExpired | AppError::LinkUsed => 410,
+            AppError::MailFailed => 503,
             AppError::Internal | AppError::Transport(_) => 500,
         }
     }

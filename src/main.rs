@@ -1,7 +1,8 @@
 //! `sas-rdv`: serve the application, migrate the database, or load demo data.
 
 use clap::{Parser, Subcommand};
-use sas_rdv::server::{AppState, http, seed, store};
+use sas_rdv::domain::account::RegulatorInput;
+use sas_rdv::server::{AppState, auth, http, mail::Mailer, seed, store};
 use std::process::ExitCode;
 
 const DEFAULT_DATABASE_URL: &str = "sqlite://data/sas-rdv.db";
@@ -16,6 +17,14 @@ struct Cli {
     /// sqlite://chemin/fichier.db (par défaut) ou postgres://utilisateur@hôte/base
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
     database_url: String,
+    /// Serveur de courriel, par exemple smtp://hôte:587?tls=required ; sans lui, les courriels
+    /// restent dans la boîte d'envoi de la base, lisible par les administrateurs.
+    #[arg(long, env = "SMTP_URL", global = true)]
+    smtp_url: Option<String>,
+    /// Adresse publique du site, pour les liens envoyés par courriel
+    /// (par défaut : http:// suivi de l'adresse d'écoute).
+    #[arg(long, env = "PUBLIC_URL", global = true)]
+    public_url: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -30,6 +39,21 @@ enum Command {
     Seed {
         #[command(subcommand)]
         set: SeedSet,
+    },
+    /// Crée un régulateur, lui envoie son invitation et affiche le lien de création de compte.
+    InviteRegulator {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        first_name: String,
+        #[arg(long)]
+        last_name: String,
+        /// Département du SAS, par exemple 75, 2A ou 974.
+        #[arg(long)]
+        departement: String,
+        /// Mme ou M.
+        #[arg(long, default_value = "")]
+        civilite: String,
     },
 }
 
@@ -61,6 +85,19 @@ async fn run(cli: Cli) -> Result<(), String> {
     let store = store::connect(&cli.database_url)
         .await
         .map_err(|e| e.to_string())?;
+    let state = |store| -> Result<AppState, String> {
+        let leptos_options = leptos_options()?;
+        let public_url = cli
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", leptos_options.site_addr));
+        Ok(AppState {
+            leptos_options,
+            store,
+            mailer: Mailer::from_url(cli.smtp_url.as_deref())?,
+            public_url,
+        })
+    };
     match cli.command.unwrap_or(Command::Serve) {
         Command::Migrate => {
             println!("Base {} à jour.", store.backend());
@@ -83,6 +120,37 @@ async fn run(cli: Cli) -> Result<(), String> {
             );
             Ok(())
         }
+        Command::InviteRegulator {
+            email,
+            first_name,
+            last_name,
+            departement,
+            civilite,
+        } => {
+            let input = RegulatorInput {
+                civility: civilite,
+                first_name,
+                last_name,
+                email,
+                departement,
+            };
+            let regulator = input.validate(false).map_err(|errors| {
+                errors
+                    .iter()
+                    .map(|e| format!("{} : {}", e.field, e.message))
+                    .collect::<Vec<_>>()
+                    .join(" ; ")
+            })?;
+            let state = state(store)?;
+            let (_, link) = auth::invite_regulator(&state, &regulator, None, None)
+                .await
+                .map_err(|e| match e.field_message("email") {
+                    Some(message) => message,
+                    None => e.to_string(),
+                })?;
+            println!("{link}");
+            Ok(())
+        }
         Command::Serve => {
             // The demo tops itself up on the embedded default database only.
             if cli.database_url == DEFAULT_DATABASE_URL {
@@ -90,13 +158,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                     .await
                     .map_err(|e| e.to_string())?;
             }
-            let leptos_options = leptos_options()?;
-            http::serve(AppState {
-                leptos_options,
-                store,
-            })
-            .await
-            .map_err(|e| e.to_string())
+            http::serve(state(store)?).await.map_err(|e| e.to_string())
         }
     }
 }

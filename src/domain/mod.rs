@@ -1,6 +1,7 @@
 //! Pure domain types and rules: no IO, compiled for the server and the browser alike,
 //! so the browser gives instant feedback and the server has the final word.
 
+pub mod account;
 pub mod agenda;
 pub mod eligibility;
 pub mod identity;
@@ -17,6 +18,9 @@ pub enum Role {
     Regulator,
     /// Médecin effecteur.
     Practitioner,
+    /// An account created from an invitation with another profession than "Régulateur":
+    /// it may sign in but has none of the regulator features.
+    Other,
 }
 
 impl Role {
@@ -25,13 +29,19 @@ impl Role {
             Role::Admin => "admin",
             Role::Regulator => "regulator",
             Role::Practitioner => "practitioner",
+            Role::Other => "other",
         }
     }
 
+    pub const ALL: [Role; 4] = [
+        Role::Admin,
+        Role::Regulator,
+        Role::Practitioner,
+        Role::Other,
+    ];
+
     pub fn from_code(code: &str) -> Option<Self> {
-        [Role::Admin, Role::Regulator, Role::Practitioner]
-            .into_iter()
-            .find(|r| r.code() == code)
+        Self::ALL.into_iter().find(|r| r.code() == code)
     }
 
     pub fn label(self) -> &'static str {
@@ -39,6 +49,7 @@ impl Role {
             Role::Admin => "Administrateur SAS",
             Role::Regulator => "Régulateur",
             Role::Practitioner => "Médecin effecteur",
+            Role::Other => "Autre profession (sans accès régulateur)",
         }
     }
 }
@@ -49,7 +60,7 @@ mod tests {
 
     #[test]
     fn role_codes_round_trip() {
-        for role in [Role::Admin, Role::Regulator, Role::Practitioner] {
+        for role in Role::ALL {
             assert_eq!(Role::from_code(role.code()), Some(role));
         }
         assert_eq!(Role::from_code("root"), None);

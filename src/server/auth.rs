@@ -1,8 +1,14 @@
-//! Passwords (argon2id), database sessions behind an HttpOnly cookie, and role checks.
+//! Passwords (argon2id), database sessions behind an HttpOnly cookie, role checks, sign-in
+//! throttling, single-use links (invitations, password resets) and the audit log.
 
-use super::store::{AuditEntry, UserRecord};
-use super::{internal, now, store};
+use super::store::{
+    AuditEntry, NewRegulator, NewToken, Store, StoreError, TokenRecord, UserRecord,
+};
+use super::{AppState, internal, mail, now, state, store};
 use crate::domain::Role;
+use crate::domain::account::{
+    INVITATION_DAYS, NewRegulatorValue, RESET_HOURS, THROTTLE_WINDOW_SECONDS, sign_in_throttled,
+};
 use crate::error::AppError;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -32,7 +38,7 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
     })
 }
 
-/// A fresh random session token and the hash under which the database keeps it.
+/// A fresh random token (256 bits, for a session or a link) and the hash the database keeps.
 fn new_token() -> (String, String) {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
@@ -41,7 +47,7 @@ fn new_token() -> (String, String) {
     (token, hash)
 }
 
-fn token_hash(token: &str) -> String {
+pub fn token_hash(token: &str) -> String {
     Sha256::digest(token.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -111,29 +117,56 @@ pub async fn require(roles: &[Role]) -> Result<UserRecord, AppError> {
     }
 }
 
+/// Who did what, when and from where (the client address of this request).
 pub async fn audit(user_id: Option<i64>, action: &str, subject: &str) -> Result<(), AppError> {
     let ip = client_ip();
-    store()?
+    record_audit(store()?.as_ref(), user_id, action, subject, ip.as_deref()).await
+}
+
+/// The same, outside a request (command line).
+pub async fn record_audit(
+    store: &dyn Store,
+    user_id: Option<i64>,
+    action: &str,
+    subject: &str,
+    ip: Option<&str>,
+) -> Result<(), AppError> {
+    store
         .audit(&AuditEntry {
             at: now(),
             user_id,
             action,
             subject,
-            ip: ip.as_deref(),
+            ip,
         })
         .await
         .map_err(internal)
 }
 
-/// Checks the credentials, opens a new session and sets its cookie.
+/// Checks the credentials, opens a new session and sets its cookie. Repeated failures for an
+/// address or from a client address are throttled, whether or not the account exists.
 pub async fn sign_in(email: &str, password: &str) -> Result<UserRecord, AppError> {
     let store = store()?;
-    let user = store
-        .user_by_email(&email.trim().to_lowercase())
+    let email = email.trim().to_lowercase();
+    let now = now();
+    let since = now - THROTTLE_WINDOW_SECONDS;
+    let account_key = format!("sign-in:{email}");
+    let ip_key = client_ip().map(|ip| format!("sign-in-ip:{ip}"));
+    let account_failures = store
+        .attempts(&account_key, since)
         .await
         .map_err(internal)?;
+    let ip_failures = match &ip_key {
+        Some(key) => store.attempts(key, since).await.map_err(internal)?,
+        None => 0,
+    };
+    let user = store.user_by_email(&email).await.map_err(internal)?;
+    if sign_in_throttled(account_failures, ip_failures) {
+        audit(user.map(|u| u.id), "sign_in_throttled", "account").await?;
+        return Err(AppError::TooManyAttempts);
+    }
     let verified = match &user {
-        Some(user) => verify_password(password, &user.password_hash),
+        Some(user) => verify_password(password, &user.password_hash) && !user.disabled,
         None => {
             // Same work whether or not the account exists: no enumeration by timing.
             let _ = hash_password(password);
@@ -143,13 +176,26 @@ pub async fn sign_in(email: &str, password: &str) -> Result<UserRecord, AppError
     let user = match (user, verified) {
         (Some(user), true) => user,
         (user, _) => {
+            let keys: Vec<&str> = std::iter::once(account_key.as_str())
+                .chain(ip_key.as_deref())
+                .collect();
+            store
+                .record_attempt(&keys, now, since)
+                .await
+                .map_err(internal)?;
             audit(user.map(|u| u.id), "sign_in_failed", "account").await?;
             return Err(AppError::BadCredentials);
         }
     };
-    // A fresh token at every sign-in: an old one cannot be fixed upon the user.
+    store.clear_attempts(&account_key).await.map_err(internal)?;
+    // A fresh token at every sign-in, the previous one closed: a session cannot be fixed upon the user.
+    if let Some(old) = request_parts().as_ref().and_then(session_token) {
+        store
+            .delete_session(&token_hash(&old))
+            .await
+            .map_err(internal)?;
+    }
     let (token, hash) = new_token();
-    let now = now();
     store
         .insert_session(&hash, user.id, now, now + SESSION_SECONDS)
         .await
@@ -173,5 +219,221 @@ pub async fn sign_out() -> Result<(), AppError> {
     set_cookie(format!(
         "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"
     ));
+    Ok(())
+}
+
+/// Whether a link's stored token can still be used for `purpose`, and why not.
+pub fn link_state(
+    record: Option<TokenRecord>,
+    purpose: &str,
+    now: i64,
+) -> Result<TokenRecord, AppError> {
+    match record {
+        Some(r) if r.purpose == purpose => {
+            if r.used_at.is_some() {
+                Err(AppError::LinkUsed)
+            } else if r.expires_at <= now {
+                Err(AppError::LinkExpired)
+            } else {
+                Ok(r)
+            }
+        }
+        _ => Err(AppError::LinkInvalid),
+    }
+}
+
+/// Reads a link's token without using it.
+pub async fn check_link(token: &str, purpose: &str) -> Result<TokenRecord, AppError> {
+    let record = store()?
+        .account_token(&token_hash(token))
+        .await
+        .map_err(internal)?;
+    link_state(record, purpose, now())
+}
+
+/// Why a link could not be used, read again after the store refused it.
+pub async fn link_refusal(token: &str, purpose: &str) -> AppError {
+    match check_link(token, purpose).await {
+        Ok(_) => AppError::LinkInvalid,
+        Err(err) => err,
+    }
+}
+
+fn link(public_url: &str, path: &str, token: &str) -> String {
+    format!("{}{path}?jeton={token}", public_url.trim_end_matches('/'))
+}
+
+pub const INVITATION_PATH: &str = "/creer-mon-compte";
+pub const RESET_PATH: &str = "/mot-de-passe/nouveau";
+
+/// Creates a regulator and sends their invitation; returns its id and the link.
+/// Used by the administration page and by the command line.
+pub async fn invite_regulator(
+    state: &AppState,
+    regulator: &NewRegulatorValue,
+    invited_by: Option<i64>,
+    ip: Option<&str>,
+) -> Result<(i64, String), AppError> {
+    let store = state.store.as_ref();
+    let email = regulator.email.as_str();
+    let existing = store.user_by_email(email).await.map_err(internal)?;
+    // A practitioner's address may be invited: the account creation page asks for another one.
+    if existing.is_some_and(|u| u.role() != Some(Role::Practitioner)) {
+        return Err(AppError::invalid(
+            "email",
+            "Un compte existe déjà avec cette adresse électronique.",
+        ));
+    }
+    let (token, hash) = new_token();
+    let now = now();
+    let created = store
+        .insert_regulator(
+            &NewRegulator {
+                civility: regulator.civility.as_deref(),
+                first_name: regulator.first_name.as_str(),
+                last_name: regulator.last_name.as_str(),
+                email,
+                departement: regulator.departement.as_str(),
+                invited_by,
+                invited_at: now,
+            },
+            &NewToken {
+                token_hash: &hash,
+                created_at: now,
+                expires_at: now + INVITATION_DAYS * 86_400,
+            },
+        )
+        .await;
+    let id = match created {
+        Err(StoreError::EmailTaken) => {
+            return Err(AppError::invalid(
+                "email",
+                "Ce régulateur est déjà invité : renvoyez son invitation depuis la liste.",
+            ));
+        }
+        other => other.map_err(internal)?,
+    };
+    let link = link(&state.public_url, INVITATION_PATH, &token);
+    record_audit(
+        store,
+        invited_by,
+        "regulator_created",
+        &format!("regulator:{id}"),
+        ip,
+    )
+    .await?;
+    send_invitation(state, id, &link, invited_by, ip).await?;
+    Ok((id, link))
+}
+
+/// Replaces the link of a pending invitation and sends it again.
+pub async fn resend_invitation(
+    state: &AppState,
+    regulator_id: i64,
+    by: Option<i64>,
+    ip: Option<&str>,
+) -> Result<(), AppError> {
+    let (token, hash) = new_token();
+    let now = now();
+    let renewed = state
+        .store
+        .renew_invitation(
+            regulator_id,
+            &NewToken {
+                token_hash: &hash,
+                created_at: now,
+                expires_at: now + INVITATION_DAYS * 86_400,
+            },
+        )
+        .await
+        .map_err(internal)?;
+    if !renewed {
+        return Err(AppError::NotFound(
+            "Aucune invitation en attente pour ce régulateur.".into(),
+        ));
+    }
+    let link = link(&state.public_url, INVITATION_PATH, &token);
+    send_invitation(state, regulator_id, &link, by, ip).await
+}
+
+async fn send_invitation(
+    state: &AppState,
+    regulator_id: i64,
+    link: &str,
+    by: Option<i64>,
+    ip: Option<&str>,
+) -> Result<(), AppError> {
+    let store = state.store.as_ref();
+    let regulator = store
+        .regulator(regulator_id)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::Internal)?;
+    let mail = mail::invitation(
+        &regulator.email,
+        &regulator.first_name,
+        &regulator.departement,
+        link,
+    );
+    if let Err(err) = state.mailer.send(store, &mail).await {
+        tracing::error!("invitation of regulator {regulator_id} not sent: {err}");
+        return Err(AppError::MailFailed);
+    }
+    record_audit(
+        store,
+        by,
+        "invitation_sent",
+        &format!("regulator:{regulator_id}"),
+        ip,
+    )
+    .await
+}
+
+/// Sends a password reset link if an active account has this address. The answer is the same
+/// either way, the mail leaves in the background, and requests are throttled per address.
+pub async fn request_password_reset(email: &str) -> Result<(), AppError> {
+    let state = state()?;
+    let now = now();
+    let key = format!("reset:{email}");
+    let since = now - 3600;
+    let recent = state.store.attempts(&key, since).await.map_err(internal)?;
+    state
+        .store
+        .record_attempt(&[&key], now, since)
+        .await
+        .map_err(internal)?;
+    let user = state.store.user_by_email(email).await.map_err(internal)?;
+    let Some(user) = user.filter(|u| !u.disabled && recent < 3) else {
+        return Ok(());
+    };
+    let (token, hash) = new_token();
+    state
+        .store
+        .insert_reset_token(
+            user.id,
+            &NewToken {
+                token_hash: &hash,
+                created_at: now,
+                expires_at: now + RESET_HOURS * 3600,
+            },
+        )
+        .await
+        .map_err(internal)?;
+    audit(
+        Some(user.id),
+        "password_reset_requested",
+        &format!("user:{}", user.id),
+    )
+    .await?;
+    let mail = mail::password_reset(
+        &user.email,
+        &user.first_name,
+        &link(&state.public_url, RESET_PATH, &token),
+    );
+    tokio::spawn(async move {
+        if let Err(err) = state.mailer.send(state.store.as_ref(), &mail).await {
+            tracing::error!("password reset of user {} not sent: {err}", user.id);
+        }
+    });
     Ok(())
 }

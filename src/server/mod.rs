@@ -2,6 +2,9 @@
 
 pub mod auth;
 pub mod http;
+pub mod mail;
+#[cfg(test)]
+mod role_matrix;
 pub mod seed;
 pub mod store;
 
@@ -15,13 +18,19 @@ use store::Store;
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub store: Arc<dyn Store>,
+    pub mailer: mail::Mailer,
+    /// Address of the site as users reach it (`PUBLIC_URL`), for the links sent by mail.
+    pub public_url: String,
+}
+
+/// The state of the running application, from the server function's context.
+pub fn state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or(AppError::Internal)
 }
 
 /// The store of the running application, from the server function's context.
 pub fn store() -> Result<Arc<dyn Store>, AppError> {
-    use_context::<AppState>()
-        .map(|s| s.store)
-        .ok_or(AppError::Internal)
+    state().map(|s| s.store)
 }
 
 /// Current time as Unix seconds.

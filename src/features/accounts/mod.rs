@@ -1,12 +1,20 @@
-//! Sign-in and sign-out; who is signed in.
+//! Sign-in and sign-out, who is signed in, account creation from an invitation link, and
+//! password reset.
 
 use crate::components::{ErrorAlert, Field};
 use crate::domain::Role;
+use crate::domain::account::{
+    AccountInput, PROFESSION_WARNING, PROFESSIONS, REGULATOR_PROFESSION, check_confirmation,
+    check_password, strength,
+};
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use crate::server::{auth, with_status};
+use crate::server::{auth, internal, store, with_status};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 /// The signed-in account, as pages need it.
@@ -21,7 +29,8 @@ pub fn home_of(role: Role) -> &'static str {
     match role {
         Role::Regulator => "/recherche",
         Role::Practitioner => "/agenda",
-        Role::Admin => "/",
+        Role::Admin => "/admin/regulateurs",
+        Role::Other => "/",
     }
 }
 
@@ -150,7 +159,514 @@ pub fn LoginPage() -> impl IntoView {
                         </div>
                     </fieldset>
                 </ActionForm>
+                <p><A href="/mot-de-passe-oublie" attr:class="fr-link">"Mot de passe oublié ?"</A></p>
             </div>
         </div>
+    }
+}
+
+/// The invitation behind a link, as the account creation page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationView {
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub departement: String,
+}
+
+/// The message of the guide's rule on a practitioner's (Pro) address.
+pub const PRO_EMAIL_MESSAGE: &str = "Cette adresse est celle d'un compte Pro de professionnel de santé : créez votre compte régulateur avec une autre adresse électronique (celle de votre compte Patient est acceptée).";
+
+/// Open to everyone: the link's token is the credential. Whose invitation the link carries.
+#[server]
+pub async fn invitation(token: String) -> Result<InvitationView, AppError> {
+    with_status(
+        async {
+            let record = auth::check_link(&token, "invitation").await?;
+            let regulator = store()?
+                .regulator(record.regulator_id.ok_or(AppError::LinkInvalid)?)
+                .await
+                .map_err(internal)?
+                .filter(|r| r.revoked_at.is_none() && r.user_id.is_none())
+                .ok_or(AppError::LinkInvalid)?;
+            Ok(InvitationView {
+                first_name: regulator.first_name,
+                last_name: regulator.last_name,
+                email: regulator.email,
+                departement: regulator.departement,
+            })
+        }
+        .await,
+    )
+}
+
+/// Open to everyone: the link's token is the credential. Creates the account and uses the link;
+/// returns the role the chosen profession gives.
+#[server]
+pub async fn create_account(
+    token: String,
+    profession: String,
+    email: String,
+    password: String,
+    confirmation: String,
+) -> Result<Role, AppError> {
+    use crate::server::store::{NewAccount, StoreError};
+    with_status(
+        async {
+            let invited = invitation(token.clone()).await?;
+            let input = AccountInput {
+                profession,
+                email,
+                password,
+                confirmation,
+            };
+            let account = input
+                .validate(&[&invited.first_name, &invited.last_name])
+                .map_err(AppError::Invalid)?;
+            let store = store()?;
+            let taken = |message: &str| AppError::invalid("email", message);
+            let other_account =
+                "Un compte existe déjà avec cette adresse électronique : choisissez-en une autre.";
+            match store
+                .user_by_email(account.email.as_str())
+                .await
+                .map_err(internal)?
+            {
+                Some(user) if user.role() == Some(Role::Practitioner) => {
+                    return Err(taken(PRO_EMAIL_MESSAGE));
+                }
+                Some(_) => return Err(taken(other_account)),
+                None => {}
+            }
+            let password_hash = auth::hash_password(&input.password)?;
+            let created = store
+                .accept_invitation(
+                    &auth::token_hash(&token),
+                    crate::server::now(),
+                    &NewAccount {
+                        email: account.email.as_str(),
+                        password_hash: &password_hash,
+                        role: account.role,
+                        profession: &account.profession,
+                        created_at: crate::server::now(),
+                    },
+                )
+                .await;
+            let user_id = match created {
+                Ok(id) => id,
+                Err(StoreError::TokenUnusable) => {
+                    return Err(auth::link_refusal(&token, "invitation").await);
+                }
+                Err(StoreError::EmailTaken) => return Err(taken(other_account)),
+                Err(e) => return Err(internal(e)),
+            };
+            auth::audit(Some(user_id), "account_created", &format!("user:{user_id}")).await?;
+            Ok(account.role)
+        }
+        .await,
+    )
+}
+
+/// Open to everyone: sends a reset link if an account has this address; the same answer
+/// whether or not one has (no account enumeration).
+#[server]
+pub async fn request_reset(email: String) -> Result<(), AppError> {
+    with_status(
+        async {
+            let email = crate::domain::identity::Email::parse(&email)
+                .map_err(|message| AppError::invalid("email", message))?;
+            auth::request_password_reset(email.as_str()).await
+        }
+        .await,
+    )
+}
+
+/// Open to everyone: the link's token is the credential. Whether a reset link can be used.
+#[server]
+pub async fn reset_link(token: String) -> Result<(), AppError> {
+    with_status(auth::check_link(&token, "reset").await.map(drop))
+}
+
+/// Open to everyone: the link's token is the credential. Sets the new password, uses the link
+/// and closes the account's sessions.
+#[server]
+pub async fn reset_password(
+    token: String,
+    password: String,
+    confirmation: String,
+) -> Result<(), AppError> {
+    use crate::domain::patient::FieldError;
+    with_status(
+        async {
+            let record = auth::check_link(&token, "reset").await?;
+            let store = store()?;
+            let user_id = record.user_id.ok_or(AppError::LinkInvalid)?;
+            let errors: Vec<FieldError> = [
+                ("password", check_password(&password, &[])),
+                ("confirmation", check_confirmation(&password, &confirmation)),
+            ]
+            .into_iter()
+            .filter_map(|(field, r)| {
+                r.err().map(|message| FieldError {
+                    field: field.into(),
+                    message,
+                })
+            })
+            .collect();
+            if !errors.is_empty() {
+                return Err(AppError::Invalid(errors));
+            }
+            let hash = auth::hash_password(&password)?;
+            match store
+                .reset_password(&auth::token_hash(&token), crate::server::now(), &hash)
+                .await
+            {
+                Ok(_) => {}
+                Err(crate::server::store::StoreError::TokenUnusable) => {
+                    return Err(auth::link_refusal(&token, "reset").await);
+                }
+                Err(e) => return Err(internal(e)),
+            }
+            auth::audit(Some(user_id), "password_reset", &format!("user:{user_id}")).await?;
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// The token of the link the page was opened from.
+fn link_token() -> impl Fn() -> String + Copy {
+    let query = use_query_map();
+    move || query.read().get("jeton").unwrap_or_default()
+}
+
+/// What a refused link page shows: the reason, and where to go next.
+#[component]
+fn LinkRefused(error: AppError, next: (&'static str, &'static str)) -> impl IntoView {
+    view! {
+        <ErrorAlert error=Signal::derive(move || Some(error.clone())) />
+        <A href=next.0 attr:class="fr-btn fr-btn--secondary">{next.1}</A>
+    }
+}
+
+/// A new password and its confirmation, with the strength meter and ANSSI's advice.
+#[component]
+fn PasswordFields(
+    password: RwSignal<String>,
+    confirmation: RwSignal<String>,
+    password_error: RwSignal<Option<String>>,
+    confirmation_error: RwSignal<Option<String>>,
+    /// Names the password must not contain.
+    context: Vec<String>,
+) -> impl IntoView {
+    let context = StoredValue::new(context);
+    let check = move || {
+        context.with_value(|c| {
+            let names: Vec<&str> = c.iter().map(String::as_str).collect();
+            check_password(&password.get_untracked(), &names).err()
+        })
+    };
+    let level = move || {
+        let value = password.get();
+        context.with_value(|c| {
+            let names: Vec<&str> = c.iter().map(String::as_str).collect();
+            strength(&value, &names)
+        })
+    };
+    view! {
+        <div class="fr-fieldset__element">
+            <Field id="password" name="password" label="Mot de passe" kind="password"
+                hint="12 caractères au minimum, sans obligation de chiffres ni de caractères spéciaux : une phrase de passe de plusieurs mots est plus sûre et facile à retenir."
+                autocomplete="new-password" required=true value=password error=password_error
+                on_blur=Callback::new(move |()| password_error.set(check())) />
+            <div class="password-strength" data-level=move || level().level()>
+                <div class="password-strength__bar" aria-hidden="true"><span></span></div>
+                <p class="fr-text--sm fr-mb-0" aria-live="polite">
+                    "Robustesse du mot de passe : " {move || if password.get().is_empty() { "—" } else { level().label() }}
+                </p>
+            </div>
+        </div>
+        <div class="fr-fieldset__element">
+            <Field id="confirmation" name="confirmation" label="Confirmation du mot de passe" kind="password"
+                autocomplete="new-password" required=true value=confirmation error=confirmation_error
+                on_blur=Callback::new(move |()| confirmation_error.set(
+                    check_confirmation(&password.get_untracked(), &confirmation.get_untracked()).err()
+                )) />
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+pub fn CreateAccountPage() -> impl IntoView {
+    let token = link_token();
+    let invited = Resource::new(token, invitation);
+    view! {
+        <Title text="Création de votre compte" />
+        <h1>"Création de votre compte"</h1>
+        <Suspense fallback=|| view! { <p>"Vérification du lien…"</p> }>
+            {move || invited.get().map(|result| match result {
+                Ok(invited) => view! { <CreateAccountForm token=token() invited /> }.into_any(),
+                Err(error) => view! { <LinkRefused error next=("/connexion", "Se connecter") /> }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn CreateAccountForm(token: String, invited: InvitationView) -> impl IntoView {
+    let create = ServerAction::<CreateAccount>::new();
+    let profession = RwSignal::new(REGULATOR_PROFESSION.to_string());
+    let email = RwSignal::new(invited.email.clone());
+    let password = RwSignal::new(String::new());
+    let confirmation = RwSignal::new(String::new());
+    let errors: [RwSignal<Option<String>>; 4] = std::array::from_fn(|_| RwSignal::new(None));
+    let [
+        profession_error,
+        email_error,
+        password_error,
+        confirmation_error,
+    ] = errors;
+    let fields = ["profession", "email", "password", "confirmation"];
+    let names = vec![invited.first_name.clone(), invited.last_name.clone()];
+    let show = move |found: &[crate::domain::patient::FieldError]| {
+        for (field, error) in fields.iter().zip(errors) {
+            error.set(
+                found
+                    .iter()
+                    .find(|e| e.field == *field)
+                    .map(|e| e.message.clone()),
+            );
+        }
+    };
+    Effect::new(move || {
+        if let Some(Err(AppError::Invalid(found))) = create.value().get() {
+            show(&found);
+        }
+    });
+    let on_submit = {
+        let (token, names) = (token.clone(), names.clone());
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            let input = AccountInput {
+                profession: profession.get_untracked(),
+                email: email.get_untracked(),
+                password: password.get_untracked(),
+                confirmation: confirmation.get_untracked(),
+            };
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            match input.validate(&names) {
+                Ok(_) => {
+                    show(&[]);
+                    create.dispatch(CreateAccount {
+                        token: token.clone(),
+                        profession: input.profession,
+                        email: input.email,
+                        password: input.password,
+                        confirmation: input.confirmation,
+                    });
+                }
+                Err(found) => show(&found),
+            }
+        }
+    };
+    let created = move || create.value().get().and_then(Result::ok);
+    let server_error = Signal::derive(move || {
+        create
+            .value()
+            .get()
+            .and_then(Result::err)
+            .filter(|e| !matches!(e, AppError::Invalid(_)))
+    });
+    let greeting = format!(
+        "Bonjour {} {}, votre SAS ({}) vous a inscrit sur la plateforme. ",
+        invited.first_name, invited.last_name, invited.departement
+    );
+    view! {
+        <Show when=move || created().is_none() fallback=move || view! { <AccountCreated role=created() /> }>
+            <p>
+                {greeting.clone()}
+                "Choisissez votre profession, votre adresse électronique de connexion et votre mot de passe."
+            </p>
+            <ErrorAlert error=server_error />
+            <form method="post" action=CreateAccount::url() on:submit=on_submit.clone() novalidate>
+                <input type="hidden" name="token" value=token.clone() />
+                <fieldset class="fr-fieldset">
+                    <legend class="fr-fieldset__legend">"Votre compte"</legend>
+                    <ProfessionSelect profession error=profession_error />
+                    <div class="fr-fieldset__element">
+                        <Field id="email" name="email" label="Adresse électronique de connexion"
+                            hint="Si vous avez un compte Pro de professionnel de santé, utilisez une autre adresse que celle de ce compte. L'adresse de votre compte Patient est acceptée."
+                            kind="email" autocomplete="username" required=true value=email error=email_error />
+                    </div>
+                    <PasswordFields password confirmation password_error confirmation_error context=names.clone() />
+                    <div class="fr-fieldset__element">
+                        <button type="submit" class="fr-btn" disabled=move || create.pending().get()>"Créer mon compte"</button>
+                    </div>
+                </fieldset>
+            </form>
+        </Show>
+    }
+}
+
+/// The professions, "Régulateur" last and preselected, with the guide's warning.
+#[component]
+fn ProfessionSelect(
+    profession: RwSignal<String>,
+    error: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let profession_error = error;
+    let not_regulator = move || profession.get() != REGULATOR_PROFESSION;
+    view! {
+                    <div class="fr-fieldset__element">
+                        <div class="fr-select-group" class:fr-select-group--error=move || profession_error.get().is_some()>
+                            <label class="fr-label" for="profession">
+                                "Profession" <span class="required-mark" aria-hidden="true">" *"</span>
+                                <span class="fr-hint-text">{PROFESSION_WARNING}</span>
+                            </label>
+                            <select class="fr-select" id="profession" name="profession" required aria-required="true"
+                                aria-describedby="profession-warning profession-error"
+                                on:change=move |ev| profession.set(event_target_value(&ev))>
+                                {PROFESSIONS.iter().map(|p| view! {
+                                    <option value=*p selected=*p == REGULATOR_PROFESSION>{*p}</option>
+                                }).collect_view()}
+                            </select>
+                            <p id="profession-error" class="fr-error-text" hidden=move || profession_error.get().is_none()>
+                                {move || profession_error.get()}
+                            </p>
+                        </div>
+                        <div id="profession-warning" role="status">
+                            <Show when=not_regulator>
+                                <div class="fr-alert fr-alert--warning fr-alert--sm fr-mt-1w">
+                                    <p>{PROFESSION_WARNING}</p>
+                                </div>
+                            </Show>
+                        </div>
+                    </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn AccountCreated(role: Option<Role>) -> impl IntoView {
+    view! {
+        <div class="fr-alert fr-alert--success fr-mb-3w" role="status">
+            <h2 class="fr-alert__title">"Votre compte est créé"</h2>
+            <p>"Connectez-vous avec votre adresse électronique et votre mot de passe."</p>
+        </div>
+        {(role != Some(Role::Regulator)).then(|| view! {
+            <div class="fr-alert fr-alert--warning fr-mb-3w">
+                <p>
+                    "Vous n'avez pas choisi la profession « Régulateur » : votre compte n'a pas accès aux "
+                    "fonctionnalités des régulateurs. Contactez votre SAS pour recevoir une nouvelle invitation."
+                </p>
+            </div>
+        })}
+        <A href="/connexion" attr:class="fr-btn">"Se connecter"</A>
+    }
+}
+
+#[component]
+pub fn ForgotPasswordPage() -> impl IntoView {
+    let request = ServerAction::<RequestReset>::new();
+    let email = RwSignal::new(String::new());
+    let sent = move || matches!(request.value().get(), Some(Ok(())));
+    let email_error = Signal::derive(move || {
+        request
+            .value()
+            .get()
+            .and_then(|r| r.err()?.field_message("email"))
+    });
+    let server_error = Signal::derive(move || {
+        request
+            .value()
+            .get()
+            .and_then(Result::err)
+            .filter(|e| !matches!(e, AppError::Invalid(_)))
+    });
+    view! {
+        <Title text="Mot de passe oublié" />
+        <div class="fr-grid-row fr-grid-row--center">
+            <div class="fr-col-12 fr-col-md-8 fr-col-lg-6">
+                <h1>"Mot de passe oublié"</h1>
+                <Show when=sent fallback=move || view! {
+                    <p>"Indiquez l'adresse électronique de votre compte : nous vous enverrons un lien pour choisir un nouveau mot de passe."</p>
+                    <ErrorAlert error=server_error />
+                    <ActionForm action=request>
+                        <Field id="email" name="email" label="Adresse électronique" hint="Format attendu : nom@domaine.fr"
+                            kind="email" autocomplete="username" required=true value=email error=email_error />
+                        <button type="submit" class="fr-btn">"Recevoir un lien"</button>
+                    </ActionForm>
+                }>
+                    <div class="fr-alert fr-alert--info" role="status">
+                        <p>
+                            "Si un compte existe avec cette adresse, un courriel contenant un lien de "
+                            "réinitialisation vient de lui être envoyé. Ce lien ne sert qu'une fois et expire dans une heure."
+                        </p>
+                    </div>
+                </Show>
+                <p class="fr-mt-3w"><A href="/connexion" attr:class="fr-link">"Retour à la connexion"</A></p>
+            </div>
+        </div>
+    }
+}
+
+#[component]
+pub fn ResetPasswordPage() -> impl IntoView {
+    let token = link_token();
+    let usable = Resource::new(token, reset_link);
+    view! {
+        <Title text="Nouveau mot de passe" />
+        <h1>"Nouveau mot de passe"</h1>
+        <Suspense fallback=|| view! { <p>"Vérification du lien…"</p> }>
+            {move || usable.get().map(|result| match result {
+                Ok(()) => view! { <ResetPasswordForm token=token() /> }.into_any(),
+                Err(error) => view! { <LinkRefused error next=("/mot-de-passe-oublie", "Demander un nouveau lien") /> }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ResetPasswordForm(token: String) -> impl IntoView {
+    let token = StoredValue::new(token);
+    let reset = ServerAction::<ResetPassword>::new();
+    let password = RwSignal::new(String::new());
+    let confirmation = RwSignal::new(String::new());
+    let password_error = RwSignal::new(None);
+    let confirmation_error = RwSignal::new(None);
+    Effect::new(move || {
+        if let Some(Err(err)) = reset.value().get() {
+            password_error.set(err.field_message("password"));
+            confirmation_error.set(err.field_message("confirmation"));
+        }
+    });
+    let done = move || matches!(reset.value().get(), Some(Ok(())));
+    let server_error = Signal::derive(move || {
+        reset
+            .value()
+            .get()
+            .and_then(Result::err)
+            .filter(|e| !matches!(e, AppError::Invalid(_)))
+    });
+    view! {
+        <Show when=move || !done() fallback=|| view! {
+            <div class="fr-alert fr-alert--success fr-mb-3w" role="status">
+                <p>"Votre mot de passe est changé. Connectez-vous avec ce nouveau mot de passe."</p>
+            </div>
+            <A href="/connexion" attr:class="fr-btn">"Se connecter"</A>
+        }>
+            <ErrorAlert error=server_error />
+            <ActionForm action=reset>
+                <input type="hidden" name="token" value=token.get_value() />
+                <fieldset class="fr-fieldset">
+                    <legend class="fr-fieldset__legend">"Choisissez un nouveau mot de passe"</legend>
+                    <PasswordFields password confirmation password_error confirmation_error context=vec![] />
+                    <div class="fr-fieldset__element">
+                        <button type="submit" class="fr-btn">"Enregistrer le mot de passe"</button>
+                    </div>
+                </fieldset>
+            </ActionForm>
+        </Show>
     }
 }

@@ -30,6 +30,10 @@ pub enum StoreError {
     Migration(String),
     #[error("ce créneau est déjà réservé")]
     SlotTaken,
+    #[error("cette adresse électronique est déjà utilisée")]
+    EmailTaken,
+    #[error("ce lien n'est plus utilisable")]
+    TokenUnusable,
     #[error("erreur de base de données : {0}")]
     Database(#[from] sqlx::Error),
 }
@@ -56,6 +60,8 @@ pub struct UserRecord {
     pub first_name: String,
     pub last_name: String,
     pub practitioner_id: Option<i64>,
+    pub profession: Option<String>,
+    pub disabled: bool,
 }
 
 impl UserRecord {
@@ -153,6 +159,86 @@ pub struct AppointmentRecord {
     pub patient_phone: String,
 }
 
+/// A regulator to invite, as the SAS platform created them.
+pub struct NewRegulator<'a> {
+    pub civility: Option<&'a str>,
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    pub email: &'a str,
+    pub departement: &'a str,
+    pub invited_by: Option<i64>,
+    pub invited_at: i64,
+}
+
+/// A single-use link: only the hash of its token is stored.
+pub struct NewToken<'a> {
+    pub token_hash: &'a str,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// A regulator with their invitation and, once created, their account.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RegulatorRecord {
+    pub id: i64,
+    pub civility: Option<String>,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub departement: String,
+    pub invited_at: i64,
+    pub revoked_at: Option<i64>,
+    pub user_id: Option<i64>,
+    pub account_email: Option<String>,
+    pub account_role: Option<String>,
+    pub disabled: Option<bool>,
+    /// Expiry of the newest unused invitation link, if any.
+    pub invitation_expires_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TokenRecord {
+    pub purpose: String,
+    pub regulator_id: Option<i64>,
+    pub user_id: Option<i64>,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+}
+
+/// The account a regulator creates from their invitation.
+pub struct NewAccount<'a> {
+    pub email: &'a str,
+    pub password_hash: &'a str,
+    pub role: Role,
+    pub profession: &'a str,
+    pub created_at: i64,
+}
+
+pub struct OutboxMail<'a> {
+    pub created_at: i64,
+    pub recipient: &'a str,
+    pub subject: &'a str,
+    pub body: &'a str,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OutboxRecord {
+    pub id: i64,
+    pub created_at: i64,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AuditRecord {
+    pub at: i64,
+    pub user_email: Option<String>,
+    pub action: String,
+    pub subject: String,
+    pub ip: Option<String>,
+}
+
 /// Who did what to which record, and from where. Never patient data itself.
 pub struct AuditEntry<'a> {
     pub at: i64,
@@ -178,6 +264,51 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<()>;
     async fn session_user(&self, token_hash: &str, now: i64) -> StoreResult<Option<UserRecord>>;
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+    /// Disables an account and closes its sessions; false if it was already disabled.
+    async fn disable_user(&self, user_id: i64) -> StoreResult<bool>;
+
+    // Invitations, single-use links and password resets.
+    /// Creates the regulator and their first invitation link; `EmailTaken` if the address
+    /// already has an open invitation or account.
+    async fn insert_regulator(
+        &self,
+        r: &NewRegulator<'_>,
+        token: &NewToken<'_>,
+    ) -> StoreResult<i64>;
+    async fn regulators(&self) -> StoreResult<Vec<RegulatorRecord>>;
+    async fn regulator(&self, id: i64) -> StoreResult<Option<RegulatorRecord>>;
+    /// Replaces the unused links of a pending invitation by a new one; false if none is pending.
+    async fn renew_invitation(&self, regulator_id: i64, token: &NewToken<'_>) -> StoreResult<bool>;
+    /// Cancels a pending invitation and its links; false if none is pending.
+    async fn revoke_invitation(&self, regulator_id: i64, now: i64) -> StoreResult<bool>;
+    async fn account_token(&self, token_hash: &str) -> StoreResult<Option<TokenRecord>>;
+    /// Uses the invitation link and creates the account, in one transaction:
+    /// `TokenUnusable` if the link is used, expired or revoked, `EmailTaken` if the address is.
+    async fn accept_invitation(
+        &self,
+        token_hash: &str,
+        now: i64,
+        account: &NewAccount<'_>,
+    ) -> StoreResult<i64>;
+    async fn insert_reset_token(&self, user_id: i64, token: &NewToken<'_>) -> StoreResult<()>;
+    /// Uses the reset link, sets the new password and closes every session of the account.
+    async fn reset_password(
+        &self,
+        token_hash: &str,
+        now: i64,
+        password_hash: &str,
+    ) -> StoreResult<i64>;
+
+    // Throttling (failed sign-ins, reset requests), shared by every application server.
+    /// Records one attempt under each key, forgetting those older than `forget_before`.
+    async fn record_attempt(&self, keys: &[&str], at: i64, forget_before: i64) -> StoreResult<()>;
+    async fn attempts(&self, key: &str, since: i64) -> StoreResult<i64>;
+    async fn clear_attempts(&self, key: &str) -> StoreResult<()>;
+
+    // Outbox of the demo (no SMTP server configured).
+    async fn queue_mail(&self, mail: &OutboxMail<'_>) -> StoreResult<()>;
+    /// The newest mails first.
+    async fn outbox(&self, limit: i64) -> StoreResult<Vec<OutboxRecord>>;
 
     // Practitioners and their agendas.
     async fn insert_practitioner(&self, p: &NewPractitioner<'_>) -> StoreResult<i64>;
@@ -209,4 +340,6 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<Vec<AppointmentRecord>>;
 
     async fn audit(&self, entry: &AuditEntry<'_>) -> StoreResult<()>;
+    /// The newest entries first.
+    async fn audit_log(&self, limit: i64) -> StoreResult<Vec<AuditRecord>>;
 }

@@ -8,8 +8,15 @@ use crate::domain::eligibility::ReasonFlags;
 use chrono::{NaiveDate, NaiveTime, Weekday};
 use std::collections::HashMap;
 
-pub const USER_COLUMNS: &str =
-    "u.id, u.email, u.password_hash, u.role, u.first_name, u.last_name, u.practitioner_id";
+pub const USER_COLUMNS: &str = "u.id, u.email, u.password_hash, u.role, u.first_name, u.last_name,
+    u.practitioner_id, u.profession, u.disabled";
+
+pub const REGULATOR_SELECT: &str = "SELECT r.id, r.civility, r.first_name, r.last_name, r.email,
+        r.departement, r.invited_at, r.revoked_at, r.user_id, u.email AS account_email, u.role AS account_role,
+        u.disabled,
+        (SELECT MAX(t.expires_at) FROM account_tokens t
+         WHERE t.regulator_id = r.id AND t.used_at IS NULL) AS invitation_expires_at
+    FROM regulators r LEFT JOIN users u ON u.id = r.user_id";
 
 pub const CANDIDATE_SELECT: &str = "SELECT s.id AS slot_id, s.range_id, s.starts_at, s.ends_at, s.mode,
         EXISTS (SELECT 1 FROM appointments a WHERE a.slot_id = s.id AND a.status <> 'cancelled') AS booked,
@@ -110,6 +117,14 @@ pub fn range_columns(times: &RangeTimes) -> (Option<i64>, String, Option<String>
     )
 }
 
+/// A unique-index violation on an address means it is taken.
+pub fn email_error(err: sqlx::Error) -> StoreError {
+    match err.as_database_error() {
+        Some(db) if db.is_unique_violation() => StoreError::EmailTaken,
+        _ => StoreError::Database(err),
+    }
+}
+
 /// A unique-index violation on booking means another regulator was faster.
 pub fn booking_error(err: sqlx::Error) -> StoreError {
     match err.as_database_error() {
@@ -164,7 +179,7 @@ macro_rules! impl_store {
             async fn session_user(&self, token_hash: &str, now: i64) -> StoreResult<Option<UserRecord>> {
                 let sql = format!(
                     "SELECT {USER_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id
-                     WHERE s.token_hash = $1 AND s.expires_at > $2"
+                     WHERE s.token_hash = $1 AND s.expires_at > $2 AND NOT u.disabled"
                 );
                 Ok(sqlx::query_as(&sql).bind(token_hash).bind(now).fetch_optional(&self.pool).await?)
             }
@@ -172,6 +187,227 @@ macro_rules! impl_store {
             async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
                 sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&self.pool).await?;
                 Ok(())
+            }
+
+            async fn disable_user(&self, user_id: i64) -> StoreResult<bool> {
+                let mut tx = self.begin_write().await?;
+                let changed = sqlx::query("UPDATE users SET disabled = TRUE WHERE id = $1 AND NOT disabled")
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(changed == 1)
+            }
+
+            async fn insert_regulator(&self, r: &NewRegulator<'_>, token: &NewToken<'_>) -> StoreResult<i64> {
+                let mut tx = self.begin_write().await?;
+                let (id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO regulators (civility, first_name, last_name, email, departement, invited_by, invited_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                )
+                .bind(r.civility)
+                .bind(r.first_name)
+                .bind(r.last_name)
+                .bind(r.email)
+                .bind(r.departement)
+                .bind(r.invited_by)
+                .bind(r.invited_at)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(email_error)?;
+                insert_token!(&mut *tx, token, "invitation", Some(id), None::<i64>);
+                tx.commit().await?;
+                Ok(id)
+            }
+
+            async fn regulators(&self) -> StoreResult<Vec<RegulatorRecord>> {
+                let sql = format!("{REGULATOR_SELECT} ORDER BY r.invited_at DESC, r.id DESC");
+                Ok(sqlx::query_as(&sql).fetch_all(&self.pool).await?)
+            }
+
+            async fn regulator(&self, id: i64) -> StoreResult<Option<RegulatorRecord>> {
+                let sql = format!("{REGULATOR_SELECT} WHERE r.id = $1");
+                Ok(sqlx::query_as(&sql).bind(id).fetch_optional(&self.pool).await?)
+            }
+
+            async fn renew_invitation(&self, regulator_id: i64, token: &NewToken<'_>) -> StoreResult<bool> {
+                let mut tx = self.begin_write().await?;
+                let pending: Option<(i64,)> = sqlx::query_as(
+                    "SELECT id FROM regulators WHERE id = $1 AND user_id IS NULL AND revoked_at IS NULL",
+                )
+                .bind(regulator_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if pending.is_none() {
+                    return Ok(false);
+                }
+                sqlx::query("DELETE FROM account_tokens WHERE regulator_id = $1 AND used_at IS NULL")
+                    .bind(regulator_id)
+                    .execute(&mut *tx)
+                    .await?;
+                insert_token!(&mut *tx, token, "invitation", Some(regulator_id), None::<i64>);
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn revoke_invitation(&self, regulator_id: i64, now: i64) -> StoreResult<bool> {
+                let mut tx = self.begin_write().await?;
+                let changed = sqlx::query(
+                    "UPDATE regulators SET revoked_at = $2 WHERE id = $1 AND user_id IS NULL AND revoked_at IS NULL",
+                )
+                .bind(regulator_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                sqlx::query("DELETE FROM account_tokens WHERE regulator_id = $1 AND used_at IS NULL")
+                    .bind(regulator_id)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(changed == 1)
+            }
+
+            async fn account_token(&self, token_hash: &str) -> StoreResult<Option<TokenRecord>> {
+                Ok(sqlx::query_as(
+                    "SELECT purpose, regulator_id, user_id, expires_at, used_at FROM account_tokens WHERE token_hash = $1",
+                )
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await?)
+            }
+
+            async fn accept_invitation(&self, token_hash: &str, now: i64, account: &NewAccount<'_>) -> StoreResult<i64> {
+                let mut tx = self.begin_write().await?;
+                let used: Option<(Option<i64>,)> = sqlx::query_as(
+                    "UPDATE account_tokens SET used_at = $2
+                     WHERE token_hash = $1 AND purpose = 'invitation' AND used_at IS NULL AND expires_at > $2
+                     RETURNING regulator_id",
+                )
+                .bind(token_hash)
+                .bind(now)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let regulator_id = used.and_then(|(id,)| id).ok_or(StoreError::TokenUnusable)?;
+                let names: Option<(String, String)> = sqlx::query_as(
+                    "SELECT first_name, last_name FROM regulators
+                     WHERE id = $1 AND user_id IS NULL AND revoked_at IS NULL",
+                )
+                .bind(regulator_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let (first_name, last_name) = names.ok_or(StoreError::TokenUnusable)?;
+                let (user_id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO users (email, password_hash, role, first_name, last_name, created_at, profession)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                )
+                .bind(account.email)
+                .bind(account.password_hash)
+                .bind(account.role.code())
+                .bind(&first_name)
+                .bind(&last_name)
+                .bind(account.created_at)
+                .bind(account.profession)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(email_error)?;
+                sqlx::query("UPDATE regulators SET user_id = $2 WHERE id = $1")
+                    .bind(regulator_id)
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(user_id)
+            }
+
+            async fn insert_reset_token(&self, user_id: i64, token: &NewToken<'_>) -> StoreResult<()> {
+                let mut conn = self.pool.acquire().await?;
+                insert_token!(&mut *conn, token, "reset", None::<i64>, Some(user_id));
+                Ok(())
+            }
+
+            async fn reset_password(&self, token_hash: &str, now: i64, password_hash: &str) -> StoreResult<i64> {
+                let mut tx = self.begin_write().await?;
+                let used: Option<(Option<i64>,)> = sqlx::query_as(
+                    "UPDATE account_tokens SET used_at = $2
+                     WHERE token_hash = $1 AND purpose = 'reset' AND used_at IS NULL AND expires_at > $2
+                     RETURNING user_id",
+                )
+                .bind(token_hash)
+                .bind(now)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let user_id = used.and_then(|(id,)| id).ok_or(StoreError::TokenUnusable)?;
+                let changed = sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1 AND NOT disabled")
+                    .bind(user_id)
+                    .bind(password_hash)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if changed == 0 {
+                    return Err(StoreError::TokenUnusable);
+                }
+                // The other links of the account stop working, and so do its open sessions.
+                sqlx::query("UPDATE account_tokens SET used_at = $2 WHERE user_id = $1 AND used_at IS NULL")
+                    .bind(user_id)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(user_id)
+            }
+
+            async fn record_attempt(&self, keys: &[&str], at: i64, forget_before: i64) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                for key in keys {
+                    sqlx::query("DELETE FROM throttle_events WHERE key = $1 AND at < $2")
+                        .bind(key)
+                        .bind(forget_before)
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query("INSERT INTO throttle_events (key, at) VALUES ($1, $2)")
+                        .bind(key)
+                        .bind(at)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn attempts(&self, key: &str, since: i64) -> StoreResult<i64> {
+                let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM throttle_events WHERE key = $1 AND at >= $2")
+                    .bind(key)
+                    .bind(since)
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(count)
+            }
+
+            async fn clear_attempts(&self, key: &str) -> StoreResult<()> {
+                sqlx::query("DELETE FROM throttle_events WHERE key = $1").bind(key).execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn queue_mail(&self, mail: &OutboxMail<'_>) -> StoreResult<()> {
+                sqlx::query("INSERT INTO outbox (created_at, recipient, subject, body) VALUES ($1, $2, $3, $4)")
+                    .bind(mail.created_at)
+                    .bind(mail.recipient)
+                    .bind(mail.subject)
+                    .bind(mail.body)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn outbox(&self, limit: i64) -> StoreResult<Vec<OutboxRecord>> {
+                Ok(sqlx::query_as("SELECT id, created_at, recipient, subject, body FROM outbox ORDER BY id DESC LIMIT $1")
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?)
             }
 
             async fn insert_practitioner(&self, p: &NewPractitioner<'_>) -> StoreResult<i64> {
@@ -376,7 +612,35 @@ macro_rules! impl_store {
                     .await?;
                 Ok(())
             }
+
+            async fn audit_log(&self, limit: i64) -> StoreResult<Vec<AuditRecord>> {
+                Ok(sqlx::query_as(
+                    "SELECT l.at, u.email AS user_email, l.action, l.subject, l.ip
+                     FROM audit_log l LEFT JOIN users u ON u.id = l.user_id ORDER BY l.id DESC LIMIT $1",
+                )
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?)
+            }
         }
+    };
+}
+
+/// Stores a single-use link through any connection or transaction.
+macro_rules! insert_token {
+    ($conn:expr, $token:expr, $purpose:literal, $regulator_id:expr, $user_id:expr) => {
+        sqlx::query(
+            "INSERT INTO account_tokens (token_hash, purpose, regulator_id, user_id, created_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind($token.token_hash)
+        .bind($purpose)
+        .bind($regulator_id)
+        .bind($user_id)
+        .bind($token.created_at)
+        .bind($token.expires_at)
+        .execute($conn)
+        .await?
     };
 }
 

@@ -1,0 +1,554 @@
+//! The SAS platform's administration: regulators and their invitations, the outbox of the demo,
+//! the audit log.
+
+use crate::components::{ErrorAlert, Field};
+use crate::domain::Role;
+use crate::domain::account::{CIVILITIES, RegulatorState};
+use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::server::{auth, internal, state, store, with_status};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegulatorLine {
+    pub id: i64,
+    /// "Mme Claire Morel"
+    pub name: String,
+    pub email: String,
+    pub departement: String,
+    pub invited_on: String,
+    pub state: RegulatorState,
+    /// The sign-in address, when the account exists and differs from the invited one.
+    pub account_email: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailLine {
+    pub sent_at: String,
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outbox {
+    /// Mails leave by SMTP: none is kept.
+    pub smtp: bool,
+    pub mails: Vec<MailLine>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditLine {
+    pub at: String,
+    pub who: String,
+    pub action: String,
+    pub subject: String,
+    pub from: String,
+}
+
+/// "26/11/2026 à 10:02", Paris time.
+#[cfg(feature = "ssr")]
+fn date_time(at: i64) -> String {
+    chrono::DateTime::from_timestamp(at, 0)
+        .map(|t| {
+            crate::domain::agenda::paris_time(t)
+                .format("%d/%m/%Y à %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+/// SAS administrators only: every regulator with where they stand.
+#[server]
+pub async fn list_regulators() -> Result<Vec<RegulatorLine>, AppError> {
+    with_status(
+        async {
+            auth::require(&[Role::Admin]).await?;
+            let now = crate::server::now();
+            let records = store()?.regulators().await.map_err(internal)?;
+            Ok(records
+                .into_iter()
+                .map(|r| {
+                    let account = r.account_role.as_deref().map(|role| {
+                        (
+                            Role::from_code(role).unwrap_or(Role::Other),
+                            r.disabled.unwrap_or(false),
+                        )
+                    });
+                    RegulatorLine {
+                        id: r.id,
+                        name: [
+                            r.civility.as_deref().unwrap_or(""),
+                            &r.first_name,
+                            &r.last_name,
+                        ]
+                        .into_iter()
+                        .filter(|s| !s.is_empty())
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                        account_email: r.account_email.filter(|e| *e != r.email),
+                        email: r.email,
+                        departement: r.departement,
+                        invited_on: date_time(r.invited_at),
+                        state: RegulatorState::of(
+                            r.revoked_at.is_some(),
+                            account,
+                            r.invitation_expires_at,
+                            now,
+                        ),
+                    }
+                })
+                .collect())
+        }
+        .await,
+    )
+}
+
+/// SAS administrators only: creates a regulator and sends their invitation.
+#[server]
+pub async fn invite_regulator(
+    civility: String,
+    first_name: String,
+    last_name: String,
+    email: String,
+    departement: String,
+) -> Result<String, AppError> {
+    use crate::domain::account::RegulatorInput;
+    with_status(
+        async {
+            let admin = auth::require(&[Role::Admin]).await?;
+            let regulator = RegulatorInput {
+                civility,
+                first_name,
+                last_name,
+                email,
+                departement,
+            }
+            .validate(true)
+            .map_err(AppError::Invalid)?;
+            let ip = auth::client_ip();
+            auth::invite_regulator(&state()?, &regulator, Some(admin.id), ip.as_deref()).await?;
+            Ok(format!(
+                "Invitation envoyée à {}.",
+                regulator.email.as_str()
+            ))
+        }
+        .await,
+    )
+}
+
+/// SAS administrators only: a new link replaces the pending one and is sent again.
+#[server]
+pub async fn resend_invitation(id: i64) -> Result<String, AppError> {
+    with_status(
+        async {
+            let admin = auth::require(&[Role::Admin]).await?;
+            let ip = auth::client_ip();
+            auth::resend_invitation(&state()?, id, Some(admin.id), ip.as_deref()).await?;
+            Ok("Invitation renvoyée : le lien précédent ne fonctionne plus.".into())
+        }
+        .await,
+    )
+}
+
+/// SAS administrators only: cancels a pending invitation; its link stops working.
+#[server]
+pub async fn revoke_invitation(id: i64) -> Result<String, AppError> {
+    with_status(
+        async {
+            let admin = auth::require(&[Role::Admin]).await?;
+            let store = store()?;
+            if !store
+                .revoke_invitation(id, crate::server::now())
+                .await
+                .map_err(internal)?
+            {
+                return Err(AppError::NotFound(
+                    "Aucune invitation en attente pour ce régulateur.".into(),
+                ));
+            }
+            auth::audit(
+                Some(admin.id),
+                "invitation_revoked",
+                &format!("regulator:{id}"),
+            )
+            .await?;
+            Ok("Invitation révoquée.".into())
+        }
+        .await,
+    )
+}
+
+/// SAS administrators only: disables a regulator's account and closes its sessions.
+#[server]
+pub async fn disable_account(id: i64) -> Result<String, AppError> {
+    with_status(
+        async {
+            let admin = auth::require(&[Role::Admin]).await?;
+            let store = store()?;
+            let not_found = || AppError::NotFound("Ce régulateur n'a pas de compte actif.".into());
+            let user_id = store
+                .regulator(id)
+                .await
+                .map_err(internal)?
+                .and_then(|r| r.user_id)
+                .ok_or_else(not_found)?;
+            if !store.disable_user(user_id).await.map_err(internal)? {
+                return Err(not_found());
+            }
+            auth::audit(
+                Some(admin.id),
+                "account_disabled",
+                &format!("user:{user_id}"),
+            )
+            .await?;
+            Ok("Compte désactivé : ses sessions sont fermées.".into())
+        }
+        .await,
+    )
+}
+
+/// SAS administrators only: the mails kept when no SMTP server is configured (the demo).
+#[server]
+pub async fn sent_mails() -> Result<Outbox, AppError> {
+    with_status(
+        async {
+            auth::require(&[Role::Admin]).await?;
+            let state = state()?;
+            let mails = state.store.outbox(100).await.map_err(internal)?;
+            Ok(Outbox {
+                smtp: matches!(state.mailer, crate::server::mail::Mailer::Smtp(_)),
+                mails: mails
+                    .into_iter()
+                    .map(|m| MailLine {
+                        sent_at: date_time(m.created_at),
+                        to: m.recipient,
+                        subject: m.subject,
+                        body: m.body,
+                    })
+                    .collect(),
+            })
+        }
+        .await,
+    )
+}
+
+/// SAS administrators only: the newest entries of the audit log.
+#[server]
+pub async fn audit_entries() -> Result<Vec<AuditLine>, AppError> {
+    with_status(
+        async {
+            auth::require(&[Role::Admin]).await?;
+            let entries = store()?.audit_log(200).await.map_err(internal)?;
+            Ok(entries
+                .into_iter()
+                .map(|e| AuditLine {
+                    at: date_time(e.at),
+                    who: e.user_email.unwrap_or_else(|| "—".into()),
+                    action: action_label(&e.action).to_string(),
+                    subject: e.subject,
+                    from: e.ip.unwrap_or_else(|| "ligne de commande".into()),
+                })
+                .collect())
+        }
+        .await,
+    )
+}
+
+#[cfg(feature = "ssr")]
+fn action_label(action: &str) -> &str {
+    match action {
+        "sign_in" => "Connexion",
+        "sign_in_failed" => "Échec de connexion",
+        "sign_in_throttled" => "Connexion bloquée (trop de tentatives)",
+        "regulator_created" => "Régulateur créé",
+        "invitation_sent" => "Invitation envoyée",
+        "invitation_revoked" => "Invitation révoquée",
+        "account_created" => "Compte créé",
+        "account_disabled" => "Compte désactivé",
+        "password_reset_requested" => "Réinitialisation du mot de passe demandée",
+        "password_reset" => "Mot de passe réinitialisé",
+        "patient_data_read" => "Lecture de données patient",
+        "appointment_created" => "Rendez-vous pris",
+        other => other,
+    }
+}
+
+#[component]
+pub fn RegulatorsPage() -> impl IntoView {
+    let invite = ServerAction::<InviteRegulator>::new();
+    let resend = ServerAction::<ResendInvitation>::new();
+    let revoke = ServerAction::<RevokeInvitation>::new();
+    let disable = ServerAction::<DisableAccount>::new();
+    let regulators = Resource::new(
+        move || {
+            (
+                invite.version().get(),
+                resend.version().get(),
+                revoke.version().get(),
+                disable.version().get(),
+            )
+        },
+        |_| list_regulators(),
+    );
+    // The outcome of the latest row action.
+    let outcome = RwSignal::new(None::<Result<String, AppError>>);
+    for value in [resend.value(), revoke.value(), disable.value()] {
+        Effect::new(move || {
+            if let Some(result) = value.get() {
+                outcome.set(Some(result));
+            }
+        });
+    }
+    let row_error = Signal::derive(move || outcome.get().and_then(Result::err));
+    view! {
+        <Title text="Régulateurs" />
+        <h1>"Régulateurs"</h1>
+        <InviteForm invite />
+        <h2 class="fr-mt-5w">"Régulateurs inscrits"</h2>
+        <div role="status">
+            {move || outcome.get().and_then(Result::ok).map(|message| view! {
+                <div class="fr-alert fr-alert--success fr-alert--sm fr-mb-2w"><p>{message}</p></div>
+            })}
+        </div>
+        <ErrorAlert error=row_error />
+        <Transition fallback=|| view! { <p>"Chargement…"</p> }>
+            {move || regulators.get().map(|result| match result {
+                Err(e) => view! { <ErrorAlert error=Signal::derive(move || Some(e.clone())) /> }.into_any(),
+                Ok(lines) if lines.is_empty() => view! { <p>"Aucun régulateur n'a encore été invité."</p> }.into_any(),
+                Ok(lines) => view! {
+                    <div class="fr-table">
+                        <table>
+                            <caption class="fr-sr-only">"Régulateurs et état de leur compte"</caption>
+                            <thead>
+                                <tr>
+                                    <th scope="col">"Régulateur"</th>
+                                    <th scope="col">"Adresse électronique"</th>
+                                    <th scope="col">"SAS"</th>
+                                    <th scope="col">"Invité le"</th>
+                                    <th scope="col">"État"</th>
+                                    <th scope="col">"Actions"</th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {lines.into_iter().map(|line| view! {
+                                    <RegulatorRow line resend revoke disable />
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }.into_any(),
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn RegulatorRow(
+    line: RegulatorLine,
+    resend: ServerAction<ResendInvitation>,
+    revoke: ServerAction<RevokeInvitation>,
+    disable: ServerAction<DisableAccount>,
+) -> impl IntoView {
+    let id = line.id;
+    let [resend_title, revoke_title, disable_title] = [
+        "Renvoyer l'invitation de",
+        "Révoquer l'invitation de",
+        "Désactiver le compte de",
+    ]
+    .map(|action| format!("{action} {}", line.name));
+    view! {
+        <tr>
+            <th scope="row">{line.name}</th>
+            <td>
+                {line.email}
+                {line.account_email.map(|e| view! { <br /><span class="fr-text--sm">"Connexion : " {e}</span> })}
+            </td>
+            <td>{line.departement}</td>
+            <td>{line.invited_on}</td>
+            <td><span class="fr-badge fr-badge--sm">{line.state.label()}</span></td>
+            <td>
+                <ul class="fr-btns-group fr-btns-group--sm fr-btns-group--inline">
+                    {line.state.pending().then(|| view! {
+                        <li>
+                            <ActionForm action=resend>
+                                <input type="hidden" name="id" value=id />
+                                <button type="submit" class="fr-btn fr-btn--secondary fr-btn--sm"
+                                    title=resend_title>"Renvoyer l'invitation"</button>
+                            </ActionForm>
+                        </li>
+                        <li>
+                            <ActionForm action=revoke>
+                                <input type="hidden" name="id" value=id />
+                                <button type="submit" class="fr-btn fr-btn--tertiary fr-btn--sm"
+                                    title=revoke_title>"Révoquer l'invitation"</button>
+                            </ActionForm>
+                        </li>
+                    })}
+                    {line.state.can_disable().then(|| view! {
+                        <li>
+                            <ActionForm action=disable>
+                                <input type="hidden" name="id" value=id />
+                                <button type="submit" class="fr-btn fr-btn--tertiary fr-btn--sm"
+                                    title=disable_title>"Désactiver le compte"</button>
+                            </ActionForm>
+                        </li>
+                    })}
+                </ul>
+            </td>
+        </tr>
+    }
+}
+
+#[component]
+fn InviteForm(invite: ServerAction<InviteRegulator>) -> impl IntoView {
+    let fields: [RwSignal<String>; 4] = std::array::from_fn(|_| RwSignal::new(String::new()));
+    let [first_name, last_name, email, departement] = fields;
+    let error = move |field: &'static str| {
+        Signal::derive(move || {
+            invite
+                .value()
+                .get()
+                .and_then(|r| r.err()?.field_message(field))
+        })
+    };
+    let civility_error = error("civility");
+    let sent = move || invite.value().get().and_then(Result::ok);
+    let server_error = Signal::derive(move || {
+        invite
+            .value()
+            .get()
+            .and_then(Result::err)
+            .filter(|e| !matches!(e, AppError::Invalid(_)))
+    });
+    // A new regulator starts from an empty form.
+    Effect::new(move || {
+        if sent().is_some() {
+            fields.iter().for_each(|f| f.set(String::new()));
+        }
+    });
+    view! {
+        <h2>"Inviter un régulateur"</h2>
+        <p>
+            "Le régulateur reçoit un courriel avec un lien sécurisé, valable 7 jours et utilisable une "
+            "seule fois, pour créer son compte."
+        </p>
+        <div role="status">
+            {move || sent().map(|message| view! {
+                <div class="fr-alert fr-alert--success fr-alert--sm fr-mb-2w"><p>{message}</p></div>
+            })}
+        </div>
+        <ErrorAlert error=server_error />
+        <ActionForm action=invite>
+            <fieldset class="fr-fieldset" id="civility" aria-labelledby="civility-legend civility-error">
+                <legend class="fr-fieldset__legend--regular fr-fieldset__legend" id="civility-legend">
+                    "Civilité" <span class="required-mark" aria-hidden="true">" *"</span>
+                </legend>
+                {CIVILITIES.iter().map(|c| {
+                    let id = format!("civility-{}", if *c == "Mme" { "mme" } else { "m" });
+                    view! {
+                        <div class="fr-fieldset__element fr-fieldset__element--inline">
+                            <div class="fr-radio-group">
+                                <input type="radio" id=id.clone() name="civility" value=*c required />
+                                <label class="fr-label" for=id>{*c}</label>
+                            </div>
+                        </div>
+                    }
+                }).collect_view()}
+                <p id="civility-error" class="fr-error-text" hidden=move || civility_error.get().is_none()>
+                    {move || civility_error.get()}
+                </p>
+            </fieldset>
+            <div class="fr-grid-row fr-grid-row--gutters">
+                <div class="fr-col-12 fr-col-md-6">
+                    <Field id="first_name" name="first_name" label="Prénom" autocomplete="off" required=true
+                        value=first_name error=error("first_name") />
+                </div>
+                <div class="fr-col-12 fr-col-md-6">
+                    <Field id="last_name" name="last_name" label="Nom" autocomplete="off" required=true
+                        value=last_name error=error("last_name") />
+                </div>
+                <div class="fr-col-12 fr-col-md-6">
+                    <Field id="email" name="email" label="Adresse électronique" hint="Format attendu : nom@domaine.fr"
+                        kind="email" autocomplete="off" required=true value=email error=error("email") />
+                </div>
+                <div class="fr-col-12 fr-col-md-6">
+                    <Field id="departement" name="departement" label="Département du SAS" hint="Par exemple : 75, 2A, 974"
+                        autocomplete="off" required=true value=departement error=error("departement") />
+                </div>
+            </div>
+            <button type="submit" class="fr-btn fr-mt-2w" disabled=move || invite.pending().get()>"Inviter le régulateur"</button>
+        </ActionForm>
+    }
+}
+
+#[component]
+pub fn OutboxPage() -> impl IntoView {
+    let outbox = Resource::new(|| (), |_| sent_mails());
+    view! {
+        <Title text="Courriels envoyés" />
+        <h1>"Courriels envoyés"</h1>
+        <Transition fallback=|| view! { <p>"Chargement…"</p> }>
+            {move || outbox.get().map(|result| match result {
+                Err(e) => view! { <ErrorAlert error=Signal::derive(move || Some(e.clone())) /> }.into_any(),
+                Ok(outbox) => view! {
+                    <p>
+                        {if outbox.smtp {
+                            "Un serveur de courriel est configuré : les courriels partent par SMTP et ne sont pas conservés ici."
+                        } else {
+                            "Aucun serveur de courriel n'est configuré (SMTP_URL) : les courriels de la plateforme sont conservés ici, du plus récent au plus ancien."
+                        }}
+                    </p>
+                    {outbox.mails.into_iter().map(|m| view! {
+                        <article class="fr-card fr-card--no-arrow fr-mb-3w mail">
+                            <div class="fr-card__body">
+                                <div class="fr-card__content">
+                                    <h2 class="fr-card__title fr-h6">{m.subject}</h2>
+                                    <p class="fr-card__detail">{format!("À {} — le {}", m.to, m.sent_at)}</p>
+                                    <pre class="fr-card__desc mail-body">{m.body}</pre>
+                                </div>
+                            </div>
+                        </article>
+                    }).collect_view()}
+                }.into_any(),
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+pub fn AuditPage() -> impl IntoView {
+    let entries = Resource::new(|| (), |_| audit_entries());
+    view! {
+        <Title text="Journal d'audit" />
+        <h1>"Journal d'audit"</h1>
+        <Transition fallback=|| view! { <p>"Chargement…"</p> }>
+            {move || entries.get().map(|result| match result {
+                Err(e) => view! { <ErrorAlert error=Signal::derive(move || Some(e.clone())) /> }.into_any(),
+                Ok(lines) => view! {
+                    <div class="fr-table">
+                        <table>
+                            <caption>"Les 200 derniers événements : qui, quand, depuis où"</caption>
+                            <thead>
+                                <tr>
+                                    <th scope="col">"Date"</th>
+                                    <th scope="col">"Compte"</th>
+                                    <th scope="col">"Événement"</th>
+                                    <th scope="col">"Objet"</th>
+                                    <th scope="col">"Adresse IP"</th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {lines.into_iter().map(|l| view! {
+                                    <tr><td>{l.at}</td><td>{l.who}</td><td>{l.action}</td><td>{l.subject}</td><td>{l.from}</td></tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }.into_any(),
+            })}
+        </Transition>
+    }
+}

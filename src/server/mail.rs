@@ -1,0 +1,104 @@
+//! Outgoing mail: over SMTP (`SMTP_URL`, with `lettre`) or, when no server is configured as in
+//! the demo, into an outbox table that administrators read on a page.
+
+use super::store::{OutboxMail, Store};
+use lettre::message::{Mailbox, header::ContentType};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+/// Who mails come from.
+pub const FROM: &str = "Service d'Accès aux Soins <ne-pas-repondre@sas.sante.fr>";
+
+#[derive(Clone)]
+pub enum Mailer {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Outbox,
+}
+
+pub struct Mail {
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+}
+
+impl Mailer {
+    /// `smtp://host:port` (plain), `smtp://host:port?tls=required` (STARTTLS) or `smtps://host`;
+    /// `None`: the outbox in the database.
+    pub fn from_url(url: Option<&str>) -> Result<Self, String> {
+        match url.filter(|u| !u.trim().is_empty()) {
+            None => Ok(Mailer::Outbox),
+            Some(url) => AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                .map(|b| Mailer::Smtp(b.build()))
+                .map_err(|e| format!("adresse du serveur de courriel (SMTP_URL) invalide : {e}")),
+        }
+    }
+
+    /// Sends the mail; the error is logged without the message, which may hold a secret link.
+    pub async fn send(&self, store: &dyn Store, mail: &Mail) -> Result<(), String> {
+        match self {
+            Mailer::Outbox => store
+                .queue_mail(&OutboxMail {
+                    created_at: super::now(),
+                    recipient: &mail.to,
+                    subject: &mail.subject,
+                    body: &mail.body,
+                })
+                .await
+                .map_err(|e| e.to_string()),
+            Mailer::Smtp(transport) => {
+                let to: Mailbox = mail.to.parse().map_err(|e| format!("destinataire : {e}"))?;
+                let message = Message::builder()
+                    .from(FROM.parse().map_err(|e| format!("expéditeur : {e}"))?)
+                    .to(to)
+                    .subject(&mail.subject)
+                    .header(ContentType::TEXT_PLAIN)
+                    .body(mail.body.clone())
+                    .map_err(|e| e.to_string())?;
+                transport
+                    .send(message)
+                    .await
+                    .map(drop)
+                    .map_err(|e| format!("SMTP : {e}"))
+            }
+        }
+    }
+}
+
+/// The invitation a regulator receives once the SAS platform created them.
+pub fn invitation(to: &str, first_name: &str, departement: &str, link: &str) -> Mail {
+    Mail {
+        to: to.to_string(),
+        subject: "Créez votre compte régulateur du Service d'Accès aux Soins".into(),
+        body: format!(
+            "Bonjour {first_name},\n\n\
+             Votre SAS ({departement}) vous a inscrit sur la plateforme de prise de rendez-vous du \
+             Service d'Accès aux Soins.\n\n\
+             Créez votre compte en suivant ce lien sécurisé :\n{link}\n\n\
+             Ce lien est personnel, ne sert qu'une fois et expire dans {days} jours.\n\n\
+             Lorsque vous créez votre compte, vous devez sélectionner la profession « Régulateur » \
+             (en bas de la liste), sinon vous n'aurez pas accès à toutes les fonctionnalités.\n\
+             Si vous avez un compte Pro de professionnel de santé, créez votre compte régulateur avec \
+             une autre adresse électronique que celle de votre compte Pro.\n\n\
+             Si vous n'attendiez pas ce courriel, ignorez-le.\n\n\
+             Le Service d'Accès aux Soins\n",
+            days = crate::domain::account::INVITATION_DAYS,
+        ),
+    }
+}
+
+/// The password reset link.
+pub fn password_reset(to: &str, first_name: &str, link: &str) -> Mail {
+    Mail {
+        to: to.to_string(),
+        subject: "Réinitialisation de votre mot de passe — Service d'Accès aux Soins".into(),
+        body: format!(
+            "Bonjour {first_name},\n\n\
+             Une réinitialisation du mot de passe de votre compte a été demandée.\n\n\
+             Choisissez un nouveau mot de passe en suivant ce lien sécurisé :\n{link}\n\n\
+             Ce lien ne sert qu'une fois et expire dans {hours} heure.\n\
+             Si vous n'êtes pas à l'origine de cette demande, ignorez ce courriel : votre mot de \
+             passe reste inchangé.\n\n\
+             Le Service d'Accès aux Soins\n",
+            hours = crate::domain::account::RESET_HOURS,
+        ),
+    }
+}

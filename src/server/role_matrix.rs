@@ -1,0 +1,273 @@
+//! Every server function, called over real HTTP on the real router, by an anonymous visitor and
+//! by each role: allowed, or refused with 401 (not signed in) / 403 (wrong role). The table must
+//! list exactly the registered functions, so a new one cannot be added without stating who may
+//! call it. Sign-in throttling and the audit of sign-ins are checked here too, over HTTP.
+
+use super::store::{NewUser, Store};
+use super::{AppState, auth, http, mail::Mailer, seed};
+use crate::domain::Role;
+use leptos::server_fn::ServerFn;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+enum Access {
+    /// Open to everyone (the function says why).
+    Open,
+    Only(&'static [Role]),
+}
+use Access::{Only, Open};
+
+/// Every server function: its path, a well-formed body, and who may call it.
+/// `login` and `logout` come last: they close the session of whoever calls them.
+fn table() -> Vec<(&'static str, &'static str, Access)> {
+    use crate::features::{accounts::*, admin::*, agenda::*, booking::*, search::*};
+    const REGULATOR: &[Role] = &[Role::Regulator];
+    const ADMIN: &[Role] = &[Role::Admin];
+    vec![
+        (WhoAmI::PATH, "", Open),
+        (SearchSlots::PATH, "departement=75", Only(REGULATOR)),
+        (SlotSummary::PATH, "slot_id=1", Only(REGULATOR)),
+        (
+            BookSlot::PATH,
+            "slot_id=1&patient[first_name]=&patient[last_name]=&patient[birth_name]=\
+             &patient[birth_date]=&patient[phone]=",
+            Only(REGULATOR),
+        ),
+        (MyAppointments::PATH, "", Only(&[Role::Practitioner])),
+        (Invitation::PATH, "token=inconnu", Open),
+        (
+            CreateAccount::PATH,
+            "token=inconnu&profession=&email=&password=&confirmation=",
+            Open,
+        ),
+        (RequestReset::PATH, "email=", Open),
+        (ResetLink::PATH, "token=inconnu", Open),
+        (
+            ResetPassword::PATH,
+            "token=inconnu&password=&confirmation=",
+            Open,
+        ),
+        (ListRegulators::PATH, "", Only(ADMIN)),
+        (
+            InviteRegulator::PATH,
+            "civility=&first_name=&last_name=&email=&departement=",
+            Only(ADMIN),
+        ),
+        (ResendInvitation::PATH, "id=0", Only(ADMIN)),
+        (RevokeInvitation::PATH, "id=0", Only(ADMIN)),
+        (DisableAccount::PATH, "id=0", Only(ADMIN)),
+        (SentMails::PATH, "", Only(ADMIN)),
+        (AuditEntries::PATH, "", Only(ADMIN)),
+        (
+            Login::PATH,
+            "email=regulateur%40demo.test&password=Demo-SAS-2026",
+            Open,
+        ),
+        (Logout::PATH, "", Open),
+    ]
+}
+
+struct Server {
+    base: String,
+    store: Arc<dyn Store>,
+    client: reqwest::Client,
+    _dir: Option<tempfile::TempDir>,
+}
+
+const OTHER_EMAIL: &str = "autre.profession@demo.test";
+
+impl Server {
+    /// The real router on 127.0.0.1:0, on a fresh SQLite database with the demo.
+    async fn start() -> Self {
+        let (store, dir) = super::store::conformance::sqlite_store().await;
+        seed::seed_demo(store.as_ref()).await.expect("demo");
+        store
+            .insert_user(&NewUser {
+                email: OTHER_EMAIL,
+                password_hash: &auth::hash_password(seed::DEMO_PASSWORD).expect("hash"),
+                role: Role::Other,
+                first_name: "Alex",
+                last_name: "Autre",
+                practitioner_id: None,
+                created_at: 0,
+            })
+            .await
+            .expect("other account");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("port");
+        let addr = listener.local_addr().expect("address");
+        let state = AppState {
+            leptos_options: leptos::prelude::LeptosOptions::builder()
+                .output_name("sas-rdv")
+                .site_addr(addr)
+                .build(),
+            store: store.clone(),
+            mailer: Mailer::Outbox,
+            public_url: format!("http://{addr}"),
+        };
+        let app = http::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Self {
+            base: format!("http://{addr}"),
+            store,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            _dir: dir,
+        }
+    }
+
+    async fn post(&self, path: &str, body: &str, cookie: Option<&str>) -> reqwest::Response {
+        let mut request = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "application/json")
+            .body(body.to_string());
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        request.send().await.expect("request")
+    }
+
+    async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
+        use crate::features::accounts::Login;
+        let body = format!("email={}&password={password}", email.replace('@', "%40"));
+        self.post(Login::PATH, &body, None).await
+    }
+
+    /// The session cookie of a fresh sign-in.
+    async fn session(&self, email: &str) -> String {
+        let response = self.sign_in(email, seed::DEMO_PASSWORD).await;
+        response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|v| {
+                v.split(';')
+                    .next()
+                    .filter(|c| c.starts_with(auth::SESSION_COOKIE))
+            })
+            .unwrap_or_else(|| panic!("{email}: no session cookie ({})", response.status()))
+            .to_string()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_server_function_states_who_may_call_it() {
+    let table = table();
+    let registered: BTreeSet<&str> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path)
+        .collect();
+    let listed: BTreeSet<&str> = table.iter().map(|(path, _, _)| *path).collect();
+    assert_eq!(listed.len(), table.len(), "a path is listed twice");
+    let missing: Vec<_> = registered.difference(&listed).collect();
+    assert!(
+        missing.is_empty(),
+        "server functions missing from the role table: {missing:?}"
+    );
+    let unknown: Vec<_> = listed.difference(&registered).collect();
+    assert!(unknown.is_empty(), "listed but not registered: {unknown:?}");
+
+    let server = Server::start().await;
+    let mut callers: Vec<(Option<Role>, Option<String>)> = vec![(None, None)];
+    for (role, email) in [
+        (Role::Admin, seed::ADMIN_EMAIL),
+        (Role::Regulator, seed::REGULATOR_EMAIL),
+        (Role::Practitioner, "sophie.martin@demo.test"),
+        (Role::Other, OTHER_EMAIL),
+    ] {
+        callers.push((Some(role), Some(server.session(email).await)));
+    }
+    let mut failures = Vec::new();
+    for (path, body, access) in &table {
+        for (role, cookie) in &callers {
+            let status = server
+                .post(path, body, cookie.as_deref())
+                .await
+                .status()
+                .as_u16();
+            let expected_ok = match (access, role) {
+                (Open, _) => true,
+                (Only(roles), Some(role)) => roles.contains(role),
+                (Only(_), None) => false,
+            };
+            let right = match (expected_ok, role) {
+                (true, _) => status != 401 && status != 403,
+                (false, None) => status == 401,
+                (false, Some(_)) => status == 403,
+            };
+            if !right {
+                failures.push(format!("{path} as {role:?}: {status}"));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "wrong answers:\n{}",
+        failures.join("\n")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_failures_are_throttled_per_account_and_per_address() {
+    use crate::domain::account::{MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_IP};
+    let server = Server::start().await;
+    let status = |r: reqwest::Response| r.status().as_u16();
+    for _ in 0..MAX_FAILURES_PER_ACCOUNT {
+        assert_eq!(
+            status(server.sign_in(seed::REGULATOR_EMAIL, "mauvais").await),
+            401
+        );
+    }
+    // The right password no longer opens the account for a while…
+    assert_eq!(
+        status(
+            server
+                .sign_in(seed::REGULATOR_EMAIL, seed::DEMO_PASSWORD)
+                .await
+        ),
+        429
+    );
+    // …an unknown address is throttled the same way (no enumeration)…
+    for _ in 0..MAX_FAILURES_PER_ACCOUNT {
+        server.sign_in("inconnu@demo.test", "mauvais").await;
+    }
+    assert_eq!(
+        status(server.sign_in("inconnu@demo.test", "mauvais").await),
+        429
+    );
+    // …and other accounts still sign in from this address.
+    assert_eq!(
+        status(server.sign_in(seed::ADMIN_EMAIL, seed::DEMO_PASSWORD).await),
+        200
+    );
+
+    // Failures spread over many addresses block the client address itself.
+    let spent = 2 * MAX_FAILURES_PER_ACCOUNT;
+    for i in 0..(MAX_FAILURES_PER_IP - spent) {
+        let email = format!("essai{i}@demo.test");
+        assert_eq!(
+            status(server.sign_in(&email, "mauvais").await),
+            401,
+            "{email}"
+        );
+    }
+    assert_eq!(
+        status(server.sign_in(seed::ADMIN_EMAIL, seed::DEMO_PASSWORD).await),
+        429
+    );
+
+    // Each outcome is in the audit log, with the client address.
+    let log = server.store.audit_log(500).await.expect("audit log");
+    for action in ["sign_in", "sign_in_failed", "sign_in_throttled"] {
+        assert!(
+            log.iter()
+                .any(|e| e.action == action && e.ip.as_deref() == Some("127.0.0.1")),
+            "{action}"
+        );
+    }
+}
