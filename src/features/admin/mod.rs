@@ -2,6 +2,7 @@
 //! the audit log.
 
 use crate::components::{ErrorAlert, Field};
+#[cfg(feature = "ssr")]
 use crate::domain::Role;
 use crate::domain::account::{CIVILITIES, RegulatorState};
 use crate::error::AppError;
