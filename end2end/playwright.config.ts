@@ -4,11 +4,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 // The server under test: the debug build of `sas-rdv` that .ci/test copies to target/e2e,
-// on a fresh temporary SQLite database loaded with the demo data.
+// on a fresh temporary SQLite database loaded with the demo data, sending its mails to a real
+// SMTP server (aiosmtpd) that writes them to a Maildir the tests read.
+// The config is loaded again in each worker: the paths travel through the environment.
 const root = path.resolve(__dirname, '..');
 const binary = process.env.SAS_BIN ?? path.join(root, 'target', 'e2e', 'sas-rdv');
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sas-e2e-'));
+process.env.SAS_E2E_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), 'sas-e2e-'));
+const dataDir = process.env.SAS_E2E_DIR;
 const port = Number(process.env.SAS_E2E_PORT ?? 3100);
+const smtpPort = port + 1000;
 
 export default defineConfig({
   testDir: './tests',
@@ -35,19 +39,30 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
-    command: `"${binary}" seed demo && exec "${binary}" serve`,
-    cwd: root,
-    url: `http://127.0.0.1:${port}/`,
-    reuseExistingServer: false,
-    timeout: 120_000,
-    stdout: 'ignore',
-    stderr: 'pipe',
-    env: {
-      DATABASE_URL: `sqlite://${path.join(dataDir, 'e2e.db')}`,
-      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
-      LEPTOS_SITE_ROOT: 'target/site',
-      RUST_LOG: 'warn',
+  webServer: [
+    {
+      command: `exec python3 -m aiosmtpd -n -l 127.0.0.1:${smtpPort} -c aiosmtpd.handlers.Mailbox "${path.join(dataDir, 'mail')}"`,
+      port: smtpPort,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
     },
-  },
+    {
+      command: `"${binary}" seed demo && exec "${binary}" serve`,
+      cwd: root,
+      url: `http://127.0.0.1:${port}/`,
+      reuseExistingServer: false,
+      timeout: 120_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+      env: {
+        DATABASE_URL: `sqlite://${path.join(dataDir, 'e2e.db')}`,
+        LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+        LEPTOS_SITE_ROOT: 'target/site',
+        SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+        RUST_LOG: 'warn',
+      },
+    },
+  ],
 });

@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::net::SocketAddr;
+use tower_http::services::ServeDir;
 
 pub fn router(state: AppState) -> axum::Router {
     let routes = generate_route_list(App);
@@ -17,7 +18,13 @@ pub fn router(state: AppState) -> axum::Router {
         move || provide_context(state.clone())
     };
     let options = state.leptos_options.clone();
+    // Built assets are served by their own routes: leptos' file fallback answers them with the
+    // status of whatever page set one last on the same thread (a 404 for the wasm, at times).
+    let site = std::path::Path::new(&*options.site_root);
+    let pkg = format!("/{}", options.site_pkg_dir);
     axum::Router::new()
+        .nest_service(&pkg, ServeDir::new(site.join(&*options.site_pkg_dir)))
+        .nest_service("/dsfr", ServeDir::new(site.join("dsfr")))
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             shell(options.clone())
         })
