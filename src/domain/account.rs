@@ -326,7 +326,7 @@ pub fn entropy_bits(password: &str) -> f64 {
                 .any(|c| c.is_ascii_punctuation() || c == ' '),
             33,
         ),
-        (password.chars().any(|c| !c.is_ascii()), 40),
+        (!password.is_ascii(), 40),
     ];
     let alphabet: u32 = classes
         .iter()

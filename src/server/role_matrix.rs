@@ -271,3 +271,75 @@ async fn repeated_failures_are_throttled_per_account_and_per_address() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_smtp_the_invitation_waits_in_the_outbox_and_its_link_serves_once() {
+    use crate::features::accounts::CreateAccount;
+    use crate::features::admin::InviteRegulator;
+    let server = Server::start().await;
+    let admin = server.session(seed::ADMIN_EMAIL).await;
+    let body =
+        "civility=Mme&first_name=Claire&last_name=Morel&email=claire%40sas.test&departement=35";
+    let invited = server.post(InviteRegulator::PATH, body, Some(&admin)).await;
+    assert_eq!(invited.status(), 200);
+
+    let mails = server.store.outbox(10).await.expect("outbox");
+    let mail = mails.first().expect("the invitation is in the outbox");
+    assert_eq!(mail.recipient, "claire@sas.test");
+    let link = mail
+        .body
+        .split_whitespace()
+        .find(|w| w.starts_with(&format!("{}/creer-mon-compte?jeton=", server.base)))
+        .expect("link in the mail");
+    let token = link.rsplit('=').next().expect("token");
+    assert!(token.len() >= 22, "at least 128 bits");
+    assert!(
+        server.store.account_token(token).await.unwrap().is_none(),
+        "only its hash is stored"
+    );
+
+    let page = |url: String| async move {
+        let response = reqwest::get(url).await.expect("page");
+        (
+            response.status().as_u16(),
+            response.text().await.expect("body"),
+        )
+    };
+    let (status, html) = page(link.to_string()).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Création de votre compte") && html.contains("Claire Morel"));
+    let account = format!(
+        "token={token}&profession=R%C3%A9gulateur&email=claire%40sas.test\
+         &password=cheval+batterie+agrafe&confirmation=cheval+batterie+agrafe"
+    );
+    assert_eq!(
+        server
+            .post(CreateAccount::PATH, &account, None)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        server
+            .post(CreateAccount::PATH, &account, None)
+            .await
+            .status(),
+        410
+    );
+    let (status, html) = page(link.to_string()).await;
+    assert_eq!(status, 410);
+    assert!(html.contains("Ce lien a déjà été utilisé"));
+    let signed_in = server
+        .sign_in("claire@sas.test", "cheval+batterie+agrafe")
+        .await;
+    assert_eq!(signed_in.status(), 200);
+
+    let log = server.store.audit_log(50).await.unwrap();
+    for action in ["regulator_created", "invitation_sent", "account_created"] {
+        assert!(
+            log.iter()
+                .any(|e| e.action == action && e.ip.as_deref() == Some("127.0.0.1")),
+            "{action}"
+        );
+    }
+}
