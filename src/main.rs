@@ -137,7 +137,10 @@ async fn run(cli: Cli) -> Result<(), String> {
             let regulator = input.validate(false).map_err(|errors| {
                 errors
                     .iter()
-                    .map(|e| format!("{} : {}", e.field, e.message))
+                    .map(|e| match e.field.as_str() {
+                        "civility" => format!("--civilite : {}", e.message),
+                        field => format!("--{} : {}", field.replace('_', "-"), e.message),
+                    })
                     .collect::<Vec<_>>()
                     .join(" ; ")
             })?;
