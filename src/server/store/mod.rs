@@ -210,3 +210,29 @@ pub trait Store: Send + Sync {
 
     async fn audit(&self, entry: &AuditEntry<'_>) -> StoreResult<()>;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn bad_urls_and_unreachable_databases_are_explained() {
+        let err =
+            |r: StoreResult<Arc<dyn Store>>| r.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            err(connect("mysql://localhost/x").await)
+                .starts_with("adresse de base de données invalide")
+        );
+        assert!(
+            err(connect("sqlite:///proc/nulle-part/x.db").await)
+                .starts_with("base de données injoignable")
+        );
+        // Port 1 on loopback: nothing listens there.
+        let refused = err(connect("postgres://sas@127.0.0.1:1/sas").await);
+        assert!(
+            refused.starts_with("base de données injoignable"),
+            "{refused}"
+        );
+        assert!(!refused.contains("timed out"), "{refused}");
+    }
+}
