@@ -4,7 +4,6 @@
 
 use super::*;
 use crate::domain::agenda::{Recurrence, paris_today};
-use crate::domain::eligibility::{SlotFacts, SlotState, sas_visibility};
 use crate::domain::patient::PatientInput;
 use crate::server::seed;
 use chrono::{Duration, NaiveTime, Utc};
@@ -179,30 +178,13 @@ const SNP: ReasonFlags = ReasonFlags {
 };
 
 fn visible(slot: &CandidateSlot) -> bool {
-    sas_visibility(&SlotFacts {
-        sas_registered: slot.sas_registered,
-        accepts_new_patients: slot.accepts_new_patients,
-        reasons: &slot.reasons,
-        state: if slot.booked {
-            SlotState::Booked
-        } else {
-            SlotState::Free
-        },
-        starts_in_future: slot.starts_at > Utc::now().timestamp(),
-    })
-    .is_some()
+    crate::features::search::visibility(slot, Utc::now().timestamp()).is_some()
 }
 
 fn patient() -> PatientIdentity {
-    PatientInput {
-        first_name: "Marie".into(),
-        last_name: "Durand".into(),
-        birth_name: "Martin".into(),
-        birth_date: "21/11/1952".into(),
-        phone: "06 45 37 26 53".into(),
-    }
-    .validate(paris_today(Utc::now()))
-    .unwrap()
+    PatientInput::example()
+        .validate(paris_today(Utc::now()))
+        .unwrap()
 }
 
 async fn future_slots(store: &dyn Store) -> Vec<CandidateSlot> {
@@ -572,25 +554,14 @@ async fn demo_covers_every_case_and_is_idempotent(store: Arc<dyn Store>) {
             )
         };
         let cases: std::collections::HashSet<_> = slots.iter().map(facts).collect();
-        assert!(
-            cases.contains(&(true, false, true, false)),
-            "{departement}: SNP only"
-        );
-        assert!(
-            cases.contains(&(true, false, false, true)),
-            "{departement}: new patients only"
-        );
-        assert!(
-            cases.contains(&(true, false, true, true)),
-            "{departement}: both"
-        );
-        assert!(
-            cases.contains(&(false, false, false, false)),
-            "{departement}: registered, hidden"
-        );
-        assert!(
-            cases.contains(&(false, false, false, true)),
-            "{departement}: new patients offline, hidden"
-        );
+        for (case, label) in [
+            ((true, false, true, false), "SNP only"),
+            ((true, false, false, true), "new patients only"),
+            ((true, false, true, true), "both"),
+            ((false, false, false, false), "registered, hidden"),
+            ((false, false, false, true), "new patients offline, hidden"),
+        ] {
+            assert!(cases.contains(&case), "{departement}: {label}");
+        }
     }
 }
