@@ -529,12 +529,35 @@ const MONTHS: [&str; 12] = [
 
 /// "mardi 1 décembre", in Paris time.
 pub fn day_label_fr(instant: DateTime<Utc>) -> String {
-    let local = paris_time(instant);
+    date_label_fr(paris_time(instant).date_naive())
+}
+
+/// "mardi 1 décembre"
+pub fn date_label_fr(day: NaiveDate) -> String {
     format!(
         "{} {} {}",
-        DAYS[local.weekday().num_days_from_monday() as usize],
-        local.day(),
-        MONTHS[local.month0() as usize]
+        weekday_fr(day.weekday()),
+        day.day(),
+        MONTHS[day.month0() as usize]
+    )
+}
+
+/// "Semaine du 23 au 29 novembre 2026", "Semaine du 28 décembre 2026 au 3 janvier 2027".
+pub fn week_label_fr(monday: NaiveDate) -> String {
+    let sunday = monday + Duration::days(6);
+    let month = |d: NaiveDate| MONTHS[d.month0() as usize];
+    let first = if monday.year() != sunday.year() {
+        format!("{} {} {}", monday.day(), month(monday), monday.year())
+    } else if monday.month() != sunday.month() {
+        format!("{} {}", monday.day(), month(monday))
+    } else {
+        monday.day().to_string()
+    };
+    format!(
+        "Semaine du {first} au {} {} {}",
+        sunday.day(),
+        month(sunday),
+        sunday.year()
     )
 }
 
@@ -935,6 +958,23 @@ mod tests {
             fit_slots(wanted, &[(m(40), m(60))], &[(m(0), m(20))]),
             vec![(m(20), m(40), 'b')]
         );
+    }
+
+    #[test]
+    fn week_labels() {
+        assert_eq!(
+            week_label_fr(date(2026, 11, 23)),
+            "Semaine du 23 au 29 novembre 2026"
+        );
+        assert_eq!(
+            week_label_fr(date(2026, 11, 30)),
+            "Semaine du 30 novembre au 6 décembre 2026"
+        );
+        assert_eq!(
+            week_label_fr(date(2026, 12, 28)),
+            "Semaine du 28 décembre 2026 au 3 janvier 2027"
+        );
+        assert_eq!(date_label_fr(date(2026, 12, 1)), "mardi 1 décembre");
     }
 
     #[test]
