@@ -25,8 +25,13 @@ pub fn spawn_top_up(store: Arc<dyn Store>, days: i64) {
         loop {
             every_hour.tick().await;
             let window = horizon(days, Utc::now());
+            let started = std::time::Instant::now();
             match store.materialize_slots(window.from, window.to).await {
-                Ok(created) => tracing::info!("slots topped up: {created} created"),
+                Ok(created) => tracing::info!(
+                    "slots topped up to {}: {created} created in {} ms",
+                    window.to,
+                    started.elapsed().as_millis()
+                ),
                 Err(err) => tracing::error!("slot top-up failed: {err}"),
             }
         }

@@ -208,7 +208,45 @@ pub fn RegisterPage() -> impl IntoView {
                     value=values[i] error=errors.of(id) />
             </div>
         }
+        .into_any()
     };
+    // Three parts, each type-erased: one nested view type would be too deep for the compiler.
+    let identity = view! {
+        <fieldset class="fr-fieldset">
+            <legend class="fr-fieldset__legend"><h2 class="fr-h4 fr-mb-0">"Identité"</h2></legend>
+            <div class="fr-fieldset__element">
+                <Radios id="civility" legend="Civilité" options=CIVILITIES.to_vec() value=civility
+                    error=errors.of("civility") />
+            </div>
+            {field(0)}
+            {field(1)}
+            {field(2)}
+            <div class="fr-fieldset__element">
+                <Select id="specialty" label="Spécialité"
+                    options=SPECIALTIES.iter().map(|s| (s.to_string(), s.to_string())).collect()
+                    value=specialty error=errors.of("specialty") />
+            </div>
+        </fieldset>
+    }
+    .into_any();
+    let place = view! {
+        <fieldset class="fr-fieldset">
+            <legend class="fr-fieldset__legend"><h2 class="fr-h4 fr-mb-0">"Lieu d'exercice"</h2></legend>
+            {(3..10).map(&field).collect_view()}
+        </fieldset>
+    }
+    .into_any();
+    let login = view! {
+        <fieldset class="fr-fieldset">
+            <legend class="fr-fieldset__legend"><h2 class="fr-h4 fr-mb-0">"Connexion"</h2></legend>
+            {field(10)}
+            {field(11)}
+            <div class="fr-fieldset__element">
+                <button type="submit" class="fr-btn" disabled=move || action.pending().get()>"Créer mon compte"</button>
+            </div>
+        </fieldset>
+    }
+    .into_any();
     view! {
         <Title text="Créer mon compte de médecin effecteur" />
         <div class="fr-grid-row fr-grid-row--center">
@@ -221,33 +259,9 @@ pub fn RegisterPage() -> impl IntoView {
                 <p class="fr-hint-text">"Sauf mention contraire, tous les champs sont obligatoires."</p>
                 <ErrorAlert error=general_error(action.value()) />
                 <form on:submit=on_submit novalidate>
-                    <fieldset class="fr-fieldset">
-                        <legend class="fr-fieldset__legend"><h2 class="fr-h4 fr-mb-0">"Identité"</h2></legend>
-                        <div class="fr-fieldset__element">
-                            <Radios id="civility" legend="Civilité" options=CIVILITIES.to_vec() value=civility
-                                error=errors.of("civility") />
-                        </div>
-                        {field(0)}
-                        {field(1)}
-                        {field(2)}
-                        <div class="fr-fieldset__element">
-                            <Select id="specialty" label="Spécialité"
-                                options=SPECIALTIES.iter().map(|s| (s.to_string(), s.to_string())).collect()
-                                value=specialty error=errors.of("specialty") />
-                        </div>
-                    </fieldset>
-                    <fieldset class="fr-fieldset">
-                        <legend class="fr-fieldset__legend"><h2 class="fr-h4 fr-mb-0">"Lieu d'exercice"</h2></legend>
-                        {(3..10).map(&field).collect_view()}
-                    </fieldset>
-                    <fieldset class="fr-fieldset">
-                        <legend class="fr-fieldset__legend"><h2 class="fr-h4 fr-mb-0">"Connexion"</h2></legend>
-                        {field(10)}
-                        {field(11)}
-                        <div class="fr-fieldset__element">
-                            <button type="submit" class="fr-btn" disabled=move || action.pending().get()>"Créer mon compte"</button>
-                        </div>
-                    </fieldset>
+                    {identity}
+                    {place}
+                    {login}
                 </form>
             </div>
         </div>
