@@ -1,7 +1,7 @@
 //! `sas-rdv`: serve the application, migrate the database, or load demo data.
 
 use clap::{Parser, Subcommand};
-use sas_rdv::server::{AppState, http, seed, store};
+use sas_rdv::server::{AppState, http, seed, slots, store};
 use std::process::ExitCode;
 
 const DEFAULT_DATABASE_URL: &str = "sqlite://data/sas-rdv.db";
@@ -16,6 +16,10 @@ struct Cli {
     /// sqlite://chemin/fichier.db (par défaut) ou postgres://utilisateur@hôte/base
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
     database_url: String,
+    /// Jours de créneaux gardés à l'avance dans la base (1 à 366)
+    #[arg(long, env = "SAS_SLOT_HORIZON_DAYS", default_value_t = slots::DEFAULT_HORIZON_DAYS,
+        value_parser = clap::value_parser!(i64).range(1..=366), global = true)]
+    slot_horizon_days: i64,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -91,9 +95,11 @@ async fn run(cli: Cli) -> Result<(), String> {
                     .map_err(|e| e.to_string())?;
             }
             let leptos_options = leptos_options()?;
+            slots::spawn_top_up(store.clone(), cli.slot_horizon_days);
             http::serve(AppState {
                 leptos_options,
                 store,
+                horizon_days: cli.slot_horizon_days,
             })
             .await
             .map_err(|e| e.to_string())

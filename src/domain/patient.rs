@@ -31,6 +31,24 @@ pub struct FieldError {
     pub message: String,
 }
 
+impl FieldError {
+    /// Keeps the parsed value, or records its message against `field`.
+    pub fn check<T>(
+        errors: &mut Vec<FieldError>,
+        field: &str,
+        parsed: Result<T, String>,
+    ) -> Option<T> {
+        parsed
+            .map_err(|message| {
+                errors.push(FieldError {
+                    field: field.into(),
+                    message,
+                })
+            })
+            .ok()
+    }
+}
+
 impl PatientInput {
     pub const FIELDS: [(&'static str, &'static str); 5] = [
         ("first_name", "Prénom du patient"),

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod http;
 pub mod seed;
+pub mod slots;
 pub mod store;
 
 use crate::error::AppError;
@@ -15,12 +16,21 @@ use store::Store;
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub store: Arc<dyn Store>,
+    /// Days of slots kept ahead (`SAS_SLOT_HORIZON_DAYS`).
+    pub horizon_days: i64,
 }
 
 /// The store of the running application, from the server function's context.
 pub fn store() -> Result<Arc<dyn Store>, AppError> {
     use_context::<AppState>()
         .map(|s| s.store)
+        .ok_or(AppError::Internal)
+}
+
+/// The slot horizon of the running application, from now.
+pub fn horizon() -> Result<store::Horizon, AppError> {
+    use_context::<AppState>()
+        .map(|s| slots::horizon(s.horizon_days, chrono::Utc::now()))
         .ok_or(AppError::Internal)
 }
 
