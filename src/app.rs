@@ -5,7 +5,9 @@ use crate::features::accounts::{
     self, Auth, CreateAccountPage, ForgotPasswordPage, LoginPage, ResetPasswordPage,
 };
 use crate::features::admin::{AuditPage, OutboxPage, RegulatorsPage};
-use crate::features::agenda::AppointmentsPage;
+use crate::features::agenda::{
+    AppointmentsPage, RangesPage, ReasonsPage, RegisterPage, SettingsPage, WeekPage,
+};
 use crate::features::booking::BookingPage;
 use crate::features::search::SearchPage;
 use leptos::prelude::*;
@@ -74,6 +76,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/regulateurs") view=RegulatorsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/courriels") view=OutboxPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/journal") view=AuditPage ssr=SsrMode::Async />
+                    <Route path=path!("/agenda/semaine") view=WeekPage ssr=SsrMode::Async />
+                    <Route path=path!("/agenda/plages") view=RangesPage ssr=SsrMode::Async />
+                    <Route path=path!("/agenda/motifs") view=ReasonsPage ssr=SsrMode::Async />
+                    <Route path=path!("/agenda/parametres") view=SettingsPage ssr=SsrMode::Async />
+                    <Route path=path!("/inscription") view=RegisterPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <Footer />
@@ -138,7 +145,13 @@ fn MainNav() -> impl IntoView {
         let mut links = vec![("/", "Accueil")];
         match role {
             Some(Role::Regulator) => links.push(("/recherche", "Rechercher un créneau")),
-            Some(Role::Practitioner) => links.push(("/agenda", "Mes rendez-vous")),
+            Some(Role::Practitioner) => links.extend([
+                ("/agenda", "Mes rendez-vous"),
+                ("/agenda/semaine", "Mon agenda"),
+                ("/agenda/plages", "Plages et absences"),
+                ("/agenda/motifs", "Motifs"),
+                ("/agenda/parametres", "Participation au SAS"),
+            ]),
             Some(Role::Admin) => links.extend([
                 ("/admin/regulateurs", "Régulateurs"),
                 ("/admin/courriels", "Courriels envoyés"),
@@ -202,9 +215,12 @@ fn HomePage() -> impl IntoView {
         </p>
         <ul>
             <li>"Régulateurs / OSNP : recherchez un créneau puis saisissez les informations du patient."</li>
-            <li>"Médecins effecteurs : retrouvez les rendez-vous pris pour vos patients par le SAS."</li>
+            <li>"Médecins effecteurs : ouvrez vos créneaux au SAS et retrouvez les rendez-vous pris pour vos patients."</li>
         </ul>
-        <A href="/connexion" attr:class="fr-btn">"Se connecter"</A>
+        <ul class="fr-btns-group fr-btns-group--inline-md">
+            <li><A href="/connexion" attr:class="fr-btn">"Se connecter"</A></li>
+            <li><A href="/inscription" attr:class="fr-btn fr-btn--secondary">"Créer un compte de médecin effecteur"</A></li>
+        </ul>
     }
 }
 

@@ -1,4 +1,5 @@
 //! SAS rendez-vous: the regulators' booking platform of the Service d'Accès aux Soins.
+#![recursion_limit = "256"]
 
 pub mod app;
 pub mod components;

@@ -2,7 +2,7 @@
 
 use clap::{Parser, Subcommand};
 use sas_rdv::domain::account::RegulatorInput;
-use sas_rdv::server::{AppState, auth, http, mail::Mailer, seed, store};
+use sas_rdv::server::{AppState, auth, http, mail::Mailer, seed, slots, store};
 use std::process::ExitCode;
 
 const DEFAULT_DATABASE_URL: &str = "sqlite://data/sas-rdv.db";
@@ -25,6 +25,10 @@ struct Cli {
     /// (par défaut : http:// suivi de l'adresse d'écoute).
     #[arg(long, env = "PUBLIC_URL", global = true)]
     public_url: Option<String>,
+    /// Jours de créneaux gardés à l'avance dans la base (1 à 366)
+    #[arg(long, env = "SAS_SLOT_HORIZON_DAYS", default_value_t = slots::DEFAULT_HORIZON_DAYS,
+        value_parser = clap::value_parser!(i64).range(1..=366), global = true)]
+    slot_horizon_days: i64,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -96,6 +100,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             store,
             mailer: Mailer::from_url(cli.smtp_url.as_deref())?,
             public_url,
+            horizon_days: cli.slot_horizon_days,
         })
     };
     match cli.command.unwrap_or(Command::Serve) {
@@ -161,6 +166,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                     .await
                     .map_err(|e| e.to_string())?;
             }
+            slots::spawn_top_up(store.clone(), cli.slot_horizon_days);
             http::serve(state(store)?).await.map_err(|e| e.to_string())
         }
     }

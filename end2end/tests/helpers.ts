@@ -53,11 +53,10 @@ export async function signIn(page: Page, email: string, password = PASSWORD) {
   await hydrated(page);
   await page.getByLabel('Adresse électronique').fill(email);
   await page.getByLabel('Mot de passe').fill(password);
-  // Waits for the answer, so that the next navigation does not cancel the sign-in.
-  await Promise.all([
-    page.waitForResponse((r) => r.url().includes('/api/login')),
-    page.getByRole('button', { name: 'Se connecter' }).click(),
-  ]);
+  // Wait for the server's answer: the next navigation must carry the session cookie.
+  const answered = page.waitForResponse((r) => r.url().includes('/api/login'));
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await answered;
 }
 
 export async function signOut(page: Page) {

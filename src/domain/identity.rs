@@ -230,6 +230,45 @@ impl Departement {
     }
 }
 
+/// A commune's INSEE code: 5 characters, the département first (`2A`/`2B` in Corsica,
+/// `971`–`976` overseas), e.g. `75104` for Paris 4e.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct InseeCode(String);
+
+impl InseeCode {
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let code = input.trim().to_uppercase();
+        if code.is_empty() {
+            return Err(REQUIRED.into());
+        }
+        let valid = code.len() == 5
+            && code.is_ascii()
+            && code[2..].chars().all(|c| c.is_ascii_digit())
+            && Departement::parse(Self::departement_part(&code)).is_ok();
+        if valid {
+            Ok(Self(code))
+        } else {
+            Err("Code INSEE invalide : 5 caractères, par exemple 75104 ou 2A004.".into())
+        }
+    }
+
+    fn departement_part(code: &str) -> &str {
+        if code.starts_with("97") {
+            &code[..3]
+        } else {
+            &code[..2]
+        }
+    }
+
+    pub fn departement(&self) -> Departement {
+        Departement::parse(Self::departement_part(&self.0)).expect("checked by parse")
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -335,5 +374,22 @@ mod tests {
         for bad in ["20", "00", "96", "977", "7", "Paris"] {
             assert!(Departement::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn insee_codes() {
+        for (code, departement) in [
+            ("75104", "75"),
+            ("2a004", "2A"),
+            ("97411", "974"),
+            ("35238", "35"),
+        ] {
+            let insee = InseeCode::parse(code).unwrap();
+            assert_eq!(insee.departement().as_str(), departement, "{code}");
+        }
+        for bad in ["aé12", "7510", "751044", "20004", "97711", "7510A", "ABCDE"] {
+            assert!(InseeCode::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(InseeCode::parse(" "), Err(REQUIRED.into()));
     }
 }

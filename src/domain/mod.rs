@@ -6,6 +6,7 @@ pub mod agenda;
 pub mod eligibility;
 pub mod identity;
 pub mod patient;
+pub mod practitioner;
 
 use serde::{Deserialize, Serialize};
 

@@ -31,6 +31,24 @@ pub struct FieldError {
     pub message: String,
 }
 
+impl FieldError {
+    /// Keeps the parsed value, or records its message against `field`.
+    pub fn check<T>(
+        errors: &mut Vec<FieldError>,
+        field: &str,
+        parsed: Result<T, String>,
+    ) -> Option<T> {
+        parsed
+            .map_err(|message| {
+                errors.push(FieldError {
+                    field: field.into(),
+                    message,
+                })
+            })
+            .ok()
+    }
+}
+
 impl PatientInput {
     pub const FIELDS: [(&'static str, &'static str); 5] = [
         ("first_name", "Prénom du patient"),
@@ -80,15 +98,10 @@ impl PatientInput {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn today() -> NaiveDate {
-        NaiveDate::from_ymd_opt(2026, 11, 26).unwrap()
-    }
-
-    fn marie() -> PatientInput {
-        PatientInput {
+impl PatientInput {
+    /// The guide's example patient, complete and valid.
+    pub fn example() -> Self {
+        Self {
             first_name: "Marie".into(),
             last_name: "Durand".into(),
             birth_name: "Martin".into(),
@@ -96,10 +109,19 @@ mod tests {
             phone: "06 45 37 26 53".into(),
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 26).unwrap()
+    }
 
     #[test]
     fn a_complete_form_gives_an_identity() {
-        let identity = marie().validate(today()).unwrap();
+        let identity = PatientInput::example().validate(today()).unwrap();
         assert_eq!(identity.birth_name.as_str(), "Martin");
         assert_eq!(identity.phone.e164(), "+33645372653");
         assert_eq!(identity.birth_date.display_fr(), "21/11/1952");
@@ -108,7 +130,7 @@ mod tests {
     #[test]
     fn each_missing_mandatory_field_is_reported_on_that_field() {
         for (field, _) in PatientInput::FIELDS {
-            let mut input = marie();
+            let mut input = PatientInput::example();
             match field {
                 "first_name" => input.first_name.clear(),
                 "last_name" => input.last_name.clear(),

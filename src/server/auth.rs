@@ -305,7 +305,7 @@ pub async fn invite_regulator(
         )
         .await;
     let id = match created {
-        Err(StoreError::EmailTaken) => {
+        Err(StoreError::Taken("email")) => {
             return Err(AppError::invalid(
                 "email",
                 "Ce régulateur est déjà invité : renvoyez son invitation depuis la liste.",

@@ -6,6 +6,7 @@ pub mod mail;
 #[cfg(test)]
 mod role_matrix;
 pub mod seed;
+pub mod slots;
 pub mod store;
 
 use crate::error::AppError;
@@ -21,6 +22,8 @@ pub struct AppState {
     pub mailer: mail::Mailer,
     /// Address of the site as users reach it (`PUBLIC_URL`), for the links sent by mail.
     pub public_url: String,
+    /// Days of slots kept ahead (`SAS_SLOT_HORIZON_DAYS`).
+    pub horizon_days: i64,
 }
 
 /// The state of the running application, from the server function's context.
@@ -31,6 +34,13 @@ pub fn state() -> Result<AppState, AppError> {
 /// The store of the running application, from the server function's context.
 pub fn store() -> Result<Arc<dyn Store>, AppError> {
     state().map(|s| s.store)
+}
+
+/// The slot horizon of the running application, from now.
+pub fn horizon() -> Result<store::Horizon, AppError> {
+    use_context::<AppState>()
+        .map(|s| slots::horizon(s.horizon_days, chrono::Utc::now()))
+        .ok_or(AppError::Internal)
 }
 
 /// Current time as Unix seconds.

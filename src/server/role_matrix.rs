@@ -20,8 +20,10 @@ use Access::{Only, Open};
 /// Every server function: its path, a well-formed body, and who may call it.
 /// `login` and `logout` come last: they close the session of whoever calls them.
 fn table() -> Vec<(&'static str, &'static str, Access)> {
+    use crate::features::agenda::{ranges::*, reasons::*, register::*, settings::*, week::*};
     use crate::features::{accounts::*, admin::*, agenda::*, booking::*, search::*};
     const REGULATOR: &[Role] = &[Role::Regulator];
+    const PRACTITIONER: &[Role] = &[Role::Practitioner];
     const ADMIN: &[Role] = &[Role::Admin];
     vec![
         (WhoAmI::PATH, "", Open),
@@ -33,7 +35,50 @@ fn table() -> Vec<(&'static str, &'static str, Access)> {
              &patient[birth_date]=&patient[phone]=",
             Only(REGULATOR),
         ),
-        (MyAppointments::PATH, "", Only(&[Role::Practitioner])),
+        (MyAppointments::PATH, "", Only(PRACTITIONER)),
+        (
+            Register::PATH,
+            "registration[email]=&registration[password]=&registration[civility]=\
+             &registration[first_name]=&registration[last_name]=&registration[rpps]=\
+             &registration[specialty]=&registration[address]=&registration[postcode]=\
+             &registration[city]=&registration[insee_code]=&registration[latitude]=\
+             &registration[longitude]=",
+            Open,
+        ),
+        (WeekAgenda::PATH, "week=", Only(PRACTITIONER)),
+        (MyRanges::PATH, "", Only(PRACTITIONER)),
+        (
+            SaveRange::PATH,
+            "id=0&range[kind]=weekly&range[start]=&range[end]=&range[slot_minutes]=&range[mode]=",
+            Only(PRACTITIONER),
+        ),
+        (DeleteRange::PATH, "id=0", Only(PRACTITIONER)),
+        (
+            AddAbsence::PATH,
+            "absence[start_date]=&absence[start_time]=&absence[end_date]=&absence[end_time]=",
+            Only(PRACTITIONER),
+        ),
+        (DeleteAbsence::PATH, "id=0", Only(PRACTITIONER)),
+        (MyReasons::PATH, "", Only(PRACTITIONER)),
+        (
+            SaveReason::PATH,
+            "id=0&reason[duration_minutes]=",
+            Only(PRACTITIONER),
+        ),
+        (
+            ArchiveReason::PATH,
+            "id=0&archived=true",
+            Only(PRACTITIONER),
+        ),
+        (AddSnpReason::PATH, "", Only(PRACTITIONER)),
+        (MySettings::PATH, "", Only(PRACTITIONER)),
+        (
+            SaveSettings::PATH,
+            "settings[booking_notice]=",
+            Only(PRACTITIONER),
+        ),
+        (AddQuestion::PATH, "question[label]=", Only(PRACTITIONER)),
+        (RemoveQuestion::PATH, "id=0", Only(PRACTITIONER)),
         (Invitation::PATH, "token=inconnu", Open),
         (
             CreateAccount::PATH,
@@ -105,6 +150,7 @@ impl Server {
             store: store.clone(),
             mailer: Mailer::Outbox,
             public_url: format!("http://{addr}"),
+            horizon_days: super::slots::DEFAULT_HORIZON_DAYS,
         };
         let app = http::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, app).await });

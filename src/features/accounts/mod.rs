@@ -257,7 +257,7 @@ pub async fn create_account(
                 Err(StoreError::TokenUnusable) => {
                     return Err(auth::link_refusal(&token, "invitation").await);
                 }
-                Err(StoreError::EmailTaken) => return Err(taken(other_account)),
+                Err(StoreError::Taken("email")) => return Err(taken(other_account)),
                 Err(e) => return Err(internal(e)),
             };
             auth::audit(Some(user_id), "account_created", &format!("user:{user_id}")).await?;

@@ -1,12 +1,56 @@
-//! The practitioner's side: the appointments the SAS booked for their patients.
+//! The practitioner's side: registration, SAS participation and booking requirements,
+//! reasons (motifs), agenda ranges and absences, the week view, and the appointments the SAS
+//! booked for their patients. Every server function works on the signed-in practitioner's own
+//! agenda only: the practitioner id comes from the session, never from the request.
+
+mod form;
+pub mod ranges;
+pub mod reasons;
+pub mod register;
+pub mod settings;
+pub mod week;
 
 use crate::components::ErrorAlert;
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::server::store::StoreError;
 #[cfg(feature = "ssr")]
 use crate::server::{auth, internal, store, with_status};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
+
+pub use ranges::RangesPage;
+pub use reasons::ReasonsPage;
+pub use register::RegisterPage;
+pub use settings::SettingsPage;
+pub use week::WeekPage;
+
+/// Practitioners only: (user id, practitioner id) of the signed-in practitioner.
+#[cfg(feature = "ssr")]
+async fn signed_in_practitioner() -> Result<(i64, i64), AppError> {
+    let user = auth::require(&[crate::domain::Role::Practitioner]).await?;
+    let practitioner_id = user.practitioner_id.ok_or(AppError::Forbidden)?;
+    Ok((user.id, practitioner_id))
+}
+
+/// A refusal of the store, in the words of the practitioner pages.
+#[cfg(feature = "ssr")]
+fn refused(err: StoreError) -> AppError {
+    match err {
+        StoreError::NotFound => {
+            AppError::NotFound("Cet élément n'existe pas dans votre agenda.".into())
+        }
+        StoreError::Overlap(other) => AppError::invalid(
+            "start",
+            format!("Cette plage chevauche une plage existante : {other}."),
+        ),
+        StoreError::UnknownReason => {
+            AppError::invalid("reason_ids", crate::domain::agenda::UNKNOWN_REASON)
+        }
+        other => internal(other),
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AppointmentLine {

@@ -3,11 +3,10 @@
 //! (a throwaway cluster started by the test command); each test gets its own database.
 
 use super::*;
-use crate::domain::agenda::{Recurrence, paris_today};
-use crate::domain::eligibility::{SlotFacts, SlotState, sas_visibility};
+use crate::domain::agenda::{Recurrence, paris_instant, paris_time, paris_today};
 use crate::domain::patient::PatientInput;
 use crate::server::seed;
-use chrono::{Duration, NaiveTime, Utc};
+use chrono::{Duration, NaiveTime, Utc, Weekday};
 
 /// A fresh SQLite database in a temporary directory (kept alive by the returned guard).
 pub async fn sqlite_store() -> (Arc<dyn Store>, Option<tempfile::TempDir>) {
@@ -91,6 +90,13 @@ conformance!(
     disabled_accounts_lose_their_sessions,
     attempts_are_counted_per_key_within_the_window,
     outbox_and_audit_log_list_newest_first,
+    ranges_regenerate_free_slots_and_keep_booked_ones,
+    slots_stay_at_local_time_across_dst,
+    bad_ranges_are_refused_and_save_nothing,
+    absences_remove_the_slots_they_cover,
+    a_practitioner_changes_only_their_own_agenda,
+    reasons_settings_and_questions,
+    registration_is_one_transaction,
 );
 
 fn practitioner<'a>(
@@ -185,30 +191,13 @@ const SNP: ReasonFlags = ReasonFlags {
 };
 
 fn visible(slot: &CandidateSlot) -> bool {
-    sas_visibility(&SlotFacts {
-        sas_registered: slot.sas_registered,
-        accepts_new_patients: slot.accepts_new_patients,
-        reasons: &slot.reasons,
-        state: if slot.booked {
-            SlotState::Booked
-        } else {
-            SlotState::Free
-        },
-        starts_in_future: slot.starts_at > Utc::now().timestamp(),
-    })
-    .is_some()
+    crate::features::search::visibility(slot, Utc::now().timestamp()).is_some()
 }
 
 fn patient() -> PatientIdentity {
-    PatientInput {
-        first_name: "Marie".into(),
-        last_name: "Durand".into(),
-        birth_name: "Martin".into(),
-        birth_date: "21/11/1952".into(),
-        phone: "06 45 37 26 53".into(),
-    }
-    .validate(paris_today(Utc::now()))
-    .unwrap()
+    PatientInput::example()
+        .validate(paris_today(Utc::now()))
+        .unwrap()
 }
 
 async fn future_slots(store: &dyn Store) -> Vec<CandidateSlot> {
@@ -578,26 +567,15 @@ async fn demo_covers_every_case_and_is_idempotent(store: Arc<dyn Store>) {
             )
         };
         let cases: std::collections::HashSet<_> = slots.iter().map(facts).collect();
-        assert!(
-            cases.contains(&(true, false, true, false)),
-            "{departement}: SNP only"
-        );
-        assert!(
-            cases.contains(&(true, false, false, true)),
-            "{departement}: new patients only"
-        );
-        assert!(
-            cases.contains(&(true, false, true, true)),
-            "{departement}: both"
-        );
-        assert!(
-            cases.contains(&(false, false, false, false)),
-            "{departement}: registered, hidden"
-        );
-        assert!(
-            cases.contains(&(false, false, false, true)),
-            "{departement}: new patients offline, hidden"
-        );
+        for (case, label) in [
+            ((true, false, true, false), "SNP only"),
+            ((true, false, false, true), "new patients only"),
+            ((true, false, true, true), "both"),
+            ((false, false, false, false), "registered, hidden"),
+            ((false, false, false, true), "new patients offline, hidden"),
+        ] {
+            assert!(cases.contains(&case), "{departement}: {label}");
+        }
     }
 }
 
@@ -648,7 +626,7 @@ async fn invitations_are_single_use_and_expire(store: Arc<dyn Store>) {
         .insert_regulator(&regulator("claire@sas.test"), &token("t2", 2_000))
         .await;
     assert!(
-        matches!(again, Err(StoreError::EmailTaken)),
+        matches!(again, Err(StoreError::Taken("email"))),
         "one open invitation per address"
     );
     let link = store.account_token("t1").await.unwrap().expect("token");
@@ -663,7 +641,7 @@ async fn invitations_are_single_use_and_expire(store: Arc<dyn Store>) {
     let taken = store
         .accept_invitation("t1", 1_500, &account("pris@sas.test", Role::Regulator))
         .await;
-    assert!(matches!(taken, Err(StoreError::EmailTaken)));
+    assert!(matches!(taken, Err(StoreError::Taken("email"))));
     assert!(
         store
             .account_token("t1")
@@ -929,4 +907,621 @@ async fn outbox_and_audit_log_list_newest_first(store: Arc<dyn Store>) {
     assert_eq!(log[0].action, "sign_in_failed");
     assert_eq!(log[1].user_email.as_deref(), Some("u@sas.test"));
     assert_eq!(log[1].ip.as_deref(), Some("127.0.0.1"));
+}
+
+// ---- The practitioner's agenda, on fixed dates of 2027 (DST changes on 28 March and 31 October).
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+/// Unix seconds of a Paris wall-clock time.
+fn paris(y: i32, m: u32, d: u32, h: u32, min: u32) -> i64 {
+    paris_instant(day(y, m, d), NaiveTime::from_hms_opt(h, min, 0).unwrap())
+        .unwrap()
+        .timestamp()
+}
+
+/// Two weeks of March 2027 (Mondays 22 and 29 to Sunday 4 April), seen from 15 March.
+const MARCH: Horizon = Horizon {
+    from: NaiveDate::from_ymd_opt(2027, 3, 22).unwrap(),
+    to: NaiveDate::from_ymd_opt(2027, 4, 4).unwrap(),
+    now: 1_805_000_000, // 2027-03-13
+};
+
+fn cabinet(times: RangeTimes, reason_ids: &[i64]) -> NewRange<'_> {
+    NewRange {
+        times,
+        mode: Mode::Cabinet,
+        reason_ids,
+    }
+}
+
+fn weekly_range(weekday: Weekday, (start, end): (u32, u32), slot_minutes: u32) -> RangeTimes {
+    RangeTimes {
+        recurrence: Recurrence::Weekly {
+            weekday,
+            valid_from: day(2027, 3, 1),
+            valid_until: None,
+        },
+        start: NaiveTime::from_hms_opt(start / 100, start % 100, 0).unwrap(),
+        end: NaiveTime::from_hms_opt(end / 100, end % 100, 0).unwrap(),
+        slot_minutes,
+    }
+}
+
+/// A SAS practitioner who does not accept new patients, with a plain reason and SNP.
+async fn practitioner_with_reasons(store: &dyn Store, rpps: &str) -> (i64, i64, i64) {
+    let id = store
+        .insert_practitioner(&practitioner(rpps, "75", true, false))
+        .await
+        .unwrap();
+    let consult = store
+        .insert_reason(
+            id,
+            &NewReason {
+                name: "Consultation",
+                duration_minutes: 20,
+                flags: ReasonFlags {
+                    is_snp: false,
+                    open_to_new_patients: true,
+                    bookable_online: true,
+                },
+            },
+        )
+        .await
+        .unwrap();
+    let snp = store.add_snp_reason(id).await.unwrap();
+    (id, consult, snp)
+}
+
+async fn march_slots(store: &dyn Store, practitioner_id: i64) -> Vec<AgendaSlot> {
+    store
+        .agenda_slots(
+            practitioner_id,
+            paris(2027, 3, 22, 0, 0),
+            paris(2027, 4, 5, 0, 0),
+        )
+        .await
+        .unwrap()
+}
+
+fn times(slots: &[AgendaSlot]) -> Vec<String> {
+    slots
+        .iter()
+        .map(|s| {
+            let start = chrono::DateTime::from_timestamp(s.starts_at, 0).unwrap();
+            paris_time(start).format("%d %H:%M").to_string()
+        })
+        .collect()
+}
+
+async fn book_slot(store: &dyn Store, slot_id: i64) {
+    let regulator = match store.user_by_email("r@demo.test").await.unwrap() {
+        Some(user) => user.id,
+        None => user(store, "r@demo.test", Role::Regulator, None).await,
+    };
+    let patient = patient();
+    let booking = NewBooking {
+        slot_id,
+        regulator_id: regulator,
+        patient: &patient,
+        now: MARCH.now,
+    };
+    store.book(&booking, &|_| true).await.unwrap();
+}
+
+async fn ranges_regenerate_free_slots_and_keep_booked_ones(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let (p, consult, snp) = practitioner_with_reasons(store, "10000000009").await;
+    let tuesday = weekly_range(Weekday::Tue, (900, 1200), 20);
+    let ids = store
+        .save_ranges(p, None, &[cabinet(tuesday.clone(), &[consult])], &MARCH)
+        .await
+        .unwrap();
+    let before = march_slots(store, p).await;
+    assert_eq!(before.len(), 18, "two Tuesdays of nine slots");
+    assert_eq!(times(&before)[..2], ["23 09:00", "23 09:20"]);
+    assert!(before.iter().all(|s| s.range_id == Some(ids[0])));
+    assert!(before.iter().all(|s| s.reasons.iter().all(|r| !r.is_snp)));
+
+    // Adding "Soins non programmés" to the range keeps its slots (same ids) and opens them.
+    store
+        .save_ranges(
+            p,
+            Some(ids[0]),
+            &[cabinet(tuesday, &[consult, snp])],
+            &MARCH,
+        )
+        .await
+        .unwrap();
+    let with_snp = march_slots(store, p).await;
+    let slot_ids = |slots: &[AgendaSlot]| slots.iter().map(|s| s.slot_id).collect::<Vec<_>>();
+    assert_eq!(slot_ids(&with_snp), slot_ids(&before));
+    assert!(with_snp.iter().all(|s| s.reasons.iter().any(|r| r.is_snp)));
+    let visible_on_23 = store
+        .candidate_slots("75", paris(2027, 3, 23, 0, 0), paris(2027, 3, 24, 0, 0))
+        .await
+        .unwrap();
+    assert_eq!(visible_on_23.len(), 9);
+
+    // Booked 09:00; then the range becomes 10:00–12:00 in 30-minute slots, by video.
+    book_slot(store, before[0].slot_id).await;
+    let shorter = NewRange {
+        times: weekly_range(Weekday::Tue, (1000, 1200), 30),
+        mode: Mode::Video,
+        reason_ids: &[snp],
+    };
+    store
+        .save_ranges(p, Some(ids[0]), std::slice::from_ref(&shorter), &MARCH)
+        .await
+        .unwrap();
+    let after = march_slots(store, p).await;
+    assert_eq!(
+        times(&after),
+        [
+            "23 09:00", "23 10:00", "23 10:30", "23 11:00", "23 11:30", "30 10:00", "30 10:30",
+            "30 11:00", "30 11:30"
+        ]
+    );
+    let booked = &after[0];
+    assert_eq!(
+        booked.slot_id, before[0].slot_id,
+        "the appointment's slot is kept"
+    );
+    assert_eq!(booked.range_id, None, "out of the agenda");
+    assert_eq!(booked.patient_last_name.as_deref(), Some("Durand"));
+    assert!(
+        after[1..]
+            .iter()
+            .all(|s| s.mode == "video" && s.appointment_id.is_none())
+    );
+
+    // A second pass changes nothing; deleting the range leaves the booked slot alone.
+    let again = store
+        .save_ranges(p, Some(ids[0]), &[shorter], &MARCH)
+        .await
+        .unwrap();
+    assert_eq!(slot_ids(&march_slots(store, p).await), slot_ids(&after));
+    store.delete_range(p, again[0], &MARCH).await.unwrap();
+    let left = march_slots(store, p).await;
+    assert_eq!(slot_ids(&left), [before[0].slot_id]);
+    assert!(store.ranges(p).await.unwrap().is_empty());
+    assert_eq!(store.practitioner_appointments(p).await.unwrap().len(), 1);
+}
+
+async fn slots_stay_at_local_time_across_dst(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let (p, _, snp) = practitioner_with_reasons(store, "10000000009").await;
+    let sunday = NewRange {
+        times: weekly_range(Weekday::Sun, (900, 1000), 30),
+        mode: Mode::Cabinet,
+        reason_ids: &[snp],
+    };
+    let october = Horizon {
+        from: day(2027, 10, 18),
+        to: day(2027, 11, 7),
+        now: MARCH.now,
+    };
+    store.save_ranges(p, None, &[sunday], &MARCH).await.unwrap();
+    store
+        .materialize_slots(october.from, october.to)
+        .await
+        .unwrap();
+    let slots = store
+        .agenda_slots(p, MARCH.now, paris(2027, 12, 31, 0, 0))
+        .await
+        .unwrap();
+    let utc: Vec<String> = slots
+        .iter()
+        .step_by(2)
+        .map(|s| {
+            let start = chrono::DateTime::from_timestamp(s.starts_at, 0).unwrap();
+            format!(
+                "{} {}",
+                start.format("%d/%m %H:%M"),
+                paris_time(start).format("%H:%M")
+            )
+        })
+        .collect();
+    assert_eq!(
+        utc,
+        [
+            "28/03 07:00 09:00",
+            "04/04 07:00 09:00",
+            "24/10 07:00 09:00",
+            "31/10 08:00 09:00",
+            "07/11 08:00 09:00"
+        ]
+    );
+}
+
+async fn bad_ranges_are_refused_and_save_nothing(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let (p, consult, snp) = practitioner_with_reasons(store, "10000000009").await;
+    let ids = store
+        .save_ranges(
+            p,
+            None,
+            &[cabinet(
+                weekly_range(Weekday::Tue, (900, 1200), 20),
+                &[consult],
+            )],
+            &MARCH,
+        )
+        .await
+        .unwrap();
+    let slots_before = march_slots(store, p).await.len();
+
+    // Monday would be fine, Tuesday 11:00–13:00 overlaps: neither is saved.
+    let refused = store
+        .save_ranges(
+            p,
+            None,
+            &[
+                cabinet(weekly_range(Weekday::Mon, (900, 1200), 20), &[consult]),
+                cabinet(weekly_range(Weekday::Tue, (1100, 1300), 20), &[consult]),
+            ],
+            &MARCH,
+        )
+        .await;
+    match refused {
+        Err(StoreError::Overlap(other)) => assert_eq!(other, "chaque mardi de 09:00 à 12:00"),
+        other => panic!("expected an overlap, got {other:?}"),
+    }
+    let only_snp = [snp];
+    let one_off = cabinet(
+        RangeTimes {
+            recurrence: Recurrence::Once(day(2027, 3, 30)),
+            start: NaiveTime::from_hms_opt(11, 40, 0).unwrap(),
+            end: NaiveTime::from_hms_opt(14, 0, 0).unwrap(),
+            slot_minutes: 20,
+        },
+        &only_snp,
+    );
+    assert!(matches!(
+        store.save_ranges(p, None, &[one_off], &MARCH).await,
+        Err(StoreError::Overlap(_))
+    ));
+
+    // Reasons must be the practitioner's own, and active.
+    let (other, other_reason, _) = practitioner_with_reasons(store, "10000000108").await;
+    let monday = weekly_range(Weekday::Mon, (900, 1200), 20);
+    assert!(matches!(
+        store
+            .save_ranges(p, None, &[cabinet(monday.clone(), &[other_reason])], &MARCH)
+            .await,
+        Err(StoreError::UnknownReason)
+    ));
+    store.set_reason_archived(p, consult, true).await.unwrap();
+    assert!(matches!(
+        store
+            .save_ranges(p, None, &[cabinet(monday.clone(), &[consult])], &MARCH)
+            .await,
+        Err(StoreError::UnknownReason)
+    ));
+    assert!(matches!(
+        store
+            .save_ranges(
+                p,
+                Some(ids[0] + 1000),
+                &[cabinet(monday.clone(), &[snp])],
+                &MARCH
+            )
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(store.ranges(p).await.unwrap().len(), 1);
+    assert_eq!(march_slots(store, p).await.len(), slots_before);
+    assert!(store.ranges(other).await.unwrap().is_empty());
+
+    // A range may be edited over its own times.
+    store
+        .save_ranges(
+            p,
+            Some(ids[0]),
+            &[cabinet(
+                weekly_range(Weekday::Tue, (1000, 1300), 20),
+                &[snp],
+            )],
+            &MARCH,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.ranges(p).await.unwrap(),
+        [RangeRecord {
+            id: ids[0],
+            times: weekly_range(Weekday::Tue, (1000, 1300), 20),
+            mode: Mode::Cabinet,
+            reason_ids: vec![snp],
+        }]
+    );
+}
+
+async fn absences_remove_the_slots_they_cover(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let (p, _, snp) = practitioner_with_reasons(store, "10000000009").await;
+    let tuesday = NewRange {
+        times: weekly_range(Weekday::Tue, (900, 1200), 20),
+        mode: Mode::Cabinet,
+        reason_ids: &[snp],
+    };
+    store
+        .save_ranges(p, None, &[tuesday], &MARCH)
+        .await
+        .unwrap();
+    let first = march_slots(store, p).await[0].slot_id;
+    book_slot(store, first).await;
+    let visible_on_23 = || async {
+        let slots = store
+            .candidate_slots("75", paris(2027, 3, 23, 0, 0), paris(2027, 3, 24, 0, 0))
+            .await
+            .unwrap();
+        let eligible: Vec<CandidateSlot> = slots
+            .into_iter()
+            .filter(|s| !s.booked && s.reasons.iter().any(|r| r.is_snp))
+            .collect();
+        times_of(&eligible)
+    };
+    assert_eq!(visible_on_23().await.len(), 8);
+
+    let absence = crate::domain::agenda::Absence {
+        start: chrono::DateTime::from_timestamp(paris(2027, 3, 23, 8, 0), 0).unwrap(),
+        end: chrono::DateTime::from_timestamp(paris(2027, 3, 23, 10, 30), 0).unwrap(),
+        label: "Formation".into(),
+    };
+    let absence_id = store.insert_absence(p, &absence, &MARCH).await.unwrap();
+    assert_eq!(visible_on_23().await, ["10:40", "11:00", "11:20", "11:40"]);
+    let slots = march_slots(store, p).await;
+    assert_eq!(slots[0].slot_id, first, "the booked slot stays");
+    assert_eq!(slots[0].range_id, None, "flagged out of the agenda");
+    assert_eq!(slots.len(), 1 + 4 + 9);
+    // The periodic top-up does not bring covered slots back.
+    store.materialize_slots(MARCH.from, MARCH.to).await.unwrap();
+    assert_eq!(march_slots(store, p).await.len(), 14);
+    assert_eq!(
+        store.absences(p, MARCH.now).await.unwrap(),
+        [AbsenceRecord {
+            id: absence_id,
+            starts_at: absence.start.timestamp(),
+            ends_at: absence.end.timestamp(),
+            label: "Formation".into(),
+        }]
+    );
+    assert!(
+        store
+            .absences(p, absence.end.timestamp())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    store.delete_absence(p, absence_id, &MARCH).await.unwrap();
+    let back = march_slots(store, p).await;
+    assert_eq!(back.len(), 18);
+    assert_eq!(
+        back[0].range_id,
+        slots.iter().find_map(|s| s.range_id),
+        "back in the agenda"
+    );
+    assert_eq!(visible_on_23().await.len(), 8);
+}
+
+fn times_of(slots: &[CandidateSlot]) -> Vec<String> {
+    slots
+        .iter()
+        .map(|s| {
+            let start = chrono::DateTime::from_timestamp(s.starts_at, 0).unwrap();
+            paris_time(start).format("%H:%M").to_string()
+        })
+        .collect()
+}
+
+async fn a_practitioner_changes_only_their_own_agenda(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let (me, _, my_snp) = practitioner_with_reasons(store, "10000000009").await;
+    let (other, other_reason, other_snp) = practitioner_with_reasons(store, "10000000108").await;
+    let range = NewRange {
+        times: weekly_range(Weekday::Tue, (900, 1200), 20),
+        mode: Mode::Cabinet,
+        reason_ids: &[other_snp],
+    };
+    let other_range = store
+        .save_ranges(other, None, &[range], &MARCH)
+        .await
+        .unwrap()[0];
+    let absence = crate::domain::agenda::Absence {
+        start: chrono::DateTime::from_timestamp(paris(2027, 3, 30, 8, 0), 0).unwrap(),
+        end: chrono::DateTime::from_timestamp(paris(2027, 3, 30, 10, 0), 0).unwrap(),
+        label: String::new(),
+    };
+    let other_absence = store.insert_absence(other, &absence, &MARCH).await.unwrap();
+    let other_question = store
+        .insert_question(other, "Allergies ?", true)
+        .await
+        .unwrap();
+    let snapshot = || async {
+        (
+            store.reasons(other).await.unwrap(),
+            store.ranges(other).await.unwrap(),
+            store.absences(other, 0).await.unwrap(),
+            store.booking_questions(other).await.unwrap(),
+            march_slots(store, other).await.len(),
+        )
+    };
+    let before = snapshot().await;
+
+    let form = crate::domain::practitioner::ReasonForm {
+        name: Some("Piratage".into()),
+        duration_minutes: 5,
+        open_to_new_patients: true,
+        bookable_online: true,
+    };
+    let not_found = |r: StoreResult<()>| assert!(matches!(r, Err(StoreError::NotFound)), "{r:?}");
+    not_found(store.update_reason(me, other_reason, &form).await);
+    not_found(store.set_reason_archived(me, other_reason, true).await);
+    not_found(store.delete_range(me, other_range, &MARCH).await);
+    not_found(store.delete_absence(me, other_absence, &MARCH).await);
+    not_found(store.archive_question(me, other_question).await);
+    let mine = NewRange {
+        times: weekly_range(Weekday::Wed, (900, 1200), 20),
+        mode: Mode::Cabinet,
+        reason_ids: &[my_snp],
+    };
+    assert!(matches!(
+        store
+            .save_ranges(me, Some(other_range), std::slice::from_ref(&mine), &MARCH)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    store.save_ranges(me, None, &[mine], &MARCH).await.unwrap();
+    store.insert_absence(me, &absence, &MARCH).await.unwrap();
+    assert_eq!(snapshot().await, before);
+}
+
+async fn reasons_settings_and_questions(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let (p, consult, snp) = practitioner_with_reasons(store, "10000000009").await;
+    assert_eq!(
+        store.add_snp_reason(p).await.unwrap(),
+        snp,
+        "one SNP reason"
+    );
+    let renamed = crate::domain::practitioner::ReasonForm {
+        name: Some("Urgences".into()),
+        duration_minutes: 15,
+        open_to_new_patients: false,
+        bookable_online: false,
+    };
+    store.update_reason(p, snp, &renamed).await.unwrap();
+    store.update_reason(p, consult, &renamed).await.unwrap();
+    store.set_reason_archived(p, snp, true).await.unwrap();
+    let reasons = store.reasons(p).await.unwrap();
+    assert_eq!(
+        reasons
+            .iter()
+            .map(|r| (r.name.as_str(), r.duration_minutes, r.is_snp, r.archived))
+            .collect::<Vec<_>>(),
+        [
+            ("Soins non programmés", 15, true, true),
+            ("Urgences", 15, false, false)
+        ]
+    );
+    assert_eq!(store.add_snp_reason(p).await.unwrap(), snp);
+    assert!(
+        !store.reasons(p).await.unwrap()[0].archived,
+        "back from the archive"
+    );
+
+    let settings = crate::domain::practitioner::Settings {
+        sas_registered: false,
+        accepts_new_patients: true,
+        booking_notice: "Sonnez à l'interphone.".into(),
+        extra_fields: vec![crate::domain::practitioner::ExtraField::Email],
+    };
+    store.update_settings(p, &settings).await.unwrap();
+    let profile = store.practitioner_profile(p).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            profile.sas_registered,
+            profile.accepts_new_patients,
+            profile.booking_notice.as_str(),
+            profile.extra_fields.as_str()
+        ),
+        (false, true, "Sonnez à l'interphone.", "email")
+    );
+    assert!(
+        store
+            .practitioner_profile(p + 1000)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let first = store
+        .insert_question(p, "Traitement en cours ?", true)
+        .await
+        .unwrap();
+    let second = store
+        .insert_question(p, "Allergies ?", false)
+        .await
+        .unwrap();
+    store.archive_question(p, first).await.unwrap();
+    assert!(matches!(
+        store.archive_question(p, first).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        store.booking_questions(p).await.unwrap(),
+        [QuestionRecord {
+            id: second,
+            label: "Allergies ?".into(),
+            required: false
+        }]
+    );
+}
+
+async fn registration_is_one_transaction(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    user(store, "regulation@demo.test", Role::Regulator, None).await;
+    let account = |email| NewUser {
+        email,
+        password_hash: "$argon2id$placeholder",
+        role: Role::Practitioner,
+        first_name: "Sophie",
+        last_name: "Martin",
+        practitioner_id: None,
+        created_at: 0,
+    };
+    let id = store
+        .register_practitioner(
+            &practitioner("10000000009", "75", false, false),
+            &account("sophie@exemple.fr"),
+        )
+        .await
+        .unwrap();
+    let user = store
+        .user_by_email("sophie@exemple.fr")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((user.id, user.role()), (id, Some(Role::Practitioner)));
+    let practitioner_id = user.practitioner_id.expect("linked to the practitioner");
+    assert!(
+        store
+            .practitioner_profile(practitioner_id)
+            .await
+            .unwrap()
+            .is_some()
+    );
+
+    for (rpps, email, field) in [
+        ("10000000108", "sophie@exemple.fr", "email"),
+        ("10000000108", "regulation@demo.test", "regulator_email"),
+        ("10000000009", "autre@exemple.fr", "rpps"),
+    ] {
+        let refused = store
+            .register_practitioner(&practitioner(rpps, "75", false, false), &account(email))
+            .await;
+        assert!(
+            matches!(refused, Err(StoreError::Taken(f)) if f == field),
+            "{field}: {refused:?}"
+        );
+    }
+    assert!(
+        store
+            .user_by_email("autre@exemple.fr")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // Nothing half-written: the RPPS refused above is still free.
+    store
+        .register_practitioner(
+            &practitioner("10000000108", "75", false, false),
+            &account("autre@exemple.fr"),
+        )
+        .await
+        .unwrap();
 }

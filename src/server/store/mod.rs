@@ -8,9 +8,10 @@ mod postgres;
 mod sqlite;
 
 use crate::domain::Role;
-use crate::domain::agenda::{Mode, RangeTimes};
+use crate::domain::agenda::{Absence, Mode, RangeTimes};
 use crate::domain::eligibility::ReasonFlags;
 use crate::domain::patient::PatientIdentity;
+use crate::domain::practitioner::{ReasonForm, Settings};
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use std::sync::Arc;
@@ -30,10 +31,17 @@ pub enum StoreError {
     Migration(String),
     #[error("ce créneau est déjà réservé")]
     SlotTaken,
-    #[error("cette adresse électronique est déjà utilisée")]
-    EmailTaken,
     #[error("ce lien n'est plus utilisable")]
     TokenUnusable,
+    #[error("élément introuvable pour ce praticien")]
+    NotFound,
+    #[error("cette plage chevauche une plage existante : {0}")]
+    Overlap(String),
+    #[error("motif inconnu ou archivé")]
+    UnknownReason,
+    /// A unique value already in use: `email`, `regulator_email` or `rpps`.
+    #[error("déjà utilisé : {0}")]
+    Taken(&'static str),
     #[error("erreur de base de données : {0}")]
     Database(#[from] sqlx::Error),
 }
@@ -110,6 +118,82 @@ pub struct NewRange<'a> {
     pub times: RangeTimes,
     pub mode: Mode,
     pub reason_ids: &'a [i64],
+}
+
+/// The days whose slots a change regenerates, and the instant before which nothing changes.
+#[derive(Debug, Clone, Copy)]
+pub struct Horizon {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// Unix seconds: slots starting earlier are left as they are.
+    pub now: i64,
+}
+
+/// A practitioner as their own settings page shows them.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PractitionerProfile {
+    pub id: i64,
+    pub civility: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub specialty: String,
+    pub sas_registered: bool,
+    pub accepts_new_patients: bool,
+    pub booking_notice: String,
+    /// Comma-separated `ExtraField` codes.
+    pub extra_fields: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ReasonRecord {
+    pub id: i64,
+    pub name: String,
+    pub duration_minutes: i64,
+    pub open_to_new_patients: bool,
+    pub bookable_online: bool,
+    pub is_snp: bool,
+    pub archived: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RangeRecord {
+    pub id: i64,
+    pub times: RangeTimes,
+    pub mode: Mode,
+    pub reason_ids: Vec<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AbsenceRecord {
+    pub id: i64,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct QuestionRecord {
+    pub id: i64,
+    pub label: String,
+    pub required: bool,
+}
+
+/// A slot of the practitioner's week view, with its active appointment if any.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AgendaSlot {
+    pub slot_id: i64,
+    /// `None` once no range covers the slot any more (kept because it is booked).
+    pub range_id: Option<i64>,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub mode: String,
+    pub appointment_id: Option<i64>,
+    pub appointment_status: Option<String>,
+    pub patient_first_name: Option<String>,
+    pub patient_last_name: Option<String>,
+    /// The active reasons of its range, filled after the query.
+    #[sqlx(skip)]
+    pub reasons: Vec<ReasonFlags>,
 }
 
 /// A slot with what the eligibility rule and the result card need.
@@ -268,7 +352,7 @@ pub trait Store: Send + Sync {
     async fn disable_user(&self, user_id: i64) -> StoreResult<bool>;
 
     // Invitations, single-use links and password resets.
-    /// Creates the regulator and their first invitation link; `EmailTaken` if the address
+    /// Creates the regulator and their first invitation link; `Taken("email")` if the address
     /// already has an open invitation or account.
     async fn insert_regulator(
         &self,
@@ -283,7 +367,7 @@ pub trait Store: Send + Sync {
     async fn revoke_invitation(&self, regulator_id: i64, now: i64) -> StoreResult<bool>;
     async fn account_token(&self, token_hash: &str) -> StoreResult<Option<TokenRecord>>;
     /// Uses the invitation link and creates the account, in one transaction:
-    /// `TokenUnusable` if the link is used, expired or revoked, `EmailTaken` if the address is.
+    /// `TokenUnusable` if the link is used, expired or revoked, `Taken("email")` if the address is.
     async fn accept_invitation(
         &self,
         token_hash: &str,
@@ -315,8 +399,87 @@ pub trait Store: Send + Sync {
     async fn insert_reason(&self, practitioner_id: i64, reason: &NewReason<'_>)
     -> StoreResult<i64>;
     async fn insert_range(&self, practitioner_id: i64, range: &NewRange<'_>) -> StoreResult<i64>;
-    /// Creates the missing slots of every range for the days `from..=to`; returns how many.
+    /// Creates the missing slots of every range for the days `from..=to`, outside absences and
+    /// clear of existing slots; returns how many.
     async fn materialize_slots(&self, from: NaiveDate, to: NaiveDate) -> StoreResult<u64>;
+
+    // A practitioner's own account and agenda: every method is scoped by `practitioner_id`
+    // and answers `NotFound` for another practitioner's record.
+    /// Creates the practitioner and their account in one transaction; `Taken` names the field.
+    async fn register_practitioner(
+        &self,
+        practitioner: &NewPractitioner<'_>,
+        account: &NewUser<'_>,
+    ) -> StoreResult<i64>;
+    async fn practitioner_profile(
+        &self,
+        practitioner_id: i64,
+    ) -> StoreResult<Option<PractitionerProfile>>;
+    async fn update_settings(&self, practitioner_id: i64, settings: &Settings) -> StoreResult<()>;
+    /// Every reason, archived ones included, "Soins non programmés" first.
+    async fn reasons(&self, practitioner_id: i64) -> StoreResult<Vec<ReasonRecord>>;
+    /// The name of "Soins non programmés" never changes.
+    async fn update_reason(
+        &self,
+        practitioner_id: i64,
+        reason_id: i64,
+        reason: &ReasonForm,
+    ) -> StoreResult<()>;
+    async fn set_reason_archived(
+        &self,
+        practitioner_id: i64,
+        reason_id: i64,
+        archived: bool,
+    ) -> StoreResult<()>;
+    /// Adds the built-in "Soins non programmés" reason, or brings it back from the archive.
+    async fn add_snp_reason(&self, practitioner_id: i64) -> StoreResult<i64>;
+    async fn ranges(&self, practitioner_id: i64) -> StoreResult<Vec<RangeRecord>>;
+    /// In one transaction: replaces range `replace` (if any) by the first of `ranges` and adds
+    /// the others, refusing overlaps (`Overlap`) and reasons not active (`UnknownReason`), then
+    /// regenerates the free slots. Returns the ids of the ranges written.
+    async fn save_ranges(
+        &self,
+        practitioner_id: i64,
+        replace: Option<i64>,
+        ranges: &[NewRange<'_>],
+        horizon: &Horizon,
+    ) -> StoreResult<Vec<i64>>;
+    async fn delete_range(
+        &self,
+        practitioner_id: i64,
+        range_id: i64,
+        horizon: &Horizon,
+    ) -> StoreResult<()>;
+    /// Absences that end after `after` (Unix seconds), in time order.
+    async fn absences(&self, practitioner_id: i64, after: i64) -> StoreResult<Vec<AbsenceRecord>>;
+    async fn insert_absence(
+        &self,
+        practitioner_id: i64,
+        absence: &Absence,
+        horizon: &Horizon,
+    ) -> StoreResult<i64>;
+    async fn delete_absence(
+        &self,
+        practitioner_id: i64,
+        absence_id: i64,
+        horizon: &Horizon,
+    ) -> StoreResult<()>;
+    /// Active questions, in the order they were added.
+    async fn booking_questions(&self, practitioner_id: i64) -> StoreResult<Vec<QuestionRecord>>;
+    async fn insert_question(
+        &self,
+        practitioner_id: i64,
+        label: &str,
+        required: bool,
+    ) -> StoreResult<i64>;
+    async fn archive_question(&self, practitioner_id: i64, question_id: i64) -> StoreResult<()>;
+    /// The practitioner's slots starting in `[from, to)`, booked or not, in time order.
+    async fn agenda_slots(
+        &self,
+        practitioner_id: i64,
+        from: i64,
+        to: i64,
+    ) -> StoreResult<Vec<AgendaSlot>>;
 
     // Search and booking.
     /// Slots of SAS-registered practitioners of a département starting in `[from, to)`,
@@ -342,4 +505,30 @@ pub trait Store: Send + Sync {
     async fn audit(&self, entry: &AuditEntry<'_>) -> StoreResult<()>;
     /// The newest entries first.
     async fn audit_log(&self, limit: i64) -> StoreResult<Vec<AuditRecord>>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn bad_urls_and_unreachable_databases_are_explained() {
+        let err =
+            |r: StoreResult<Arc<dyn Store>>| r.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            err(connect("mysql://localhost/x").await)
+                .starts_with("adresse de base de données invalide")
+        );
+        assert!(
+            err(connect("sqlite:///proc/nulle-part/x.db").await)
+                .starts_with("base de données injoignable")
+        );
+        // Port 1 on loopback: nothing listens there.
+        let refused = err(connect("postgres://sas@127.0.0.1:1/sas").await);
+        assert!(
+            refused.starts_with("base de données injoignable"),
+            "{refused}"
+        );
+        assert!(!refused.contains("timed out"), "{refused}");
+    }
 }

@@ -3,7 +3,8 @@
 
 use super::sql::*;
 use super::*;
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::Connection;
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::{Postgres, Transaction};
 use std::time::Duration;
 
@@ -13,9 +14,17 @@ pub struct PgStore {
 
 impl PgStore {
     pub async fn connect(url: &str) -> StoreResult<Self> {
-        let options = url
+        let options: PgConnectOptions = url
             .parse()
             .map_err(|_| StoreError::BadUrl(url.to_string()))?;
+        // One direct attempt first: its error says why (refused, bad password…); a pool only times out.
+        let unreachable = |e: sqlx::Error| StoreError::Unreachable(e.to_string());
+        PgConnection::connect_with(&options)
+            .await
+            .map_err(unreachable)?
+            .close()
+            .await
+            .map_err(unreachable)?;
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))

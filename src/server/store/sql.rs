@@ -2,8 +2,8 @@
 //! (`$n` parameters, `RETURNING`, `ON CONFLICT`, partial indexes), so each backend only says
 //! how to connect, migrate and open a write transaction, and `impl_store!` writes the rest.
 
-use super::{CandidateSlot, StoreError};
-use crate::domain::agenda::{RangeTimes, Recurrence};
+use super::{CandidateSlot, Horizon, StoreError};
+use crate::domain::agenda::{RangeTimes, Recurrence, fit_slots};
 use crate::domain::eligibility::ReasonFlags;
 use chrono::{NaiveDate, NaiveTime, Weekday};
 use std::collections::HashMap;
@@ -36,8 +36,7 @@ pub struct RangeReasonRow {
     pub bookable_online: bool,
 }
 
-/// Attaches to each slot the reasons of its range.
-pub fn attach_reasons(slots: &mut [CandidateSlot], rows: Vec<RangeReasonRow>) {
+pub fn reasons_by_range(rows: Vec<RangeReasonRow>) -> HashMap<i64, Vec<ReasonFlags>> {
     let mut by_range: HashMap<i64, Vec<ReasonFlags>> = HashMap::new();
     for row in rows {
         by_range.entry(row.range_id).or_default().push(ReasonFlags {
@@ -46,6 +45,12 @@ pub fn attach_reasons(slots: &mut [CandidateSlot], rows: Vec<RangeReasonRow>) {
             bookable_online: row.bookable_online,
         });
     }
+    by_range
+}
+
+/// Attaches to each slot the reasons of its range.
+pub fn attach_reasons(slots: &mut [CandidateSlot], rows: Vec<RangeReasonRow>) {
+    let by_range = reasons_by_range(rows);
     for slot in slots {
         slot.reasons = slot
             .range_id
@@ -92,6 +97,147 @@ impl RangeRow {
     }
 }
 
+pub const RANGE_COLUMNS: &str = "id, practitioner_id, weekday, valid_from, valid_until, start_minute, end_minute, slot_minutes, mode";
+
+impl RangeRow {
+    /// The range's slots over the days `from..=to`, tagged with the range and its mode.
+    fn wanted(&self, from: NaiveDate, to: NaiveDate) -> Vec<(i64, i64, (i64, String))> {
+        self.times()
+            .map(|times| times.slots(from, to))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(start, end)| {
+                (
+                    start.timestamp(),
+                    end.timestamp(),
+                    (self.id, self.mode.clone()),
+                )
+            })
+            .collect()
+    }
+}
+
+/// A slot as regeneration sees it: `kept` when an appointment (even cancelled) points at it.
+#[derive(sqlx::FromRow)]
+pub struct ExistingSlot {
+    pub id: i64,
+    pub range_id: Option<i64>,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub mode: String,
+    pub kept: bool,
+}
+
+pub const EXISTING_SLOT_SELECT: &str = "SELECT s.id, s.range_id, s.starts_at, s.ends_at, s.mode,
+        EXISTS (SELECT 1 FROM appointments a WHERE a.slot_id = s.id) AS kept
+    FROM slots s";
+
+/// A slot to insert: (practitioner, range, start, end, mode).
+pub type SlotRow = (i64, i64, i64, i64, String);
+
+/// What regenerating one practitioner's agenda changes.
+#[derive(Default)]
+pub struct Regeneration {
+    /// Slots still in the agenda whose range or mode changed: (slot, range, mode).
+    pub attach: Vec<(i64, i64, String)>,
+    /// Booked slots no range covers any more: kept, out of the agenda ("hors agenda").
+    pub detach: Vec<i64>,
+    /// Free slots no range covers any more.
+    pub delete: Vec<i64>,
+    pub insert: Vec<SlotRow>,
+}
+
+/// Compares the slots the ranges want (outside absences, from `horizon.now` on) with the
+/// existing ones: a slot at the same times stays (same id), the others go or come. Slots that
+/// started before `horizon.now` are never touched.
+pub fn plan_regeneration(
+    practitioner_id: i64,
+    ranges: &[RangeRow],
+    absences: &[(i64, i64)],
+    existing: &[ExistingSlot],
+    horizon: &Horizon,
+) -> Regeneration {
+    let wanted: Vec<_> = ranges
+        .iter()
+        .flat_map(|r| r.wanted(horizon.from, horizon.to))
+        .filter(|w| w.0 >= horizon.now)
+        .collect();
+    let mut wanted: HashMap<(i64, i64), (i64, String)> = fit_slots(wanted, &[], absences)
+        .into_iter()
+        .map(|(start, end, tag)| ((start, end), tag))
+        .collect();
+    let mut plan = Regeneration::default();
+    let mut occupied = Vec::new();
+    for slot in existing {
+        occupied.push((slot.starts_at, slot.ends_at));
+        if slot.starts_at < horizon.now {
+            continue;
+        }
+        match wanted.remove(&(slot.starts_at, slot.ends_at)) {
+            Some((range_id, mode)) => {
+                if slot.range_id != Some(range_id) || slot.mode != mode {
+                    plan.attach.push((slot.id, range_id, mode));
+                }
+            }
+            None if slot.kept => {
+                if slot.range_id.is_some() {
+                    plan.detach.push(slot.id);
+                }
+            }
+            None => {
+                occupied.pop();
+                plan.delete.push(slot.id);
+            }
+        }
+    }
+    let rest = wanted
+        .into_iter()
+        .map(|((start, end), tag)| (start, end, tag))
+        .collect();
+    plan.insert = fit_slots(rest, &occupied, &[])
+        .into_iter()
+        .map(|(start, end, (range_id, mode))| (practitioner_id, range_id, start, end, mode))
+        .collect();
+    plan
+}
+
+/// The slots the ranges want over `from..=to` that do not exist yet: outside absences and
+/// clear of existing slots, practitioner by practitioner.
+pub fn plan_top_up(
+    ranges: &[RangeRow],
+    absences: &[(i64, i64, i64)],
+    existing: &[(i64, i64, i64)],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Vec<SlotRow> {
+    let mut by_practitioner: HashMap<i64, Vec<_>> = HashMap::new();
+    for range in ranges {
+        by_practitioner
+            .entry(range.practitioner_id)
+            .or_default()
+            .extend(range.wanted(from, to));
+    }
+    let of = |rows: &[(i64, i64, i64)], id: i64| -> Vec<(i64, i64)> {
+        rows.iter()
+            .filter(|r| r.0 == id)
+            .map(|r| (r.1, r.2))
+            .collect()
+    };
+    let mut existing_by: HashMap<i64, Vec<(i64, i64)>> = HashMap::new();
+    for row in existing {
+        existing_by.entry(row.0).or_default().push((row.1, row.2));
+    }
+    by_practitioner
+        .into_iter()
+        .flat_map(|(id, wanted)| {
+            let occupied = existing_by.remove(&id).unwrap_or_default();
+            fit_slots(wanted, &occupied, &of(absences, id))
+                .into_iter()
+                .map(move |(start, end, (range_id, mode))| (id, range_id, start, end, mode))
+        })
+        .collect()
+}
+
 /// Columns of a range as stored: (weekday 1–7 or NULL, valid_from, valid_until, start, end minutes).
 pub fn range_columns(times: &RangeTimes) -> (Option<i64>, String, Option<String>, i64, i64) {
     use chrono::Timelike;
@@ -120,9 +266,23 @@ pub fn range_columns(times: &RangeTimes) -> (Option<i64>, String, Option<String>
 /// A unique-index violation on an address means it is taken.
 pub fn email_error(err: sqlx::Error) -> StoreError {
     match err.as_database_error() {
-        Some(db) if db.is_unique_violation() => StoreError::EmailTaken,
+        Some(db) if db.is_unique_violation() => StoreError::Taken("email"),
         _ => StoreError::Database(err),
     }
+}
+
+/// `NotFound` when a statement scoped to a practitioner touched nothing.
+pub fn found(rows_affected: u64) -> Result<(), StoreError> {
+    if rows_affected == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
+/// Unix seconds of midnight UTC starting `day` (a bound for windows, not a Paris time).
+pub fn day_start(day: NaiveDate) -> i64 {
+    day.and_time(NaiveTime::MIN).and_utc().timestamp()
 }
 
 /// A unique-index violation on booking means another regulator was faster.
@@ -411,31 +571,8 @@ macro_rules! impl_store {
             }
 
             async fn insert_practitioner(&self, p: &NewPractitioner<'_>) -> StoreResult<i64> {
-                let (id,): (i64,) = sqlx::query_as(
-                    "INSERT INTO practitioners (rpps, civility, first_name, last_name, specialty, address, postcode,
-                         city, insee_code, departement, latitude, longitude, phone, sas_registered,
-                         accepts_new_patients, booking_notice)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
-                )
-                .bind(p.rpps)
-                .bind(p.civility)
-                .bind(p.first_name)
-                .bind(p.last_name)
-                .bind(p.specialty)
-                .bind(p.address)
-                .bind(p.postcode)
-                .bind(p.city)
-                .bind(p.insee_code)
-                .bind(p.departement)
-                .bind(p.latitude)
-                .bind(p.longitude)
-                .bind(p.phone)
-                .bind(p.sas_registered)
-                .bind(p.accepts_new_patients)
-                .bind(p.booking_notice)
-                .fetch_one(&self.pool)
-                .await?;
-                Ok(id)
+                let mut conn = self.pool.acquire().await?;
+                Ok(insert_practitioner!(&mut *conn, p))
             }
 
             async fn insert_reason(&self, practitioner_id: i64, reason: &NewReason<'_>) -> StoreResult<i64> {
@@ -493,35 +630,388 @@ macro_rules! impl_store {
             }
 
             async fn materialize_slots(&self, from: NaiveDate, to: NaiveDate) -> StoreResult<u64> {
-                let ranges: Vec<RangeRow> = sqlx::query_as(
-                    "SELECT id, practitioner_id, weekday, valid_from, valid_until, start_minute, end_minute,
-                         slot_minutes, mode FROM ranges",
-                )
-                .fetch_all(&self.pool)
-                .await?;
-                let rows: Vec<(i64, i64, i64, i64, &str)> = ranges
-                    .iter()
-                    .filter_map(|r| Some((r, r.times()?)))
-                    .flat_map(|(r, times)| {
-                        times.slots(from, to).into_iter().map(move |(start, end)| {
-                            (r.practitioner_id, r.id, start.timestamp(), end.timestamp(), r.mode.as_str())
-                        })
-                    })
-                    .collect();
-                let mut created = 0;
                 let mut tx = self.begin_write().await?;
-                for chunk in rows.chunks(500) {
-                    let mut insert = sqlx::QueryBuilder::new(
-                        "INSERT INTO slots (practitioner_id, range_id, starts_at, ends_at, mode) ",
-                    );
-                    insert.push_values(chunk, |mut b, row| {
-                        b.push_bind(row.0).push_bind(row.1).push_bind(row.2).push_bind(row.3).push_bind(row.4);
-                    });
-                    insert.push(" ON CONFLICT (practitioner_id, starts_at) DO NOTHING");
-                    created += insert.build().execute(&mut *tx).await?.rows_affected();
-                }
+                let sql = format!("SELECT {RANGE_COLUMNS} FROM ranges");
+                let ranges: Vec<RangeRow> = sqlx::query_as(&sql).fetch_all(&mut *tx).await?;
+                // Slots last less than a day: a margin of two days around the window is enough.
+                let (lo, hi) = (day_start(from) - 2 * 86_400, day_start(to) + 3 * 86_400);
+                let absences: Vec<(i64, i64, i64)> = sqlx::query_as(
+                    "SELECT practitioner_id, starts_at, ends_at FROM absences WHERE ends_at > $1 AND starts_at < $2",
+                )
+                .bind(lo)
+                .bind(hi)
+                .fetch_all(&mut *tx)
+                .await?;
+                let existing: Vec<(i64, i64, i64)> = sqlx::query_as(
+                    "SELECT practitioner_id, starts_at, ends_at FROM slots WHERE starts_at >= $1 AND starts_at < $2",
+                )
+                .bind(lo)
+                .bind(hi)
+                .fetch_all(&mut *tx)
+                .await?;
+                let rows = plan_top_up(&ranges, &absences, &existing, from, to);
+                let created = insert_slots!(&mut *tx, rows);
                 tx.commit().await?;
                 Ok(created)
+            }
+
+            async fn register_practitioner(&self, p: &NewPractitioner<'_>, account: &NewUser<'_>) -> StoreResult<i64> {
+                let mut tx = self.begin_write().await?;
+                let role: Option<(String,)> = sqlx::query_as("SELECT role FROM users WHERE email = $1")
+                    .bind(account.email)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                match role {
+                    Some((role,)) if role == "regulator" => return Err(StoreError::Taken("regulator_email")),
+                    Some(_) => return Err(StoreError::Taken("email")),
+                    None => {}
+                }
+                let rpps: Option<(i64,)> = sqlx::query_as("SELECT id FROM practitioners WHERE rpps = $1")
+                    .bind(p.rpps)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if rpps.is_some() {
+                    return Err(StoreError::Taken("rpps"));
+                }
+                let practitioner_id = insert_practitioner!(&mut *tx, p);
+                let (user_id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO users (email, password_hash, role, first_name, last_name, practitioner_id, created_at)
+                     VALUES ($1, $2, 'practitioner', $3, $4, $5, $6) RETURNING id",
+                )
+                .bind(account.email)
+                .bind(account.password_hash)
+                .bind(account.first_name)
+                .bind(account.last_name)
+                .bind(practitioner_id)
+                .bind(account.created_at)
+                .fetch_one(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(user_id)
+            }
+
+            async fn practitioner_profile(&self, practitioner_id: i64) -> StoreResult<Option<PractitionerProfile>> {
+                Ok(sqlx::query_as(
+                    "SELECT id, civility, first_name, last_name, specialty, sas_registered, accepts_new_patients,
+                         booking_notice, extra_fields
+                     FROM practitioners WHERE id = $1",
+                )
+                .bind(practitioner_id)
+                .fetch_optional(&self.pool)
+                .await?)
+            }
+
+            async fn update_settings(&self, practitioner_id: i64, settings: &Settings) -> StoreResult<()> {
+                let updated = sqlx::query(
+                    "UPDATE practitioners SET sas_registered = $2, accepts_new_patients = $3, booking_notice = $4,
+                         extra_fields = $5
+                     WHERE id = $1",
+                )
+                .bind(practitioner_id)
+                .bind(settings.sas_registered)
+                .bind(settings.accepts_new_patients)
+                .bind(&settings.booking_notice)
+                .bind(crate::domain::practitioner::ExtraField::join(&settings.extra_fields))
+                .execute(&self.pool)
+                .await?;
+                found(updated.rows_affected())
+            }
+
+            async fn reasons(&self, practitioner_id: i64) -> StoreResult<Vec<ReasonRecord>> {
+                Ok(sqlx::query_as(
+                    "SELECT id, name, duration_minutes, open_to_new_patients, bookable_online, is_snp, archived
+                     FROM reasons WHERE practitioner_id = $1 ORDER BY is_snp DESC, archived, id",
+                )
+                .bind(practitioner_id)
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn update_reason(&self, practitioner_id: i64, reason_id: i64, reason: &ReasonForm) -> StoreResult<()> {
+                let updated = sqlx::query(
+                    "UPDATE reasons SET name = CASE WHEN is_snp THEN name ELSE $3 END, duration_minutes = $4,
+                         open_to_new_patients = $5, bookable_online = $6
+                     WHERE id = $1 AND practitioner_id = $2",
+                )
+                .bind(reason_id)
+                .bind(practitioner_id)
+                .bind(reason.name.as_deref().unwrap_or(crate::domain::practitioner::SNP_NAME))
+                .bind(i64::from(reason.duration_minutes))
+                .bind(reason.open_to_new_patients)
+                .bind(reason.bookable_online)
+                .execute(&self.pool)
+                .await?;
+                found(updated.rows_affected())
+            }
+
+            async fn set_reason_archived(&self, practitioner_id: i64, reason_id: i64, archived: bool) -> StoreResult<()> {
+                let updated = sqlx::query("UPDATE reasons SET archived = $3 WHERE id = $1 AND practitioner_id = $2")
+                    .bind(reason_id)
+                    .bind(practitioner_id)
+                    .bind(archived)
+                    .execute(&self.pool)
+                    .await?;
+                found(updated.rows_affected())
+            }
+
+            async fn add_snp_reason(&self, practitioner_id: i64) -> StoreResult<i64> {
+                let mut tx = self.begin_write().await?;
+                let existing: Option<(i64,)> =
+                    sqlx::query_as("SELECT id FROM reasons WHERE practitioner_id = $1 AND is_snp")
+                        .bind(practitioner_id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                let id = match existing {
+                    Some((id,)) => {
+                        sqlx::query("UPDATE reasons SET archived = FALSE WHERE id = $1")
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await?;
+                        id
+                    }
+                    None => {
+                        let (id,): (i64,) = sqlx::query_as(
+                            "INSERT INTO reasons (practitioner_id, name, duration_minutes, open_to_new_patients,
+                                 bookable_online, is_snp)
+                             VALUES ($1, $2, 20, FALSE, FALSE, TRUE) RETURNING id",
+                        )
+                        .bind(practitioner_id)
+                        .bind(crate::domain::practitioner::SNP_NAME)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                        id
+                    }
+                };
+                tx.commit().await?;
+                Ok(id)
+            }
+
+            async fn ranges(&self, practitioner_id: i64) -> StoreResult<Vec<RangeRecord>> {
+                let sql = format!("SELECT {RANGE_COLUMNS} FROM ranges WHERE practitioner_id = $1 ORDER BY id");
+                let rows: Vec<RangeRow> = sqlx::query_as(&sql).bind(practitioner_id).fetch_all(&self.pool).await?;
+                let links: Vec<(i64, i64)> = sqlx::query_as(
+                    "SELECT rr.range_id, rr.reason_id FROM range_reasons rr JOIN ranges g ON g.id = rr.range_id
+                     WHERE g.practitioner_id = $1 ORDER BY rr.reason_id",
+                )
+                .bind(practitioner_id)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .iter()
+                    .filter_map(|row| {
+                        Some(RangeRecord {
+                            id: row.id,
+                            times: row.times()?,
+                            mode: Mode::from_code(&row.mode)?,
+                            reason_ids: links.iter().filter(|l| l.0 == row.id).map(|l| l.1).collect(),
+                        })
+                    })
+                    .collect())
+            }
+
+            async fn save_ranges(
+                &self,
+                practitioner_id: i64,
+                replace: Option<i64>,
+                ranges: &[NewRange<'_>],
+                horizon: &Horizon,
+            ) -> StoreResult<Vec<i64>> {
+                let mut tx = self.begin_write().await?;
+                let sql = format!("SELECT {RANGE_COLUMNS} FROM ranges WHERE practitioner_id = $1");
+                let mut existing: Vec<RangeRow> = sqlx::query_as(&sql).bind(practitioner_id).fetch_all(&mut *tx).await?;
+                if let Some(replaced) = replace {
+                    let before = existing.len();
+                    existing.retain(|r| r.id != replaced);
+                    if existing.len() == before {
+                        return Err(StoreError::NotFound);
+                    }
+                }
+                let active: Vec<(i64,)> =
+                    sqlx::query_as("SELECT id FROM reasons WHERE practitioner_id = $1 AND NOT archived")
+                        .bind(practitioner_id)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                let mut kept: Vec<RangeTimes> = existing.iter().filter_map(RangeRow::times).collect();
+                for range in ranges {
+                    if !range.reason_ids.iter().all(|id| active.contains(&(*id,))) {
+                        return Err(StoreError::UnknownReason);
+                    }
+                    if let Some(other) = kept.iter().find(|other| other.overlaps(&range.times)) {
+                        return Err(StoreError::Overlap(other.label_fr()));
+                    }
+                    kept.push(range.times.clone());
+                }
+                let mut ids = Vec::new();
+                for (i, range) in ranges.iter().enumerate() {
+                    let (weekday, from, until, start, end) = range_columns(&range.times);
+                    let id = match replace.filter(|_| i == 0) {
+                        Some(id) => {
+                            sqlx::query(
+                                "UPDATE ranges SET weekday = $2, valid_from = $3, valid_until = $4, start_minute = $5,
+                                     end_minute = $6, slot_minutes = $7, mode = $8
+                                 WHERE id = $1",
+                            )
+                            .bind(id)
+                            .bind(weekday)
+                            .bind(from)
+                            .bind(until)
+                            .bind(start)
+                            .bind(end)
+                            .bind(i64::from(range.times.slot_minutes))
+                            .bind(range.mode.code())
+                            .execute(&mut *tx)
+                            .await?;
+                            sqlx::query("DELETE FROM range_reasons WHERE range_id = $1")
+                                .bind(id)
+                                .execute(&mut *tx)
+                                .await?;
+                            id
+                        }
+                        None => {
+                            let (id,): (i64,) = sqlx::query_as(
+                                "INSERT INTO ranges (practitioner_id, weekday, valid_from, valid_until, start_minute,
+                                     end_minute, slot_minutes, mode)
+                                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                            )
+                            .bind(practitioner_id)
+                            .bind(weekday)
+                            .bind(from)
+                            .bind(until)
+                            .bind(start)
+                            .bind(end)
+                            .bind(i64::from(range.times.slot_minutes))
+                            .bind(range.mode.code())
+                            .fetch_one(&mut *tx)
+                            .await?;
+                            id
+                        }
+                    };
+                    for reason_id in range.reason_ids {
+                        sqlx::query("INSERT INTO range_reasons (range_id, reason_id) VALUES ($1, $2)")
+                            .bind(id)
+                            .bind(reason_id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    ids.push(id);
+                }
+                regenerate!(&mut *tx, practitioner_id, horizon);
+                tx.commit().await?;
+                Ok(ids)
+            }
+
+            async fn delete_range(&self, practitioner_id: i64, range_id: i64, horizon: &Horizon) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                let deleted = sqlx::query("DELETE FROM ranges WHERE id = $1 AND practitioner_id = $2")
+                    .bind(range_id)
+                    .bind(practitioner_id)
+                    .execute(&mut *tx)
+                    .await?;
+                found(deleted.rows_affected())?;
+                regenerate!(&mut *tx, practitioner_id, horizon);
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn absences(&self, practitioner_id: i64, after: i64) -> StoreResult<Vec<AbsenceRecord>> {
+                Ok(sqlx::query_as(
+                    "SELECT id, starts_at, ends_at, label FROM absences
+                     WHERE practitioner_id = $1 AND ends_at > $2 ORDER BY starts_at, id",
+                )
+                .bind(practitioner_id)
+                .bind(after)
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn insert_absence(&self, practitioner_id: i64, absence: &Absence, horizon: &Horizon) -> StoreResult<i64> {
+                let mut tx = self.begin_write().await?;
+                let (id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO absences (practitioner_id, starts_at, ends_at, label) VALUES ($1, $2, $3, $4) RETURNING id",
+                )
+                .bind(practitioner_id)
+                .bind(absence.start.timestamp())
+                .bind(absence.end.timestamp())
+                .bind(&absence.label)
+                .fetch_one(&mut *tx)
+                .await?;
+                regenerate!(&mut *tx, practitioner_id, horizon);
+                tx.commit().await?;
+                Ok(id)
+            }
+
+            async fn delete_absence(&self, practitioner_id: i64, absence_id: i64, horizon: &Horizon) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                let deleted = sqlx::query("DELETE FROM absences WHERE id = $1 AND practitioner_id = $2")
+                    .bind(absence_id)
+                    .bind(practitioner_id)
+                    .execute(&mut *tx)
+                    .await?;
+                found(deleted.rows_affected())?;
+                regenerate!(&mut *tx, practitioner_id, horizon);
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn booking_questions(&self, practitioner_id: i64) -> StoreResult<Vec<QuestionRecord>> {
+                Ok(sqlx::query_as(
+                    "SELECT id, label, required FROM booking_questions
+                     WHERE practitioner_id = $1 AND NOT archived ORDER BY id",
+                )
+                .bind(practitioner_id)
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn insert_question(&self, practitioner_id: i64, label: &str, required: bool) -> StoreResult<i64> {
+                let (id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO booking_questions (practitioner_id, label, required) VALUES ($1, $2, $3) RETURNING id",
+                )
+                .bind(practitioner_id)
+                .bind(label)
+                .bind(required)
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(id)
+            }
+
+            async fn archive_question(&self, practitioner_id: i64, question_id: i64) -> StoreResult<()> {
+                let updated = sqlx::query(
+                    "UPDATE booking_questions SET archived = TRUE WHERE id = $1 AND practitioner_id = $2 AND NOT archived",
+                )
+                .bind(question_id)
+                .bind(practitioner_id)
+                .execute(&self.pool)
+                .await?;
+                found(updated.rows_affected())
+            }
+
+            async fn agenda_slots(&self, practitioner_id: i64, from: i64, to: i64) -> StoreResult<Vec<AgendaSlot>> {
+                let mut slots: Vec<AgendaSlot> = sqlx::query_as(
+                    "SELECT s.id AS slot_id, s.range_id, s.starts_at, s.ends_at, s.mode, a.id AS appointment_id,
+                         a.status AS appointment_status, pa.first_name AS patient_first_name,
+                         pa.last_name AS patient_last_name
+                     FROM slots s
+                     LEFT JOIN appointments a ON a.slot_id = s.id AND a.status <> 'cancelled'
+                     LEFT JOIN patients pa ON pa.id = a.patient_id
+                     WHERE s.practitioner_id = $1 AND s.starts_at >= $2 AND s.starts_at < $3
+                     ORDER BY s.starts_at",
+                )
+                .bind(practitioner_id)
+                .bind(from)
+                .bind(to)
+                .fetch_all(&self.pool)
+                .await?;
+                let sql = format!(
+                    "{REASON_FLAGS_SELECT} JOIN ranges g ON g.id = rr.range_id
+                     WHERE g.practitioner_id = $1 AND NOT r.archived"
+                );
+                let rows = sqlx::query_as(&sql).bind(practitioner_id).fetch_all(&self.pool).await?;
+                let by_range = reasons_by_range(rows);
+                for slot in &mut slots {
+                    slot.reasons = slot.range_id.and_then(|id| by_range.get(&id).cloned()).unwrap_or_default();
+                }
+                Ok(slots)
             }
 
             async fn candidate_slots(&self, departement: &str, from: i64, to: i64) -> StoreResult<Vec<CandidateSlot>> {
@@ -665,5 +1155,115 @@ macro_rules! candidate_by_id {
             }
             None => None,
         }
+    }};
+}
+
+/// Inserts a practitioner through any connection or transaction; evaluates to its id.
+macro_rules! insert_practitioner {
+    ($conn:expr, $p:expr) => {{
+        let p = $p;
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO practitioners (rpps, civility, first_name, last_name, specialty, address, postcode,
+                 city, insee_code, departement, latitude, longitude, phone, sas_registered,
+                 accepts_new_patients, booking_notice)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
+        )
+        .bind(p.rpps)
+        .bind(p.civility)
+        .bind(p.first_name)
+        .bind(p.last_name)
+        .bind(p.specialty)
+        .bind(p.address)
+        .bind(p.postcode)
+        .bind(p.city)
+        .bind(p.insee_code)
+        .bind(p.departement)
+        .bind(p.latitude)
+        .bind(p.longitude)
+        .bind(p.phone)
+        .bind(p.sas_registered)
+        .bind(p.accepts_new_patients)
+        .bind(p.booking_notice)
+        .fetch_one(&mut *$conn)
+        .await?;
+        id
+    }};
+}
+
+/// Inserts slot rows (`SlotRow`) in chunks; evaluates to how many were created.
+macro_rules! insert_slots {
+    ($conn:expr, $rows:expr) => {{
+        let mut created = 0;
+        for chunk in $rows.chunks(500) {
+            let mut insert = sqlx::QueryBuilder::new(
+                "INSERT INTO slots (practitioner_id, range_id, starts_at, ends_at, mode) ",
+            );
+            insert.push_values(chunk, |mut b, row| {
+                b.push_bind(row.0)
+                    .push_bind(row.1)
+                    .push_bind(row.2)
+                    .push_bind(row.3)
+                    .push_bind(row.4.clone());
+            });
+            insert.push(" ON CONFLICT (practitioner_id, starts_at) DO NOTHING");
+            created += insert.build().execute(&mut *$conn).await?.rows_affected();
+        }
+        created
+    }};
+}
+
+/// Brings one practitioner's slots in line with their ranges and absences over the horizon,
+/// inside the caller's transaction (see `plan_regeneration`).
+macro_rules! regenerate {
+    ($conn:expr, $practitioner_id:expr, $horizon:expr) => {{
+        let (practitioner_id, horizon): (i64, &Horizon) = ($practitioner_id, $horizon);
+        let sql = format!("SELECT {RANGE_COLUMNS} FROM ranges WHERE practitioner_id = $1");
+        let ranges: Vec<RangeRow> = sqlx::query_as(&sql)
+            .bind(practitioner_id)
+            .fetch_all(&mut *$conn)
+            .await?;
+        let absences: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT starts_at, ends_at FROM absences WHERE practitioner_id = $1 AND ends_at > $2",
+        )
+        .bind(practitioner_id)
+        .bind(horizon.now)
+        .fetch_all(&mut *$conn)
+        .await?;
+        let sql = format!(
+            "{EXISTING_SLOT_SELECT} WHERE s.practitioner_id = $1 AND s.ends_at > $2 ORDER BY s.starts_at"
+        );
+        let existing: Vec<ExistingSlot> = sqlx::query_as(&sql)
+            .bind(practitioner_id)
+            .bind(horizon.now)
+            .fetch_all(&mut *$conn)
+            .await?;
+        let plan = plan_regeneration(practitioner_id, &ranges, &absences, &existing, horizon);
+        for chunk in plan.delete.chunks(500) {
+            let mut delete = sqlx::QueryBuilder::new("DELETE FROM slots WHERE id IN (");
+            let mut ids = delete.separated(", ");
+            for id in chunk {
+                ids.push_bind(*id);
+            }
+            delete.push(")");
+            delete.build().execute(&mut *$conn).await?;
+        }
+        for chunk in plan.detach.chunks(500) {
+            let mut detach = sqlx::QueryBuilder::new("UPDATE slots SET range_id = NULL WHERE id IN (");
+            let mut ids = detach.separated(", ");
+            for id in chunk {
+                ids.push_bind(*id);
+            }
+            detach.push(")");
+            detach.build().execute(&mut *$conn).await?;
+        }
+        for (slot_id, range_id, mode) in &plan.attach {
+            sqlx::query("UPDATE slots SET range_id = $2, mode = $3 WHERE id = $1")
+                .bind(slot_id)
+                .bind(range_id)
+                .bind(mode)
+                .execute(&mut *$conn)
+                .await?;
+        }
+        insert_slots!($conn, plan.insert);
     }};
 }

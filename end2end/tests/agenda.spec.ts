@@ -1,0 +1,323 @@
+import { expect, test, type Browser, type Page } from '@playwright/test';
+import { expectAccessible, hydrated, REGULATOR, signIn } from './helpers';
+
+/** A page of its own (cookies included) signed in as `email`. */
+async function signedIn(browser: Browser, email: string): Promise<Page> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, email);
+  await expect(page.getByRole('button', { name: 'Se déconnecter' })).toBeVisible();
+  return page;
+}
+
+/** Paris calendar facts of an instant. */
+function paris(date: Date) {
+  const part = (options: Intl.DateTimeFormatOptions) =>
+    new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', ...options }).format(date);
+  const iso = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris' }).format(date);
+  return {
+    iso,
+    fr: `${iso.slice(8, 10)}/${iso.slice(5, 7)}/${iso.slice(0, 4)}`,
+    weekday: part({ weekday: 'long' }),
+    label: `${part({ weekday: 'long' })} ${Number(part({ day: 'numeric' }))} ${part({ month: 'long' })}`,
+  };
+}
+
+/** Tomorrow, or the day after when tomorrow is a Sunday: a morning the 72-hour search covers. */
+function nextWorkingMorning() {
+  const day = 24 * 3600 * 1000;
+  const tomorrow = paris(new Date(Date.now() + day));
+  return tomorrow.weekday === 'dimanche' ? paris(new Date(Date.now() + 2 * day)) : tomorrow;
+}
+
+async function setSnpOnRange(page: Page, range: string, on: boolean) {
+  await page.goto('/agenda/plages');
+  await hydrated(page);
+  const row = page.getByRole('row', { name: new RegExp(range) });
+  await row.getByRole('button', { name: /^Modifier/ }).click();
+  await expect(page.getByRole('heading', { name: `Modifier la plage ${range}` })).toBeVisible();
+  await page.getByRole('checkbox', { name: 'Soins non programmés' }).setChecked(on, { force: true });
+  await page.getByRole('button', { name: 'Enregistrer la plage' }).click();
+  await expect(page.getByRole('heading', { name: 'Nouvelle plage' })).toBeVisible();
+  const badge = page.getByRole('row', { name: new RegExp(range) }).getByText('Ouverte au SAS');
+  await expect(badge).toHaveCount(on ? 1 : 0);
+}
+
+test("un médecin qui n'accepte pas de nouveaux patients ouvre une plage du matin au SAS avec « Soins non programmés », puis la ferme, et une absence retire des créneaux", async ({ browser }) => {
+  // Philippe David (Paris) participates in the SAS, takes no new patients and has no SNP:
+  // nothing of his reaches the search. The morning chosen is within the search's 72 hours.
+  const morning = nextWorkingMorning();
+  const range = `chaque ${morning.weekday} de 09:00 à 12:00`;
+  const doctor = await signedIn(browser, 'philippe.david@demo.test');
+  const regulator = await signedIn(browser, REGULATOR);
+  const card = regulator.locator('.practitioner-card', {
+    has: regulator.getByRole('heading', { name: 'Dr Philippe David' }),
+  });
+  const search = async () => {
+    await regulator.goto('/recherche?departement=75');
+    await expect(regulator.locator('.practitioner-card').first()).toBeVisible();
+  };
+  await search();
+  await expect(card).toHaveCount(0);
+
+  await doctor.goto('/agenda/motifs');
+  await hydrated(doctor);
+  await expectAccessible(doctor);
+  await doctor.getByRole('button', { name: 'Ajouter le motif « Soins non programmés »' }).click();
+  await expect(doctor.getByRole('row', { name: /Soins non programmés/ })).toContainText('Actif');
+  await expect(doctor.getByRole('button', { name: 'Ajouter le motif « Soins non programmés »' })).toHaveCount(0);
+
+  await setSnpOnRange(doctor, range, true);
+  await expectAccessible(doctor);
+  await search();
+  await expect(card.locator('a.slot')).toHaveCount(9);
+  await expect(card.getByText('Soins non programmés')).toHaveCount(9);
+
+  await setSnpOnRange(doctor, range, false);
+  await search();
+  await expect(card).toHaveCount(0);
+
+  // Open again, then away from 10:00 to 11:00: the three slots of that hour disappear.
+  await setSnpOnRange(doctor, range, true);
+  await doctor.getByLabel('Début : date').fill(morning.iso);
+  await doctor.getByLabel('Début : heure').fill('10:00');
+  await doctor.getByLabel('Fin : date').fill(morning.iso);
+  await doctor.getByLabel('Fin : heure').fill('11:00');
+  await doctor.getByLabel("Motif de l'absence").fill('Formation');
+  await doctor.getByRole('button', { name: "Ajouter l'absence" }).click();
+  await expect(doctor.getByText(`Absence du ${morning.fr} à 10:00 au ${morning.fr} à 11:00 — Formation`)).toBeVisible();
+  await expectAccessible(doctor);
+  await search();
+  await expect(card.locator('a.slot')).toHaveCount(6);
+  for (const time of ['10:00', '10:20', '10:40']) {
+    await expect(card.locator('a.slot', { hasText: time })).toHaveCount(0);
+  }
+
+  // The week view shows why each slot reaches the SAS, and the absence.
+  await doctor.goto(`/agenda/semaine?semaine=${morning.iso}`);
+  await hydrated(doctor);
+  const column = doctor.getByRole('region', { name: morning.label });
+  await expect(column).toContainText('Absence de 10:00 à 11:00 (Formation)');
+  await expect(column.getByText('Soins non programmés')).toHaveCount(6);
+  await expect(column.getByText('Libre, non visible par le SAS').first()).toBeVisible();
+  await expectAccessible(doctor);
+});
+
+test('la semaine suivante et la précédente s’affichent sans recharger la page', async ({ page }) => {
+  await signIn(page, 'sophie.martin@demo.test');
+  await expect(page).toHaveURL(/\/agenda$/);
+  await page.goto('/agenda/semaine');
+  await hydrated(page);
+  const title = page.getByRole('heading', { level: 2, name: /^Semaine du/ });
+  const thisWeek = await title.innerText();
+  await expect(page.getByText('Nouveaux patients').first()).toBeVisible();
+  await page.evaluate(() => ((window as unknown as { kept: number }).kept = 42));
+  await page.getByRole('link', { name: 'Semaine suivante' }).click();
+  await expect(page).toHaveURL(/semaine=\d{4}-\d{2}-\d{2}/);
+  await expect(title).not.toHaveText(thisWeek);
+  await page.getByRole('link', { name: 'Semaine précédente' }).click();
+  await expect(title).toHaveText(thisWeek);
+  expect(await page.evaluate(() => (window as unknown as { kept: number }).kept)).toBe(42);
+  await expectAccessible(page);
+});
+
+test('une plage ou une absence mal saisie est signalée à côté du champ et rien n’est enregistré', async ({ page }) => {
+  await signIn(page, 'sophie.martin@demo.test');
+  await expect(page).toHaveURL(/\/agenda$/);
+  await page.goto('/agenda/plages');
+  await hydrated(page);
+  const rows = page.locator('tbody tr');
+  const before = await rows.count();
+  expect(before).toBeGreaterThan(0);
+
+  await page.getByRole('checkbox', { name: 'Dimanche' }).check({ force: true });
+  await page.getByLabel('Heure de début').fill('12:00');
+  await page.getByLabel('Heure de fin').fill('09:00');
+  await page.getByRole('checkbox', { name: 'Consultation de médecine générale' }).check({ force: true });
+  await page.getByRole('button', { name: 'Ajouter la plage' }).click();
+  await expect(page.locator('#end-error')).toHaveText("L'heure de fin doit être après l'heure de début.");
+  await expect(page.locator('#end')).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.locator('#end')).toBeFocused();
+  await expectAccessible(page);
+
+  await page.getByLabel('Heure de fin').fill('13:00');
+  await page.getByLabel("Durée d'un créneau (minutes)").fill('0');
+  await page.getByRole('button', { name: 'Ajouter la plage' }).click();
+  await expect(page.locator('#end-error')).toBeHidden();
+  await expect(page.locator('#slot_minutes-error')).toHaveText("La durée d'un créneau est d'au moins 5 minutes.");
+  await page.getByLabel("Durée d'un créneau (minutes)").fill('90');
+  await page.getByRole('button', { name: 'Ajouter la plage' }).click();
+  await expect(page.locator('#slot_minutes-error')).toHaveText(
+    "La durée d'un créneau ne peut pas dépasser celle de la plage (60 minutes).",
+  );
+
+  // The browser lets this one through; the server finds the overlap.
+  await page.getByRole('checkbox', { name: 'Dimanche' }).uncheck({ force: true });
+  await page.getByRole('checkbox', { name: 'Mardi' }).check({ force: true });
+  await page.getByLabel('Heure de début').fill('10:00');
+  await page.getByLabel('Heure de fin').fill('11:00');
+  await page.getByLabel("Durée d'un créneau (minutes)").fill('20');
+  await page.getByRole('button', { name: 'Ajouter la plage' }).click();
+  await expect(page.locator('#start-error')).toHaveText(
+    'Cette plage chevauche une plage existante : chaque mardi de 09:00 à 12:00.',
+  );
+  await expect(rows).toHaveCount(before);
+
+  const tomorrow = paris(new Date(Date.now() + 24 * 3600 * 1000));
+  await page.getByLabel('Début : date').fill(tomorrow.iso);
+  await page.getByLabel('Début : heure').fill('10:00');
+  await page.getByLabel('Fin : date').fill(tomorrow.iso);
+  await page.getByLabel('Fin : heure').fill('09:00');
+  await page.getByRole('button', { name: "Ajouter l'absence" }).click();
+  await expect(page.locator('#end_date-error')).toHaveText("La fin de l'absence doit être après son début.");
+  await expect(page.getByText('Aucune absence à venir.')).toBeVisible();
+  await expectAccessible(page);
+
+  // A reason that is not the practitioner's is refused by the server, whatever the browser sends.
+  const unknown = await page.request.post('/api/agenda/save_range', {
+    headers: { Accept: 'application/json' },
+    form: {
+      'range[kind]': 'once',
+      'range[date]': tomorrow.iso,
+      'range[start]': '20:00',
+      'range[end]': '21:00',
+      'range[slot_minutes]': '20',
+      'range[mode]': 'cabinet',
+      'range[reason_ids][0]': '999999',
+    },
+  });
+  expect(unknown.status()).toBe(422);
+  expect(await unknown.text()).toContain('Motif inconnu');
+  await page.reload();
+  await expect(rows).toHaveCount(before);
+});
+
+test('un médecin ne lit et ne modifie que son propre agenda', async ({ browser, request }) => {
+  // The demo creates Sophie Martin first: range 1 and reason 1 are hers.
+  const sophie = await signedIn(browser, 'sophie.martin@demo.test');
+  const own = await sophie.request.post('/api/agenda/archive_reason', { form: { id: '1', archived: 'false' } });
+  expect(own.status()).toBe(200);
+  await sophie.goto('/agenda/plages');
+  const ranges = await sophie.locator('tbody tr').count();
+
+  const nicolas = await signedIn(browser, 'nicolas.thomas@demo.test');
+  for (const [fn, form] of [
+    ['delete_range', { id: '1' }],
+    ['archive_reason', { id: '1', archived: 'true' }],
+    ['save_reason', { id: '1', 'reason[name]': 'Piratage', 'reason[duration_minutes]': '5' }],
+    [
+      'save_range',
+      {
+        id: '1',
+        'range[kind]': 'weekly',
+        'range[days][0]': '7',
+        'range[valid_from]': '2026-01-01',
+        'range[start]': '22:00',
+        'range[end]': '23:00',
+        'range[slot_minutes]': '20',
+        'range[mode]': 'cabinet',
+        'range[reason_ids][0]': '1',
+      },
+    ],
+    ['delete_absence', { id: '1' }],
+    ['remove_question', { id: '1' }],
+  ] as const) {
+    const refused = await nicolas.request.post(`/api/agenda/${fn}`, { form });
+    expect([404, 422], `${fn}: ${await refused.text()}`).toContain(refused.status());
+  }
+  expect((await request.post('/api/agenda/my_ranges')).status()).toBe(401);
+  const regulator = await signedIn(browser, REGULATOR);
+  expect((await regulator.request.post('/api/agenda/my_ranges')).status()).toBe(403);
+
+  await sophie.reload();
+  await expect(sophie.locator('tbody tr')).toHaveCount(ranges);
+  await sophie.goto('/agenda/motifs');
+  await expect(sophie.getByRole('row', { name: /Consultation de médecine générale/ })).toContainText('Actif');
+});
+
+/** Completes 10 digits with their Luhn check digit. */
+function rpps(firstTen: string): string {
+  for (let d = 0; d < 10; d++) {
+    const digits = `${firstTen}${d}`;
+    const sum = [...digits].reverse().reduce((acc, c, i) => {
+      const n = Number(c) * (i % 2 === 1 ? 2 : 1);
+      return acc + (n > 9 ? n - 9 : n);
+    }, 0);
+    if (sum % 10 === 0) return digits;
+  }
+  throw new Error('no check digit');
+}
+
+test('un médecin crée son compte puis déclare sa participation au SAS', async ({ page }) => {
+  await page.goto('/');
+  await page.getByRole('link', { name: 'Créer un compte de médecin effecteur' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Créer mon compte de médecin effecteur');
+  await hydrated(page);
+  await expectAccessible(page);
+
+  const good = rpps('1234567890');
+  const bad = `${good.slice(0, 10)}${(Number(good[10]) + 1) % 10}`;
+  await page.getByRole('radio', { name: 'Madame' }).check({ force: true });
+  await page.getByLabel('Prénom').fill('Jeanne');
+  await page.getByRole('textbox', { name: 'Nom', exact: true }).fill('Rolland');
+  await page.getByLabel('Numéro RPPS').fill(bad);
+  await page.getByLabel('Spécialité').selectOption('Médecine générale');
+  await page.getByLabel('Adresse du cabinet').fill('3 rue des Lilas');
+  await page.getByLabel('Code postal').fill('35000');
+  await page.getByRole('textbox', { name: 'Commune', exact: true }).fill('Rennes');
+  await page.getByLabel('Code INSEE de la commune').fill('35238');
+  await page.getByLabel('Latitude du cabinet').fill('48.1113');
+  await page.getByLabel('Longitude du cabinet').fill('-1.68');
+  await page.getByLabel('Adresse électronique').fill(REGULATOR);
+  await page.getByLabel('Mot de passe').fill('un mot de passe solide');
+  await page.getByRole('button', { name: 'Créer mon compte' }).click();
+  await expect(page.locator('#rpps-error')).toHaveText('Ce numéro RPPS n\'est pas valide (clé de contrôle incorrecte).');
+  await expect(page.locator('#rpps')).toBeFocused();
+
+  await page.getByLabel('Numéro RPPS').fill(good);
+  await page.getByRole('button', { name: 'Créer mon compte' }).click();
+  await expect(page.locator('#email-error')).toContainText("Cette adresse est celle d'un compte régulateur");
+  await expectAccessible(page);
+
+  await page.getByLabel('Adresse électronique').fill('jeanne.rolland@exemple.fr');
+  await page.getByRole('button', { name: 'Créer mon compte' }).click();
+  await expect(page).toHaveURL(/\/agenda\/parametres$/);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Participation au SAS');
+  await expect(page.getByRole('banner')).toContainText('Jeanne Rolland');
+  await hydrated(page);
+  await expect(page.getByLabel('Je participe au SAS')).not.toBeChecked();
+  await page.getByLabel('Je participe au SAS').check({ force: true });
+  await page.getByLabel('À lire avant de prendre un rendez-vous').fill('Sonnez à l’interphone « Cabinet ».');
+  await page.getByRole('checkbox', { name: 'Numéro de sécurité sociale du patient' }).check({ force: true });
+  await page.getByRole('button', { name: 'Enregistrer' }).click();
+  await expect(page.getByText('Paramètres enregistrés.')).toBeVisible();
+  await page.getByLabel('Nouvelle question').fill('Quel est le traitement en cours ?');
+  await page.getByLabel('Réponse obligatoire').check({ force: true });
+  await page.getByRole('button', { name: 'Ajouter la question' }).click();
+  await expect(page.getByText('Quel est le traitement en cours ? (réponse obligatoire)')).toBeVisible();
+  await expectAccessible(page);
+
+  await page.reload();
+  await expect(page.getByLabel('Je participe au SAS')).toBeChecked();
+  await expect(page.getByLabel("J'accepte de nouveaux patients")).not.toBeChecked();
+  await expect(page.getByRole('checkbox', { name: 'Numéro de sécurité sociale du patient' })).toBeChecked();
+
+  // The same RPPS cannot register twice.
+  await page.getByRole('button', { name: 'Se déconnecter' }).click();
+  await page.goto('/inscription');
+  await hydrated(page);
+  await page.getByRole('radio', { name: 'Monsieur' }).check({ force: true });
+  await page.getByLabel('Prénom').fill('Jean');
+  await page.getByRole('textbox', { name: 'Nom', exact: true }).fill('Rolland');
+  await page.getByLabel('Numéro RPPS').fill(good);
+  await page.getByLabel('Adresse du cabinet').fill('3 rue des Lilas');
+  await page.getByLabel('Code postal').fill('35000');
+  await page.getByRole('textbox', { name: 'Commune', exact: true }).fill('Rennes');
+  await page.getByLabel('Code INSEE de la commune').fill('35238');
+  await page.getByLabel('Latitude du cabinet').fill('48.1113');
+  await page.getByLabel('Longitude du cabinet').fill('-1.68');
+  await page.getByLabel('Adresse électronique').fill('jean.rolland@exemple.fr');
+  await page.getByLabel('Mot de passe').fill('un mot de passe solide');
+  await page.getByRole('button', { name: 'Créer mon compte' }).click();
+  await expect(page.locator('#rpps-error')).toHaveText('Ce numéro RPPS est déjà inscrit.');
+});

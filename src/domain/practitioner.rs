@@ -1,0 +1,620 @@
+//! What a médecin effecteur types about themselves: registration, settings, reasons (motifs)
+//! and the extra requirements of their bookings.
+
+use super::identity::{Departement, Email, InseeCode, PersonName, PhoneFr, REQUIRED, Rpps};
+use super::patient::FieldError;
+use serde::{Deserialize, Serialize};
+
+/// Specialties offered at registration, médecine générale first.
+pub const SPECIALTIES: [&str; 14] = [
+    "Médecine générale",
+    "Pédiatrie",
+    "Gynécologie médicale",
+    "Psychiatrie",
+    "Cardiologie",
+    "Dermatologie",
+    "Ophtalmologie",
+    "Oto-rhino-laryngologie (ORL)",
+    "Gastro-entérologie",
+    "Pneumologie",
+    "Rhumatologie",
+    "Endocrinologie",
+    "Neurologie",
+    "Chirurgie orthopédique",
+];
+
+/// (code stored, label shown)
+pub const CIVILITIES: [(&str, &str); 2] = [("Mme", "Madame"), ("M.", "Monsieur")];
+
+/// The name of the built-in reason that opens a range to the SAS.
+pub const SNP_NAME: &str = "Soins non programmés";
+
+pub const PASSWORD_MIN: usize = 12;
+
+/// The registration form as typed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RegistrationInput {
+    pub email: String,
+    pub password: String,
+    pub civility: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub rpps: String,
+    pub specialty: String,
+    pub address: String,
+    pub postcode: String,
+    pub city: String,
+    pub insee_code: String,
+    pub latitude: String,
+    pub longitude: String,
+    #[serde(default)]
+    pub phone: String,
+}
+
+/// A checked registration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Registration {
+    pub email: Email,
+    pub password: String,
+    pub civility: &'static str,
+    pub first_name: PersonName,
+    pub last_name: PersonName,
+    pub rpps: Rpps,
+    pub specialty: &'static str,
+    pub address: String,
+    pub postcode: String,
+    pub city: String,
+    pub insee_code: InseeCode,
+    pub departement: Departement,
+    pub latitude: f64,
+    pub longitude: f64,
+    pub phone: Option<PhoneFr>,
+}
+
+/// Trims and collapses spaces; required, at most `max` characters.
+pub fn text(input: &str, max: usize) -> Result<String, String> {
+    let text = input.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.is_empty() {
+        Err(REQUIRED.into())
+    } else if text.chars().count() > max {
+        Err(format!("{max} caractères au maximum."))
+    } else {
+        Ok(text)
+    }
+}
+
+fn password(input: &str) -> Result<String, String> {
+    let length = input.chars().count();
+    if input.is_empty() {
+        Err(REQUIRED.into())
+    } else if length < PASSWORD_MIN {
+        Err(format!(
+            "Le mot de passe doit comporter au moins {PASSWORD_MIN} caractères."
+        ))
+    } else if length > 128 {
+        Err("128 caractères au maximum.".into())
+    } else {
+        Ok(input.to_string())
+    }
+}
+
+fn postcode(input: &str) -> Result<String, String> {
+    let code = input.trim();
+    if code.is_empty() {
+        Err(REQUIRED.into())
+    } else if code.len() == 5 && code.chars().all(|c| c.is_ascii_digit()) {
+        Ok(code.to_string())
+    } else {
+        Err("Code postal invalide : 5 chiffres, par exemple 75004.".into())
+    }
+}
+
+/// A coordinate in decimal degrees (a comma is accepted), within `min..=max`.
+fn degrees(input: &str, (min, max): (f64, f64), example: &str) -> Result<f64, String> {
+    let input = input.trim().replace(',', ".");
+    if input.is_empty() {
+        return Err(REQUIRED.into());
+    }
+    input
+        .parse::<f64>()
+        .ok()
+        .filter(|d| d.is_finite() && (min..=max).contains(d))
+        .ok_or_else(|| {
+            format!("Saisissez des degrés décimaux entre {min} et {max}, par exemple {example}.")
+        })
+}
+
+impl RegistrationInput {
+    /// Checks every field; all errors at once. The phone is optional.
+    pub fn validate(&self) -> Result<Registration, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let e = &mut errors;
+        let email = FieldError::check(e, "email", Email::parse(&self.email));
+        let password = FieldError::check(e, "password", password(&self.password));
+        let civility = FieldError::check(
+            e,
+            "civility",
+            CIVILITIES
+                .iter()
+                .find(|(code, _)| *code == self.civility)
+                .map(|(code, _)| *code)
+                .ok_or_else(|| "Choisissez une civilité.".to_string()),
+        );
+        let first_name = FieldError::check(e, "first_name", PersonName::parse(&self.first_name));
+        let last_name = FieldError::check(e, "last_name", PersonName::parse(&self.last_name));
+        let rpps = FieldError::check(e, "rpps", Rpps::parse(&self.rpps));
+        let specialty = FieldError::check(
+            e,
+            "specialty",
+            SPECIALTIES
+                .iter()
+                .find(|s| **s == self.specialty)
+                .copied()
+                .ok_or_else(|| "Choisissez une spécialité dans la liste.".to_string()),
+        );
+        let address = FieldError::check(e, "address", text(&self.address, 200));
+        let postcode = FieldError::check(e, "postcode", postcode(&self.postcode));
+        let city = FieldError::check(e, "city", text(&self.city, 100));
+        let insee_code = FieldError::check(e, "insee_code", InseeCode::parse(&self.insee_code));
+        let latitude = FieldError::check(
+            e,
+            "latitude",
+            degrees(&self.latitude, (-90.0, 90.0), "48.8543"),
+        );
+        let longitude = FieldError::check(
+            e,
+            "longitude",
+            degrees(&self.longitude, (-180.0, 180.0), "2.3576"),
+        );
+        let phone = match self.phone.trim() {
+            "" => Some(None),
+            phone => FieldError::check(e, "phone", PhoneFr::parse(phone).map(Some)),
+        };
+        // Mainland and Corsica: the practice must lie in metropolitan France.
+        if let (Some(insee), Some(lat), Some(lon)) = (&insee_code, latitude, longitude)
+            && insee.departement().as_str().len() == 2
+            && !((41.0..=51.5).contains(&lat) && (-5.5..=10.0).contains(&lon))
+        {
+            e.push(FieldError {
+                field: "latitude".into(),
+                message: "Ces coordonnées ne sont pas en France métropolitaine.".into(),
+            });
+        }
+        match (
+            email, password, civility, first_name, last_name, rpps, specialty, address, postcode,
+            city, insee_code, latitude, longitude, phone,
+        ) {
+            (
+                Some(email),
+                Some(password),
+                Some(civility),
+                Some(first_name),
+                Some(last_name),
+                Some(rpps),
+                Some(specialty),
+                Some(address),
+                Some(postcode),
+                Some(city),
+                Some(insee_code),
+                Some(latitude),
+                Some(longitude),
+                Some(phone),
+            ) if errors.is_empty() => Ok(Registration {
+                departement: insee_code.departement(),
+                email,
+                password,
+                civility,
+                first_name,
+                last_name,
+                rpps,
+                specialty,
+                address,
+                postcode,
+                city,
+                insee_code,
+                latitude,
+                longitude,
+                phone,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Patient fields a practitioner may require beyond the default five.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ExtraField {
+    Email,
+    Address,
+    SocialSecurityNumber,
+    BirthPlace,
+}
+
+impl ExtraField {
+    pub const ALL: [ExtraField; 4] = [
+        ExtraField::Email,
+        ExtraField::Address,
+        ExtraField::SocialSecurityNumber,
+        ExtraField::BirthPlace,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            ExtraField::Email => "email",
+            ExtraField::Address => "address",
+            ExtraField::SocialSecurityNumber => "nir",
+            ExtraField::BirthPlace => "birth_place",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.code() == code.trim())
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ExtraField::Email => "Email du patient",
+            ExtraField::Address => "Adresse postale du patient",
+            ExtraField::SocialSecurityNumber => "Numéro de sécurité sociale du patient",
+            ExtraField::BirthPlace => "Lieu de naissance du patient",
+        }
+    }
+
+    /// As stored: comma-separated codes.
+    pub fn join(fields: &[ExtraField]) -> String {
+        fields
+            .iter()
+            .map(|f| f.code())
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// Reads the stored list back, skipping what it does not know.
+    pub fn split(stored: &str) -> Vec<ExtraField> {
+        stored.split(',').filter_map(Self::from_code).collect()
+    }
+}
+
+/// The settings form as typed. Checkboxes send `true` when ticked and nothing otherwise.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettingsInput {
+    /// "Je participe au SAS".
+    #[serde(default)]
+    pub sas_registered: bool,
+    /// "J'accepte de nouveaux patients".
+    #[serde(default)]
+    pub accepts_new_patients: bool,
+    /// "À lire avant de prendre un rendez-vous".
+    #[serde(default)]
+    pub booking_notice: String,
+    #[serde(default)]
+    pub extra_fields: Vec<String>,
+}
+
+/// Checked settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settings {
+    pub sas_registered: bool,
+    pub accepts_new_patients: bool,
+    pub booking_notice: String,
+    pub extra_fields: Vec<ExtraField>,
+}
+
+impl SettingsInput {
+    pub const NOTICE_MAX: usize = 2000;
+
+    pub fn validate(&self) -> Result<Settings, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let notice = self.booking_notice.trim().to_string();
+        if notice.chars().count() > Self::NOTICE_MAX {
+            errors.push(FieldError {
+                field: "booking_notice".into(),
+                message: format!("{} caractères au maximum.", Self::NOTICE_MAX),
+            });
+        }
+        let mut extra_fields = Vec::new();
+        for code in &self.extra_fields {
+            match ExtraField::from_code(code) {
+                Some(f) if !extra_fields.contains(&f) => extra_fields.push(f),
+                Some(_) => {}
+                None => errors.push(FieldError {
+                    field: "extra_fields".into(),
+                    message: format!("Information inconnue : « {code} »."),
+                }),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        extra_fields.sort_by_key(|f| ExtraField::ALL.iter().position(|a| a == f));
+        Ok(Settings {
+            sas_registered: self.sas_registered,
+            accepts_new_patients: self.accepts_new_patients,
+            booking_notice: notice,
+            extra_fields,
+        })
+    }
+}
+
+/// The reason (motif) form as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReasonInput {
+    #[serde(default)]
+    pub name: String,
+    pub duration_minutes: String,
+    #[serde(default)]
+    pub open_to_new_patients: bool,
+    #[serde(default)]
+    pub bookable_online: bool,
+}
+
+/// A checked reason; `name` is `None` for "Soins non programmés", whose name is fixed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReasonForm {
+    pub name: Option<String>,
+    pub duration_minutes: u32,
+    pub open_to_new_patients: bool,
+    pub bookable_online: bool,
+}
+
+impl ReasonInput {
+    pub const NAME_MAX: usize = 100;
+    pub const DURATION_MAX: u32 = 240;
+
+    /// `is_snp`: the reason edited is "Soins non programmés" (its name is ignored).
+    pub fn validate(&self, is_snp: bool) -> Result<ReasonForm, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let name = if is_snp {
+            Some(None)
+        } else {
+            FieldError::check(
+                &mut errors,
+                "name",
+                text(&self.name, Self::NAME_MAX).and_then(|name| {
+                    if name.to_lowercase() == SNP_NAME.to_lowercase() {
+                        Err(format!(
+                            "Ce nom est réservé au motif « {SNP_NAME} » : ajoutez-le avec le bouton dédié."
+                        ))
+                    } else {
+                        Ok(Some(name))
+                    }
+                }),
+            )
+        };
+        let duration = FieldError::check(
+            &mut errors,
+            "duration_minutes",
+            self.duration_minutes
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|d| (5..=Self::DURATION_MAX).contains(d))
+                .ok_or_else(|| {
+                    format!(
+                        "Saisissez une durée entre 5 et {} minutes.",
+                        Self::DURATION_MAX
+                    )
+                }),
+        );
+        match (name, duration) {
+            (Some(name), Some(duration_minutes)) => Ok(ReasonForm {
+                name,
+                duration_minutes,
+                open_to_new_patients: self.open_to_new_patients,
+                bookable_online: self.bookable_online,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// A question the regulator answers when booking, as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuestionInput {
+    pub label: String,
+    #[serde(default)]
+    pub required: bool,
+}
+
+impl QuestionInput {
+    pub const LABEL_MAX: usize = 300;
+
+    pub fn validate(&self) -> Result<(String, bool), Vec<FieldError>> {
+        text(&self.label, Self::LABEL_MAX)
+            .map(|label| (label, self.required))
+            .map_err(|message| {
+                vec![FieldError {
+                    field: "question_label".into(),
+                    message,
+                }]
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn registration() -> RegistrationInput {
+        RegistrationInput {
+            email: "Jeanne.Rolland@exemple.fr".into(),
+            password: "un mot de passe long".into(),
+            civility: "Mme".into(),
+            first_name: "Jeanne".into(),
+            last_name: "Rolland".into(),
+            rpps: "10000000009".into(),
+            specialty: "Médecine générale".into(),
+            address: " 3  rue des Lilas ".into(),
+            postcode: "35000".into(),
+            city: "Rennes".into(),
+            insee_code: "35238".into(),
+            latitude: "48,1113".into(),
+            longitude: "-1.68".into(),
+            phone: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_complete_registration() {
+        let r = registration().validate().unwrap();
+        assert_eq!(r.email.as_str(), "jeanne.rolland@exemple.fr");
+        assert_eq!(r.departement.as_str(), "35");
+        assert_eq!(r.address, "3 rue des Lilas");
+        assert_eq!((r.latitude, r.longitude), (48.1113, -1.68));
+        assert_eq!(r.phone, None);
+        let with_phone = RegistrationInput {
+            phone: "02 99 00 00 00".into(),
+            ..registration()
+        };
+        assert_eq!(
+            with_phone.validate().unwrap().phone.unwrap().e164(),
+            "+33299000000"
+        );
+    }
+
+    #[test]
+    fn each_bad_registration_field_is_reported() {
+        let fields = |input: RegistrationInput| -> Vec<String> {
+            input
+                .validate()
+                .unwrap_err()
+                .into_iter()
+                .map(|e| e.field)
+                .collect()
+        };
+        for (input, field) in [
+            (
+                RegistrationInput {
+                    rpps: "10000000008".into(),
+                    ..registration()
+                },
+                "rpps",
+            ),
+            (
+                RegistrationInput {
+                    password: "court".into(),
+                    ..registration()
+                },
+                "password",
+            ),
+            (
+                RegistrationInput {
+                    civility: "Dr".into(),
+                    ..registration()
+                },
+                "civility",
+            ),
+            (
+                RegistrationInput {
+                    specialty: "Astrologie".into(),
+                    ..registration()
+                },
+                "specialty",
+            ),
+            (
+                RegistrationInput {
+                    insee_code: "3523".into(),
+                    ..registration()
+                },
+                "insee_code",
+            ),
+            (
+                RegistrationInput {
+                    postcode: "3500".into(),
+                    ..registration()
+                },
+                "postcode",
+            ),
+            (
+                RegistrationInput {
+                    latitude: "12".into(),
+                    ..registration()
+                },
+                "latitude",
+            ),
+            (
+                RegistrationInput {
+                    phone: "123".into(),
+                    ..registration()
+                },
+                "phone",
+            ),
+        ] {
+            assert_eq!(fields(input), [field]);
+        }
+        assert_eq!(
+            RegistrationInput::default().validate().unwrap_err().len(),
+            13
+        );
+    }
+
+    #[test]
+    fn settings_and_extra_fields() {
+        let settings = SettingsInput {
+            sas_registered: true,
+            accepts_new_patients: false,
+            booking_notice: "  Apportez la carte Vitale. ".into(),
+            extra_fields: vec!["nir".into(), "email".into(), "nir".into()],
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(settings.booking_notice, "Apportez la carte Vitale.");
+        assert_eq!(
+            settings.extra_fields,
+            [ExtraField::Email, ExtraField::SocialSecurityNumber]
+        );
+        assert_eq!(ExtraField::join(&settings.extra_fields), "email,nir");
+        assert_eq!(ExtraField::split("email,nir,?"), settings.extra_fields);
+        assert_eq!(ExtraField::split(""), []);
+        let bad = SettingsInput {
+            extra_fields: vec!["groupe sanguin".into()],
+            ..SettingsInput::default()
+        };
+        assert_eq!(bad.validate().unwrap_err()[0].field, "extra_fields");
+    }
+
+    #[test]
+    fn reasons() {
+        let input = ReasonInput {
+            name: "Vaccination".into(),
+            duration_minutes: "15".into(),
+            open_to_new_patients: true,
+            bookable_online: false,
+        };
+        assert_eq!(
+            input.validate(false).unwrap(),
+            ReasonForm {
+                name: Some("Vaccination".into()),
+                duration_minutes: 15,
+                open_to_new_patients: true,
+                bookable_online: false
+            }
+        );
+        let snp_name = ReasonInput {
+            name: "soins non programmés".into(),
+            ..input.clone()
+        };
+        assert_eq!(snp_name.validate(false).unwrap_err()[0].field, "name");
+        // The built-in reason keeps its name whatever is sent.
+        assert_eq!(snp_name.validate(true).unwrap().name, None);
+        for bad in ["0", "4", "241", "quinze", ""] {
+            let input = ReasonInput {
+                duration_minutes: bad.into(),
+                ..input.clone()
+            };
+            assert_eq!(
+                input.validate(false).unwrap_err()[0].field,
+                "duration_minutes",
+                "{bad}"
+            );
+        }
+        assert!(
+            QuestionInput {
+                label: " ".into(),
+                required: true
+            }
+            .validate()
+            .is_err()
+        );
+    }
+}

@@ -1,0 +1,269 @@
+//! "Créer mon compte de médecin effecteur": a practitioner registers, then sets up their
+//! participation, reasons and ranges.
+
+use super::form::{Errors, Radios, Select, general_error};
+use crate::components::{ErrorAlert, Field};
+use crate::domain::practitioner::{CIVILITIES, RegistrationInput, SPECIALTIES};
+use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::server::{auth, internal, store, with_status};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+/// Where a new practitioner lands: their SAS participation settings.
+const AFTER_REGISTRATION: &str = "/agenda/parametres";
+
+/// Open to everyone: anyone may register as a practitioner; the RPPS (checksum, uniqueness)
+/// and the email (unused, not a regulator's) are checked. Signs the new account in.
+#[server(endpoint = "agenda/register")]
+pub async fn register(registration: RegistrationInput) -> Result<(), AppError> {
+    use crate::domain::Role;
+    use crate::server::store::{NewPractitioner, NewUser, StoreError};
+    with_status(
+        async {
+            let r = registration.validate().map_err(AppError::Invalid)?;
+            let hash = auth::hash_password(&r.password)?;
+            let practitioner = NewPractitioner {
+                rpps: r.rpps.as_str(),
+                civility: r.civility,
+                first_name: r.first_name.as_str(),
+                last_name: r.last_name.as_str(),
+                specialty: r.specialty,
+                address: &r.address,
+                postcode: &r.postcode,
+                city: &r.city,
+                insee_code: r.insee_code.as_str(),
+                departement: r.departement.as_str(),
+                latitude: r.latitude,
+                longitude: r.longitude,
+                phone: r.phone.as_ref().map(|p| p.e164()),
+                sas_registered: false,
+                accepts_new_patients: false,
+                booking_notice: "",
+            };
+            let account = NewUser {
+                email: r.email.as_str(),
+                password_hash: &hash,
+                role: Role::Practitioner,
+                first_name: r.first_name.as_str(),
+                last_name: r.last_name.as_str(),
+                practitioner_id: None,
+                created_at: crate::server::now(),
+            };
+            let user_id = match store()?.register_practitioner(&practitioner, &account).await {
+                Ok(id) => id,
+                Err(StoreError::Taken("rpps")) => {
+                    return Err(AppError::invalid("rpps", "Ce numéro RPPS est déjà inscrit."));
+                }
+                Err(StoreError::Taken("regulator_email")) => {
+                    return Err(AppError::invalid(
+                        "email",
+                        "Cette adresse est celle d'un compte régulateur : utilisez une autre adresse pour votre compte de médecin.",
+                    ));
+                }
+                Err(StoreError::Taken(_)) => {
+                    return Err(AppError::invalid(
+                        "email",
+                        "Un compte existe déjà avec cette adresse électronique.",
+                    ));
+                }
+                Err(e) => return Err(internal(e)),
+            };
+            auth::audit(Some(user_id), "practitioner_registered", "account").await?;
+            auth::sign_in(r.email.as_str(), &r.password).await?;
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Reloads the whole page at `path`, so that the header shows the new session.
+fn go_to(path: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().assign(path);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = path;
+}
+
+/// (field, label, hint, input type, autocomplete)
+const TEXT_FIELDS: [(&str, &str, &str, &str, &str); 12] = [
+    ("first_name", "Prénom", "", "text", "given-name"),
+    ("last_name", "Nom", "", "text", "family-name"),
+    ("rpps", "Numéro RPPS", "11 chiffres", "text", "off"),
+    (
+        "address",
+        "Adresse du cabinet",
+        "Numéro et voie, par exemple : 12 rue de Rivoli",
+        "text",
+        "street-address",
+    ),
+    (
+        "postcode",
+        "Code postal",
+        "5 chiffres",
+        "text",
+        "postal-code",
+    ),
+    ("city", "Commune", "", "text", "address-level2"),
+    (
+        "insee_code",
+        "Code INSEE de la commune",
+        "5 caractères, par exemple 75104 (Paris 4e) ou 2A004",
+        "text",
+        "off",
+    ),
+    (
+        "latitude",
+        "Latitude du cabinet",
+        "Degrés décimaux, par exemple 48.8543",
+        "text",
+        "off",
+    ),
+    (
+        "longitude",
+        "Longitude du cabinet",
+        "Degrés décimaux, par exemple 2.3576",
+        "text",
+        "off",
+    ),
+    (
+        "phone",
+        "Téléphone du cabinet",
+        "Facultatif. Sans numéro, la recherche affiche « N° de téléphone non renseigné ».",
+        "tel",
+        "tel",
+    ),
+    (
+        "email",
+        "Adresse électronique",
+        "Format attendu : nom@domaine.fr. Elle ne doit pas être celle d'un compte régulateur.",
+        "email",
+        "email",
+    ),
+    (
+        "password",
+        "Mot de passe",
+        "12 caractères au minimum",
+        "password",
+        "new-password",
+    ),
+];
+
+#[component]
+pub fn RegisterPage() -> impl IntoView {
+    let action = ServerAction::<Register>::new();
+    let values: Vec<RwSignal<String>> = TEXT_FIELDS
+        .iter()
+        .map(|_| RwSignal::new(String::new()))
+        .collect();
+    let civility = RwSignal::new(String::new());
+    let specialty = RwSignal::new(SPECIALTIES[0].to_string());
+    let errors = Errors::new();
+    Effect::new(move || match action.value().get() {
+        Some(Err(e)) => errors.show_server(&e),
+        Some(Ok(())) => go_to(AFTER_REGISTRATION),
+        None => {}
+    });
+    let read = {
+        let values = values.clone();
+        move || {
+            let v = |i: usize| values[i].get_untracked();
+            RegistrationInput {
+                first_name: v(0),
+                last_name: v(1),
+                rpps: v(2),
+                address: v(3),
+                postcode: v(4),
+                city: v(5),
+                insee_code: v(6),
+                latitude: v(7),
+                longitude: v(8),
+                phone: v(9),
+                email: v(10),
+                password: v(11),
+                civility: civility.get_untracked(),
+                specialty: specialty.get_untracked(),
+            }
+        }
+    };
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let registration = read();
+        match registration.validate() {
+            Ok(_) => {
+                errors.clear();
+                action.dispatch(Register { registration });
+            }
+            Err(found) => errors.show(found),
+        }
+    };
+    let field = move |i: usize| {
+        let (id, label, hint, kind, autocomplete) = TEXT_FIELDS[i];
+        let required = id != "phone";
+        view! {
+            <div class="fr-fieldset__element">
+                <Field id=id name=id label=label hint=hint kind=kind autocomplete=autocomplete required
+                    value=values[i] error=errors.of(id) />
+            </div>
+        }
+        .into_any()
+    };
+    // Three parts, each type-erased: one nested view type would be too deep for the compiler.
+    let identity = view! {
+        <fieldset class="fr-fieldset">
+            <legend class="fr-fieldset__legend"><h2 class="fr-h4 fr-mb-0">"Identité"</h2></legend>
+            <div class="fr-fieldset__element">
+                <Radios id="civility" legend="Civilité" options=CIVILITIES.to_vec() value=civility
+                    error=errors.of("civility") />
+            </div>
+            {field(0)}
+            {field(1)}
+            {field(2)}
+            <div class="fr-fieldset__element">
+                <Select id="specialty" label="Spécialité"
+                    options=SPECIALTIES.iter().map(|s| (s.to_string(), s.to_string())).collect()
+                    value=specialty error=errors.of("specialty") />
+            </div>
+        </fieldset>
+    }
+    .into_any();
+    let place = view! {
+        <fieldset class="fr-fieldset">
+            <legend class="fr-fieldset__legend"><h2 class="fr-h4 fr-mb-0">"Lieu d'exercice"</h2></legend>
+            {(3..10).map(&field).collect_view()}
+        </fieldset>
+    }
+    .into_any();
+    let login = view! {
+        <fieldset class="fr-fieldset">
+            <legend class="fr-fieldset__legend"><h2 class="fr-h4 fr-mb-0">"Connexion"</h2></legend>
+            {field(10)}
+            {field(11)}
+            <div class="fr-fieldset__element">
+                <button type="submit" class="fr-btn" disabled=move || action.pending().get()>"Créer mon compte"</button>
+            </div>
+        </fieldset>
+    }
+    .into_any();
+    view! {
+        <Title text="Créer mon compte de médecin effecteur" />
+        <div class="fr-grid-row fr-grid-row--center">
+            <div class="fr-col-12 fr-col-md-10 fr-col-lg-8">
+                <h1>"Créer mon compte de médecin effecteur"</h1>
+                <p>
+                    "Votre compte vous permet de paramétrer votre participation au SAS, vos motifs de consultation "
+                    "et les plages de votre agenda. Les régulateurs du SAS voient les créneaux que vous leur ouvrez."
+                </p>
+                <p class="fr-hint-text">"Sauf mention contraire, tous les champs sont obligatoires."</p>
+                <ErrorAlert error=general_error(action.value()) />
+                <form on:submit=on_submit novalidate>
+                    {identity}
+                    {place}
+                    {login}
+                </form>
+            </div>
+        </div>
+    }
+}

@@ -1,0 +1,277 @@
+//! "Participation au SAS": the practitioner's SAS settings, the notice shown before booking,
+//! and what bookings must carry beyond the default patient fields.
+
+use super::form::{Checkbox, Choices, Errors, TextArea, general_error, successes};
+#[cfg(feature = "ssr")]
+use super::{refused, signed_in_practitioner};
+use crate::components::{ErrorAlert, Field};
+use crate::domain::practitioner::{ExtraField, QuestionInput, SettingsInput};
+use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::server::{internal, store, with_status};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SettingsView {
+    pub settings: SettingsInput,
+    pub questions: Vec<QuestionView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuestionView {
+    pub id: i64,
+    pub label: String,
+    pub required: bool,
+}
+
+/// Practitioners only: their own settings and questions.
+#[server(endpoint = "agenda/my_settings")]
+pub async fn my_settings() -> Result<SettingsView, AppError> {
+    with_status(
+        async {
+            let (_, practitioner_id) = signed_in_practitioner().await?;
+            let store = store()?;
+            let profile = store
+                .practitioner_profile(practitioner_id)
+                .await
+                .map_err(internal)?
+                .ok_or(AppError::Forbidden)?;
+            let questions = store
+                .booking_questions(practitioner_id)
+                .await
+                .map_err(internal)?;
+            Ok(SettingsView {
+                settings: SettingsInput {
+                    sas_registered: profile.sas_registered,
+                    accepts_new_patients: profile.accepts_new_patients,
+                    booking_notice: profile.booking_notice,
+                    extra_fields: ExtraField::split(&profile.extra_fields)
+                        .into_iter()
+                        .map(|f| f.code().to_string())
+                        .collect(),
+                },
+                questions: questions
+                    .into_iter()
+                    .map(|q| QuestionView {
+                        id: q.id,
+                        label: q.label,
+                        required: q.required,
+                    })
+                    .collect(),
+            })
+        }
+        .await,
+    )
+}
+
+/// Practitioners only: saves their own settings.
+#[server(endpoint = "agenda/save_settings")]
+pub async fn save_settings(settings: SettingsInput) -> Result<(), AppError> {
+    with_status(
+        async {
+            let (user_id, practitioner_id) = signed_in_practitioner().await?;
+            let settings = settings.validate().map_err(AppError::Invalid)?;
+            store()?
+                .update_settings(practitioner_id, &settings)
+                .await
+                .map_err(refused)?;
+            tracing::info!(user_id, practitioner_id, "practitioner settings saved");
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Practitioners only: adds a question to their own booking form.
+#[server(endpoint = "agenda/add_question")]
+pub async fn add_question(question: QuestionInput) -> Result<(), AppError> {
+    with_status(
+        async {
+            let (_, practitioner_id) = signed_in_practitioner().await?;
+            let (label, required) = question.validate().map_err(AppError::Invalid)?;
+            store()?
+                .insert_question(practitioner_id, &label, required)
+                .await
+                .map_err(internal)?;
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Practitioners only: removes one of their own questions.
+#[server(endpoint = "agenda/remove_question")]
+pub async fn remove_question(id: i64) -> Result<(), AppError> {
+    with_status(
+        async {
+            let (_, practitioner_id) = signed_in_practitioner().await?;
+            store()?
+                .archive_question(practitioner_id, id)
+                .await
+                .map_err(refused)
+        }
+        .await,
+    )
+}
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let save = ServerAction::<SaveSettings>::new();
+    let add = ServerAction::<AddQuestion>::new();
+    let remove = ServerAction::<RemoveQuestion>::new();
+    let changes = successes(vec![add.value(), remove.value()]);
+    let view_data = Resource::new(move || changes.get(), |_| my_settings());
+    view! {
+        <Title text="Participation au SAS" />
+        <h1>"Participation au SAS"</h1>
+        <div class="fr-callout fr-mb-4w">
+            <p class="fr-callout__text">
+                "Vos créneaux remontent dans la recherche des régulateurs du SAS si vous participez au SAS et : "
+                "soit vous acceptez de nouveaux patients sur des créneaux réservables en ligne, "
+                "soit le motif « Soins non programmés » est paramétré sur la plage. "
+                "Vous n'avez pas besoin de dédier des créneaux au SAS : d'autres motifs peuvent partager la plage."
+            </p>
+        </div>
+        <Transition fallback=|| view! { <p>"Chargement…"</p> }>
+            {move || view_data.get().map(|r| match r {
+                Ok(data) => view! {
+                    <SettingsForm initial=data.settings save />
+                    <Questions questions=data.questions add remove />
+                }.into_any(),
+                Err(e) => view! { <ErrorAlert error=Signal::derive(move || Some(e.clone())) /> }.into_any(),
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn SettingsForm(initial: SettingsInput, save: ServerAction<SaveSettings>) -> impl IntoView {
+    let sas = RwSignal::new(initial.sas_registered);
+    let accepts = RwSignal::new(initial.accepts_new_patients);
+    let notice = RwSignal::new(initial.booking_notice);
+    let extra = RwSignal::new(initial.extra_fields);
+    let errors = Errors::new();
+    Effect::new(move || match save.value().get() {
+        Some(Err(e)) => errors.show_server(&e),
+        Some(Ok(())) => errors.clear(),
+        None => {}
+    });
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let settings = SettingsInput {
+            sas_registered: sas.get_untracked(),
+            accepts_new_patients: accepts.get_untracked(),
+            booking_notice: notice.get_untracked(),
+            extra_fields: extra.get_untracked(),
+        };
+        match settings.validate() {
+            Ok(_) => {
+                errors.clear();
+                save.dispatch(SaveSettings { settings });
+            }
+            Err(found) => errors.show(found),
+        }
+    };
+    let options = ExtraField::ALL
+        .iter()
+        .map(|f| (f.code().to_string(), f.label().to_string()))
+        .collect();
+    view! {
+        <form on:submit=on_submit novalidate>
+            <ErrorAlert error=general_error(save.value()) />
+            <fieldset class="fr-fieldset">
+                <legend class="fr-fieldset__legend"><h2 class="fr-h4 fr-mb-0">"Ma participation"</h2></legend>
+                <div class="fr-fieldset__element">
+                    <Checkbox id="sas_registered" label="Je participe au SAS"
+                        hint="Je suis inscrit(e) sur la plateforme nationale SAS." checked=sas />
+                </div>
+                <div class="fr-fieldset__element">
+                    <Checkbox id="accepts_new_patients" label="J'accepte de nouveaux patients"
+                        hint="Les créneaux ouverts aux nouveaux patients et réservables en ligne remontent au SAS."
+                        checked=accepts />
+                </div>
+                <div class="fr-fieldset__element">
+                    <TextArea id="booking_notice" label="À lire avant de prendre un rendez-vous"
+                        hint="Affiché à la personne qui réserve, avant qu'elle confirme le rendez-vous."
+                        value=notice error=errors.of("booking_notice") />
+                </div>
+            </fieldset>
+            <Choices id="extra_fields" legend="Informations du patient demandées en plus"
+                hint="Par défaut les informations obligatoires sont : nom, prénom, nom de naissance, date de naissance, téléphone."
+                options selected=extra error=errors.of("extra_fields") />
+            <button type="submit" class="fr-btn" disabled=move || save.pending().get()>"Enregistrer"</button>
+            <div role="status" class="fr-mt-2w">
+                {move || matches!(save.value().get(), Some(Ok(()))).then(|| view! {
+                    <div class="fr-alert fr-alert--success fr-alert--sm"><p>"Paramètres enregistrés."</p></div>
+                })}
+            </div>
+        </form>
+    }
+}
+
+#[component]
+fn Questions(
+    questions: Vec<QuestionView>,
+    add: ServerAction<AddQuestion>,
+    remove: ServerAction<RemoveQuestion>,
+) -> impl IntoView {
+    let label = RwSignal::new(String::new());
+    let required = RwSignal::new(false);
+    let errors = Errors::new();
+    Effect::new(move || match add.value().get() {
+        Some(Err(e)) => errors.show_server(&e),
+        Some(Ok(())) => {
+            errors.clear();
+            label.set(String::new());
+            required.set(false);
+        }
+        None => {}
+    });
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let question = QuestionInput {
+            label: label.get_untracked(),
+            required: required.get_untracked(),
+        };
+        match question.validate() {
+            Ok(_) => {
+                add.dispatch(AddQuestion { question });
+            }
+            Err(found) => errors.show(found),
+        }
+    };
+    view! {
+        <h2 class="fr-h4 fr-mt-6w">"Questions aux régulateurs"</h2>
+        <p>"Le régulateur répond à ces questions quand il prend un rendez-vous pour un patient."</p>
+        <ErrorAlert error=general_error(remove.value()) />
+        {if questions.is_empty() {
+            view! { <p>"Aucune question pour le moment."</p> }.into_any()
+        } else {
+            view! {
+                <ul class="question-list">
+                    {questions.into_iter().map(|q| {
+                        let id = q.id;
+                        view! {
+                            <li>
+                                {q.label.clone()}
+                                {q.required.then_some(" (réponse obligatoire)")}
+                                <button type="button" class="fr-btn fr-btn--tertiary fr-btn--sm fr-ml-2w"
+                                    on:click=move |_| { remove.dispatch(RemoveQuestion { id }); }>
+                                    "Retirer" <span class="fr-sr-only">{format!(" la question « {} »", q.label)}</span>
+                                </button>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            }.into_any()
+        }}
+        <form on:submit=on_submit novalidate class="fr-mt-3w">
+            <Field id="question_label" name="question_label" label="Nouvelle question"
+                hint="Par exemple : Quel est le traitement en cours ?" value=label error=errors.of("question_label") />
+            <Checkbox id="question_required" label="Réponse obligatoire" checked=required />
+            <button type="submit" class="fr-btn fr-btn--secondary fr-mt-2w">"Ajouter la question"</button>
+        </form>
+    }
+}

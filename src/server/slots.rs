@@ -1,0 +1,39 @@
+//! The rolling horizon of slots kept in the database: topped up at start-up and every hour,
+//! regenerated for one practitioner whenever their ranges or absences change.
+
+use super::store::{Horizon, Store};
+use crate::domain::agenda::paris_today;
+use chrono::{DateTime, Duration, Utc};
+use std::sync::Arc;
+
+pub const DEFAULT_HORIZON_DAYS: i64 = 28;
+
+/// Today (Paris) and the `days - 1` days after it, seen from `now`.
+pub fn horizon(days: i64, now: DateTime<Utc>) -> Horizon {
+    let from = paris_today(now);
+    Horizon {
+        from,
+        to: from + Duration::days(days.max(1) - 1),
+        now: now.timestamp(),
+    }
+}
+
+/// Creates the missing slots over the horizon now, then once an hour.
+pub fn spawn_top_up(store: Arc<dyn Store>, days: i64) {
+    tokio::spawn(async move {
+        let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            every_hour.tick().await;
+            let window = horizon(days, Utc::now());
+            let started = std::time::Instant::now();
+            match store.materialize_slots(window.from, window.to).await {
+                Ok(created) => tracing::info!(
+                    "slots topped up to {}: {created} created in {} ms",
+                    window.to,
+                    started.elapsed().as_millis()
+                ),
+                Err(err) => tracing::error!("slot top-up failed: {err}"),
+            }
+        }
+    });
+}
