@@ -5,6 +5,8 @@ pub mod agenda;
 pub mod eligibility;
 pub mod identity;
 pub mod patient;
+pub mod place;
+pub mod search;
 
 use serde::{Deserialize, Serialize};
 
