@@ -153,7 +153,10 @@ mod tests {
                             if state == SlotState::Free && future {
                                 assert_eq!(stored, got);
                             }
-                            assert_eq!(SasVisibility::from_code(SasVisibility::code(stored)), stored);
+                            assert_eq!(
+                                SasVisibility::from_code(SasVisibility::code(stored)),
+                                stored
+                            );
                             if let Some(why) = got {
                                 visible += 1;
                                 assert_eq!(why.snp, has_snp);

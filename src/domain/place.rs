@@ -145,7 +145,8 @@ mod tests {
                     let (la, lo) = (center.0.to_radians(), center.1.to_radians());
                     let lat = (la.sin() * d.cos() + la.cos() * d.sin() * bearing.cos()).asin();
                     let lon = lo
-                        + (bearing.sin() * d.sin() * la.cos()).atan2(d.cos() - la.sin() * lat.sin());
+                        + (bearing.sin() * d.sin() * la.cos())
+                            .atan2(d.cos() - la.sin() * lat.sin());
                     let (lat, lon) = (lat.to_degrees(), lon.to_degrees());
                     assert!(distance_km(center, (lat, lon)) <= radius);
                     assert!(lat0 <= lat && lat <= lat1 && lon0 <= lon && lon <= lon1);

@@ -71,7 +71,12 @@ impl Window {
                 .map_or(now.timestamp(), |t| t.timestamp())
         };
         let today = paris_today(now);
-        let day = |n: i64| (midnight(today + Duration::days(n)), midnight(today + Duration::days(n + 1)));
+        let day = |n: i64| {
+            (
+                midnight(today + Duration::days(n)),
+                midnight(today + Duration::days(n + 1)),
+            )
+        };
         match self {
             Window::Next72Hours => (now.timestamp(), now.timestamp() + WINDOW_HOURS * 3600),
             Window::Today => day(0),
@@ -81,14 +86,17 @@ impl Window {
     }
 }
 
-/// "Disponible sous": how soon the slot starts, in hours from now.
-pub const WITHIN: [(u32, u32); 6] = [(0, 4), (4, 8), (8, 12), (12, 24), (24, 48), (48, 72)];
+/// "Disponible sous": how soon the slot starts, in hours from now, and its URL code.
+pub const WITHIN: [(u32, u32, &str); 6] = [
+    (0, 4, "0-4"),
+    (4, 8, "4-8"),
+    (8, 12, "8-12"),
+    (12, 24, "12-24"),
+    (24, 48, "24-48"),
+    (48, 72, "48-72"),
+];
 
-pub fn within_code((from, to): (u32, u32)) -> String {
-    format!("{from}-{to}")
-}
-
-pub fn within_label((from, to): (u32, u32)) -> String {
+pub fn within_label(from: u32, to: u32) -> String {
     format!("{from} – {to} h")
 }
 
@@ -342,12 +350,14 @@ impl SearchParams {
         }
         let mut within = Vec::new();
         for code in list(&self.sous) {
-            match WITHIN.iter().find(|w| within_code(**w) == code) {
-                Some(w) if !within.contains(w) => within.push(*w),
+            match WITHIN.iter().find(|w| w.2 == code).map(|w| (w.0, w.1)) {
+                Some(w) if !within.contains(&w) => within.push(w),
                 Some(_) => {}
                 None => fail(
                     "sous",
-                    format!("Délai « {code} » inconnu : choisissez parmi 0 – 4 h, 4 – 8 h, 8 – 12 h, 12 – 24 h, 24 – 48 h, 48 – 72 h."),
+                    format!(
+                        "Délai « {code} » inconnu : choisissez parmi 0 – 4 h, 4 – 8 h, 8 – 12 h, 12 – 24 h, 24 – 48 h, 48 – 72 h."
+                    ),
                 ),
             }
         }
@@ -375,14 +385,21 @@ impl SearchParams {
         };
         let page = match self.page.trim() {
             "" => 1,
-            p => p.parse::<usize>().ok().filter(|p| (1..=10_000).contains(p)).unwrap_or_else(|| {
-                fail("page", format!("Numéro de page invalide : « {p} »."));
-                1
-            }),
+            p => p
+                .parse::<usize>()
+                .ok()
+                .filter(|p| (1..=10_000).contains(p))
+                .unwrap_or_else(|| {
+                    fail("page", format!("Numéro de page invalide : « {p} »."));
+                    1
+                }),
         };
         let rotation = match self.ordre.trim() {
             "" => None,
-            o => o.parse::<u64>().map_err(|_| fail("ordre", format!("Ordre de rotation invalide : « {o} »."))).ok(),
+            o => o
+                .parse::<u64>()
+                .map_err(|_| fail("ordre", format!("Ordre de rotation invalide : « {o} ».")))
+                .ok(),
         };
         match (place, specialty, window) {
             (Some(place), Some(specialty), Some(window)) if errors.is_empty() => Ok(SearchQuery {
@@ -465,8 +482,14 @@ mod tests {
             (&[("inseecode", "69123"), ("rayon", "0")][..], "rayon"),
             (&[("inseecode", "69123"), ("rayon", "201")][..], "rayon"),
             (&[("inseecode", "69123"), ("rayon", "dix")][..], "rayon"),
-            (&[("inseecode", "69123"), ("perimetre", "pays")][..], "perimetre"),
-            (&[("inseecode", "69123"), ("speciality", "chirurgie")][..], "specialite"),
+            (
+                &[("inseecode", "69123"), ("perimetre", "pays")][..],
+                "perimetre",
+            ),
+            (
+                &[("inseecode", "69123"), ("speciality", "chirurgie")][..],
+                "specialite",
+            ),
             (&[("inseecode", "69123"), ("fenetre", "j9")][..], "fenetre"),
             (&[("inseecode", "69123"), ("sous", "0-4,3-5")][..], "sous"),
             (&[("inseecode", "69123"), ("mode", "domicile")][..], "mode"),
@@ -492,10 +515,19 @@ mod tests {
         ])
         .parse()
         .unwrap();
-        assert_eq!(q.place, Place::Departement(Departement::parse("2A").unwrap()));
+        assert_eq!(
+            q.place,
+            Place::Departement(Departement::parse("2A").unwrap())
+        );
         assert_eq!(q.within, [(0, 4), (48, 72)]);
-        assert_eq!((q.modes.as_slice(), q.only_with_slots), (&[Mode::Video][..], false));
-        assert_eq!((q.page, q.rotation, q.specialty), (3, Some(42), "Pédiatrie"));
+        assert_eq!(
+            (q.modes.as_slice(), q.only_with_slots),
+            (&[Mode::Video][..], false)
+        );
+        assert_eq!(
+            (q.page, q.rotation, q.specialty),
+            (3, Some(42), "Pédiatrie")
+        );
     }
 
     #[test]
@@ -518,7 +550,14 @@ mod tests {
             p
         );
         let changed = p.with("mode", "video");
-        assert_eq!((changed.mode.as_str(), changed.page.as_str(), changed.ordre.as_str()), ("video", "", ""));
+        assert_eq!(
+            (
+                changed.mode.as_str(),
+                changed.page.as_str(),
+                changed.ordre.as_str()
+            ),
+            ("video", "", "")
+        );
     }
 
     #[test]

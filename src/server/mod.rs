@@ -1,7 +1,10 @@
 //! Server-only code: configuration, persistence, authentication, audit, demo data, HTTP.
 
 pub mod auth;
+pub mod bench;
+pub mod communes;
 pub mod http;
+pub mod national;
 pub mod seed;
 pub mod store;
 

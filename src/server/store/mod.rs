@@ -153,6 +153,76 @@ pub struct AppointmentRecord {
     pub patient_phone: String,
 }
 
+/// A commune of the place field.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct CommuneRecord {
+    pub insee_code: String,
+    pub name: String,
+    pub departement: String,
+    /// Space-separated.
+    pub postcodes: String,
+    pub population: i64,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct DepartementRecord {
+    pub code: String,
+    pub name: String,
+    /// The département's default search radius, if it has one.
+    pub radius_km: Option<i64>,
+}
+
+/// Where the search looks for practitioners.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SearchArea {
+    /// (min latitude, max latitude, min longitude, max longitude).
+    Box(f64, f64, f64, f64),
+    Departement(String),
+}
+
+/// Which slots count: those the eligibility rule opens to the SAS (stored with each slot),
+/// free, starting in one of `intervals` (after now), in one of `modes`.
+pub struct SlotFilter<'a> {
+    pub specialty: &'a str,
+    pub intervals: &'a [(i64, i64)],
+    pub modes: &'a [Mode],
+}
+
+/// A practitioner found by a search and how many of their slots match.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct PractitionerHit {
+    pub id: i64,
+    pub latitude: f64,
+    pub longitude: f64,
+    pub slots: i64,
+}
+
+/// What a result card shows of its practitioner.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CardPractitioner {
+    pub id: i64,
+    pub civility: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub specialty: String,
+    pub address: String,
+    pub postcode: String,
+    pub city: String,
+    pub phone: Option<String>,
+}
+
+/// A slot on a result card; `sas_flags` is the stored verdict of the eligibility rule.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SearchSlot {
+    pub id: i64,
+    pub practitioner_id: i64,
+    pub starts_at: i64,
+    pub mode: String,
+    pub sas_flags: i64,
+}
+
 /// Who did what to which record, and from where. Never patient data itself.
 pub struct AuditEntry<'a> {
     pub at: i64,
@@ -184,8 +254,43 @@ pub trait Store: Send + Sync {
     async fn insert_reason(&self, practitioner_id: i64, reason: &NewReason<'_>)
     -> StoreResult<i64>;
     async fn insert_range(&self, practitioner_id: i64, range: &NewRange<'_>) -> StoreResult<i64>;
-    /// Creates the missing slots of every range for the days `from..=to`; returns how many.
+    /// Creates the missing slots of every range for the days `from..=to`, with the eligibility
+    /// rule's verdict on their range; returns how many.
     async fn materialize_slots(&self, from: NaiveDate, to: NaiveDate) -> StoreResult<u64>;
+    /// Re-evaluates the eligibility rule on every slot of a practitioner; to call after a change
+    /// of their SAS settings, ranges or reasons.
+    async fn refresh_visibility(&self, practitioner_id: i64) -> StoreResult<()>;
+
+    // Communes and départements (reference data from migrations/communes).
+    async fn communes_version(&self) -> StoreResult<Option<String>>;
+    /// Replaces the communes and départements in one transaction, and records their version.
+    async fn replace_communes(
+        &self,
+        version: &str,
+        departements: &[(String, String)],
+        communes: &[CommuneRecord],
+    ) -> StoreResult<()>;
+    /// Communes whose name starts with the words of `text`, or whose postcode starts with
+    /// its digits; most populated first.
+    async fn find_communes(&self, text: &str, limit: i64) -> StoreResult<Vec<CommuneRecord>>;
+    async fn commune(&self, insee_code: &str) -> StoreResult<Option<CommuneRecord>>;
+    async fn departement(&self, code: &str) -> StoreResult<Option<DepartementRecord>>;
+
+    // National search.
+    /// SAS practitioners of the area with the number of their slots that match `filter`;
+    /// with `with_empty`, also those with none.
+    async fn search_hits(
+        &self,
+        area: &SearchArea,
+        filter: &SlotFilter<'_>,
+        with_empty: bool,
+    ) -> StoreResult<Vec<PractitionerHit>>;
+    /// The practitioners of the result cards and their slots that match `filter`, by time.
+    async fn search_cards(
+        &self,
+        practitioner_ids: &[i64],
+        filter: &SlotFilter<'_>,
+    ) -> StoreResult<(Vec<CardPractitioner>, Vec<SearchSlot>)>;
 
     // Search and booking.
     /// Slots of SAS-registered practitioners of a département starting in `[from, to)`,
@@ -209,4 +314,7 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<Vec<AppointmentRecord>>;
 
     async fn audit(&self, entry: &AuditEntry<'_>) -> StoreResult<()>;
+
+    /// Refreshes the planner's statistics (and PostgreSQL's visibility map) after a bulk load.
+    async fn analyze(&self) -> StoreResult<()>;
 }

@@ -2,9 +2,9 @@
 //! (`$n` parameters, `RETURNING`, `ON CONFLICT`, partial indexes), so each backend only says
 //! how to connect, migrate and open a write transaction, and `impl_store!` writes the rest.
 
-use super::{CandidateSlot, StoreError};
+use super::{CandidateSlot, SearchArea, SlotFilter, StoreError};
 use crate::domain::agenda::{RangeTimes, Recurrence};
-use crate::domain::eligibility::ReasonFlags;
+use crate::domain::eligibility::{ReasonFlags, SasVisibility, range_visibility};
 use chrono::{NaiveDate, NaiveTime, Weekday};
 use std::collections::HashMap;
 
@@ -29,8 +29,7 @@ pub struct RangeReasonRow {
     pub bookable_online: bool,
 }
 
-/// Attaches to each slot the reasons of its range.
-pub fn attach_reasons(slots: &mut [CandidateSlot], rows: Vec<RangeReasonRow>) {
+pub fn reasons_by_range(rows: Vec<RangeReasonRow>) -> HashMap<i64, Vec<ReasonFlags>> {
     let mut by_range: HashMap<i64, Vec<ReasonFlags>> = HashMap::new();
     for row in rows {
         by_range.entry(row.range_id).or_default().push(ReasonFlags {
@@ -39,6 +38,24 @@ pub fn attach_reasons(slots: &mut [CandidateSlot], rows: Vec<RangeReasonRow>) {
             bookable_online: row.bookable_online,
         });
     }
+    by_range
+}
+
+/// The stored verdict of the eligibility rule (`slots.sas_flags`) for the slots of a range.
+pub fn range_flags(
+    (sas_registered, accepts_new_patients): (bool, bool),
+    reasons: Option<&Vec<ReasonFlags>>,
+) -> i64 {
+    SasVisibility::code(range_visibility(
+        sas_registered,
+        accepts_new_patients,
+        reasons.map_or(&[][..], Vec::as_slice),
+    ))
+}
+
+/// Attaches to each slot the reasons of its range.
+pub fn attach_reasons(slots: &mut [CandidateSlot], rows: Vec<RangeReasonRow>) {
+    let by_range = reasons_by_range(rows);
     for slot in slots {
         slot.reasons = slot
             .range_id
@@ -109,6 +126,70 @@ pub fn range_columns(times: &RangeTimes) -> (Option<i64>, String, Option<String>
         minutes(times.end),
     )
 }
+
+/// ` AND …` conditions keeping the slots of `filter`. They repeat the predicate of the partial
+/// index `slots_search`, so that both databases read that index only.
+pub fn push_slot_filter<'a, DB: sqlx::Database>(
+    q: &mut sqlx::QueryBuilder<'a, DB>,
+    filter: &SlotFilter<'a>,
+) where
+    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    // Intervals are sorted and merged: the first starts earliest, the last ends latest.
+    let from = filter.intervals.first().map_or(0, |i| i.0);
+    let to = filter.intervals.last().map_or(0, |i| i.1);
+    q.push(" AND s.sas_flags > 0 AND NOT s.taken AND s.starts_at >= ")
+        .push_bind(from)
+        .push(" AND s.starts_at < ")
+        .push_bind(to);
+    if filter.intervals.len() > 1 {
+        q.push(" AND (");
+        for (i, (a, b)) in filter.intervals.iter().enumerate() {
+            q.push(if i == 0 { "" } else { " OR " })
+                .push("(s.starts_at >= ")
+                .push_bind(*a)
+                .push(" AND s.starts_at < ")
+                .push_bind(*b)
+                .push(")");
+        }
+        q.push(")");
+    }
+    if let [mode] = filter.modes {
+        q.push(" AND s.mode = ").push_bind(mode.code());
+    }
+}
+
+/// `WHERE …` keeping the SAS practitioners of `area` and of the filter's specialty.
+pub fn push_practitioner_area<'a, DB: sqlx::Database>(
+    q: &mut sqlx::QueryBuilder<'a, DB>,
+    area: &'a SearchArea,
+    specialty: &'a str,
+) where
+    f64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    q.push(" WHERE p.sas_registered AND p.specialty = ")
+        .push_bind(specialty);
+    match area {
+        SearchArea::Box(lat0, lat1, lon0, lon1) => {
+            q.push(" AND p.latitude BETWEEN ")
+                .push_bind(*lat0)
+                .push(" AND ")
+                .push_bind(*lat1)
+                .push(" AND p.longitude BETWEEN ")
+                .push_bind(*lon0)
+                .push(" AND ")
+                .push_bind(*lon1);
+        }
+        SearchArea::Departement(code) => {
+            q.push(" AND p.departement = ").push_bind(code.as_str());
+        }
+    }
+}
+
+pub const COMMUNE_COLUMNS: &str =
+    "c.insee_code, c.name, c.departement, c.postcodes, c.population, c.latitude, c.longitude";
 
 /// A unique-index violation on booking means another regulator was faster.
 pub fn booking_error(err: sqlx::Error) -> StoreError {
@@ -259,33 +340,260 @@ macro_rules! impl_store {
             async fn materialize_slots(&self, from: NaiveDate, to: NaiveDate) -> StoreResult<u64> {
                 let ranges: Vec<RangeRow> = sqlx::query_as(
                     "SELECT id, practitioner_id, weekday, valid_from, valid_until, start_minute, end_minute,
-                         slot_minutes, mode FROM ranges",
+                         slot_minutes, mode FROM ranges ORDER BY id",
                 )
                 .fetch_all(&self.pool)
                 .await?;
-                let rows: Vec<(i64, i64, i64, i64, &str)> = ranges
-                    .iter()
-                    .filter_map(|r| Some((r, r.times()?)))
-                    .flat_map(|(r, times)| {
-                        times.slots(from, to).into_iter().map(move |(start, end)| {
-                            (r.practitioner_id, r.id, start.timestamp(), end.timestamp(), r.mode.as_str())
-                        })
-                    })
-                    .collect();
+                let settings: std::collections::HashMap<i64, (bool, bool)> =
+                    sqlx::query_as::<_, (i64, bool, bool)>("SELECT id, sas_registered, accepts_new_patients FROM practitioners")
+                        .fetch_all(&self.pool)
+                        .await?
+                        .into_iter()
+                        .map(|(id, sas, accepts)| (id, (sas, accepts)))
+                        .collect();
+                let sql = format!("{REASON_FLAGS_SELECT} WHERE NOT r.archived");
+                let reasons = reasons_by_range(sqlx::query_as(&sql).fetch_all(&self.pool).await?);
                 let mut created = 0;
                 let mut tx = self.begin_write().await?;
-                for chunk in rows.chunks(500) {
-                    let mut insert = sqlx::QueryBuilder::new(
-                        "INSERT INTO slots (practitioner_id, range_id, starts_at, ends_at, mode) ",
-                    );
-                    insert.push_values(chunk, |mut b, row| {
-                        b.push_bind(row.0).push_bind(row.1).push_bind(row.2).push_bind(row.3).push_bind(row.4);
-                    });
-                    insert.push(" ON CONFLICT (practitioner_id, starts_at) DO NOTHING");
-                    created += insert.build().execute(&mut *tx).await?.rows_affected();
+                // A few hundred ranges at a time keeps memory flat on a national data set.
+                for ranges in ranges.chunks(256) {
+                    let rows: Vec<(i64, i64, i64, i64, &str, i64)> = ranges
+                        .iter()
+                        .filter_map(|r| Some((r, r.times()?)))
+                        .flat_map(|(r, times)| {
+                            let practitioner = settings.get(&r.practitioner_id).copied().unwrap_or_default();
+                            let flags = range_flags(practitioner, reasons.get(&r.id));
+                            times.slots(from, to).into_iter().map(move |(start, end)| {
+                                (r.practitioner_id, r.id, start.timestamp(), end.timestamp(), r.mode.as_str(), flags)
+                            })
+                        })
+                        .collect();
+                    for chunk in rows.chunks(500) {
+                        let mut insert = sqlx::QueryBuilder::new(
+                            "INSERT INTO slots (practitioner_id, range_id, starts_at, ends_at, mode, sas_flags) ",
+                        );
+                        insert.push_values(chunk, |mut b, row| {
+                            b.push_bind(row.0)
+                                .push_bind(row.1)
+                                .push_bind(row.2)
+                                .push_bind(row.3)
+                                .push_bind(row.4)
+                                .push_bind(row.5);
+                        });
+                        insert.push(" ON CONFLICT (practitioner_id, starts_at) DO NOTHING");
+                        created += insert.build().execute(&mut *tx).await?.rows_affected();
+                    }
                 }
                 tx.commit().await?;
                 Ok(created)
+            }
+
+            async fn refresh_visibility(&self, practitioner_id: i64) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                let settings: Option<(bool, bool)> = sqlx::query_as(
+                    "SELECT sas_registered, accepts_new_patients FROM practitioners WHERE id = $1",
+                )
+                .bind(practitioner_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(settings) = settings else {
+                    return Ok(());
+                };
+                let ranges: Vec<(i64,)> = sqlx::query_as("SELECT id FROM ranges WHERE practitioner_id = $1")
+                    .bind(practitioner_id)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                let sql = format!(
+                    "{REASON_FLAGS_SELECT} JOIN ranges g ON g.id = rr.range_id
+                     WHERE g.practitioner_id = $1 AND NOT r.archived"
+                );
+                let reasons = reasons_by_range(
+                    sqlx::query_as(&sql).bind(practitioner_id).fetch_all(&mut *tx).await?,
+                );
+                for (range_id,) in ranges {
+                    sqlx::query("UPDATE slots SET sas_flags = $1 WHERE range_id = $2 AND sas_flags <> $1")
+                        .bind(range_flags(settings, reasons.get(&range_id)))
+                        .bind(range_id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                // A slot whose range was deleted has no reason left: hidden.
+                sqlx::query("UPDATE slots SET sas_flags = 0 WHERE practitioner_id = $1 AND range_id IS NULL")
+                    .bind(practitioner_id)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn communes_version(&self) -> StoreResult<Option<String>> {
+                let row: Option<(String,)> =
+                    sqlx::query_as("SELECT version FROM reference_data WHERE name = 'communes'")
+                        .fetch_optional(&self.pool)
+                        .await?;
+                Ok(row.map(|r| r.0))
+            }
+
+            async fn replace_communes(
+                &self,
+                version: &str,
+                departements: &[(String, String)],
+                communes: &[CommuneRecord],
+            ) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                for table in ["commune_postcodes", "communes", "departements"] {
+                    sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
+                }
+                for chunk in departements.chunks(500) {
+                    let mut insert = sqlx::QueryBuilder::new("INSERT INTO departements (code, name) ");
+                    insert.push_values(chunk, |mut b, (code, name)| {
+                        b.push_bind(code).push_bind(name);
+                    });
+                    insert.build().execute(&mut *tx).await?;
+                }
+                for chunk in communes.chunks(1000) {
+                    let mut insert = sqlx::QueryBuilder::new(
+                        "INSERT INTO communes (insee_code, name, search_name, departement, postcodes, population,
+                             latitude, longitude) ",
+                    );
+                    insert.push_values(chunk, |mut b, c| {
+                        b.push_bind(&c.insee_code)
+                            .push_bind(&c.name)
+                            .push_bind(crate::domain::place::normalise(&c.name))
+                            .push_bind(&c.departement)
+                            .push_bind(&c.postcodes)
+                            .push_bind(c.population)
+                            .push_bind(c.latitude)
+                            .push_bind(c.longitude);
+                    });
+                    insert.build().execute(&mut *tx).await?;
+                    let pairs: Vec<(&str, &str)> = chunk
+                        .iter()
+                        .flat_map(|c| c.postcodes.split_whitespace().map(|p| (p, c.insee_code.as_str())))
+                        .collect();
+                    for pairs in pairs.chunks(1000) {
+                        let mut insert =
+                            sqlx::QueryBuilder::new("INSERT INTO commune_postcodes (postcode, insee_code) ");
+                        insert.push_values(pairs, |mut b, (postcode, insee)| {
+                            b.push_bind(*postcode).push_bind(*insee);
+                        });
+                        insert.push(" ON CONFLICT DO NOTHING");
+                        insert.build().execute(&mut *tx).await?;
+                    }
+                }
+                sqlx::query(
+                    "INSERT INTO reference_data (name, version) VALUES ('communes', $1)
+                     ON CONFLICT (name) DO UPDATE SET version = excluded.version",
+                )
+                .bind(version)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn find_communes(&self, text: &str, limit: i64) -> StoreResult<Vec<CommuneRecord>> {
+                let text = text.trim();
+                let (sql, key) = if !text.is_empty() && text.len() <= 5 && text.bytes().all(|b| b.is_ascii_digit()) {
+                    (
+                        format!(
+                            "SELECT DISTINCT {COMMUNE_COLUMNS} FROM commune_postcodes cp
+                             JOIN communes c ON c.insee_code = cp.insee_code
+                             WHERE cp.postcode >= $1 AND cp.postcode < $2
+                             ORDER BY c.population DESC, c.name, c.insee_code LIMIT $3"
+                        ),
+                        text.to_string(),
+                    )
+                } else {
+                    (
+                        format!(
+                            "SELECT {COMMUNE_COLUMNS} FROM communes c
+                             WHERE c.search_name >= $1 AND c.search_name < $2
+                             ORDER BY c.population DESC, c.name, c.insee_code LIMIT $3"
+                        ),
+                        crate::domain::place::normalise(text),
+                    )
+                };
+                if key.is_empty() {
+                    return Ok(Vec::new());
+                }
+                // Every normalised character sorts before '~': [key, key~) holds the names it starts.
+                let end = format!("{key}~");
+                Ok(sqlx::query_as(&sql).bind(&key).bind(&end).bind(limit).fetch_all(&self.pool).await?)
+            }
+
+            async fn commune(&self, insee_code: &str) -> StoreResult<Option<CommuneRecord>> {
+                let sql = format!("SELECT {COMMUNE_COLUMNS} FROM communes c WHERE c.insee_code = $1");
+                Ok(sqlx::query_as(&sql).bind(insee_code).fetch_optional(&self.pool).await?)
+            }
+
+            async fn departement(&self, code: &str) -> StoreResult<Option<DepartementRecord>> {
+                Ok(sqlx::query_as(
+                    "SELECT d.code, d.name, r.radius_km FROM departements d
+                     LEFT JOIN search_radius r ON r.departement = d.code WHERE d.code = $1",
+                )
+                .bind(code)
+                .fetch_optional(&self.pool)
+                .await?)
+            }
+
+            async fn search_hits(
+                &self,
+                area: &SearchArea,
+                filter: &SlotFilter<'_>,
+                with_empty: bool,
+            ) -> StoreResult<Vec<PractitionerHit>> {
+                let mut q = sqlx::QueryBuilder::new(
+                    "SELECT p.id, p.latitude, p.longitude, COUNT(*) AS slots
+                     FROM practitioners p JOIN slots s ON s.practitioner_id = p.id",
+                );
+                push_practitioner_area(&mut q, area, filter.specialty);
+                push_slot_filter(&mut q, filter);
+                q.push(" GROUP BY p.id, p.latitude, p.longitude");
+                let mut hits: Vec<PractitionerHit> = q.build_query_as().fetch_all(&self.pool).await?;
+                if with_empty {
+                    let mut q = sqlx::QueryBuilder::new(
+                        "SELECT p.id, p.latitude, p.longitude, CAST(0 AS BIGINT) AS slots FROM practitioners p",
+                    );
+                    push_practitioner_area(&mut q, area, filter.specialty);
+                    let found: std::collections::HashSet<i64> = hits.iter().map(|h| h.id).collect();
+                    let all: Vec<PractitionerHit> = q.build_query_as().fetch_all(&self.pool).await?;
+                    hits.extend(all.into_iter().filter(|h| !found.contains(&h.id)));
+                }
+                Ok(hits)
+            }
+
+            async fn search_cards(
+                &self,
+                practitioner_ids: &[i64],
+                filter: &SlotFilter<'_>,
+            ) -> StoreResult<(Vec<CardPractitioner>, Vec<SearchSlot>)> {
+                if practitioner_ids.is_empty() {
+                    return Ok((Vec::new(), Vec::new()));
+                }
+                let mut q = sqlx::QueryBuilder::new(
+                    "SELECT id, civility, first_name, last_name, specialty, address, postcode, city, phone
+                     FROM practitioners WHERE id IN (",
+                );
+                let mut ids = q.separated(", ");
+                for id in practitioner_ids {
+                    ids.push_bind(*id);
+                }
+                q.push(")");
+                let practitioners = q.build_query_as().fetch_all(&self.pool).await?;
+                let mut q = sqlx::QueryBuilder::new(
+                    "SELECT s.id, s.practitioner_id, s.starts_at, s.mode, s.sas_flags FROM slots s
+                     WHERE s.practitioner_id IN (",
+                );
+                let mut ids = q.separated(", ");
+                for id in practitioner_ids {
+                    ids.push_bind(*id);
+                }
+                q.push(")");
+                push_slot_filter(&mut q, filter);
+                q.push(" ORDER BY s.starts_at, s.id");
+                let slots = q.build_query_as().fetch_all(&self.pool).await?;
+                Ok((practitioners, slots))
             }
 
             async fn candidate_slots(&self, departement: &str, from: i64, to: i64) -> StoreResult<Vec<CandidateSlot>> {
@@ -348,6 +656,11 @@ macro_rules! impl_store {
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(booking_error)?;
+                // The search reads this flag instead of looking up appointments.
+                sqlx::query("UPDATE slots SET taken = TRUE WHERE id = $1")
+                    .bind(slot.slot_id)
+                    .execute(&mut *tx)
+                    .await?;
                 tx.commit().await.map_err(booking_error)?;
                 Ok(id)
             }
@@ -363,6 +676,13 @@ macro_rules! impl_store {
                 .bind(practitioner_id)
                 .fetch_all(&self.pool)
                 .await?)
+            }
+
+            async fn analyze(&self) -> StoreResult<()> {
+                // VACUUM also marks pages all-visible, so PostgreSQL can answer from the index alone.
+                let sql = if $backend == "postgres" { "VACUUM ANALYZE" } else { "ANALYZE" };
+                sqlx::raw_sql(sql).execute(&self.pool).await?;
+                Ok(())
             }
 
             async fn audit(&self, entry: &AuditEntry<'_>) -> StoreResult<()> {

@@ -1,0 +1,360 @@
+//! Runs a search on the store: resolves the place, finds the practitioners of the area with
+//! their matching slot counts, orders them (distance or rotation) and builds one page of cards.
+//! The server function and the benchmark both call `run_search`.
+
+use super::*;
+use crate::domain::agenda::{Mode, day_label_fr, time_label};
+use crate::domain::eligibility::{SasVisibility, SlotFacts, SlotState, sas_visibility};
+use crate::domain::identity::PhoneFr;
+use crate::domain::place::{bounding_box, distance_km, distance_label};
+use crate::domain::search::{DEFAULT_RADIUS_KM, PAGE_SIZE, Place, SearchQuery, rotation_key};
+use crate::server::store::{
+    CandidateSlot, CommuneRecord, DepartementRecord, PractitionerHit, SearchArea, SlotFilter, Store,
+};
+use chrono::{DateTime, Utc};
+use std::collections::{HashMap, HashSet};
+
+/// What the rule says of a candidate slot at `now` (the booking funnel checks with it).
+pub fn visibility(slot: &CandidateSlot, now: i64) -> Option<SasVisibility> {
+    sas_visibility(&SlotFacts {
+        sas_registered: slot.sas_registered,
+        accepts_new_patients: slot.accepts_new_patients,
+        reasons: &slot.reasons,
+        state: if slot.booked {
+            SlotState::Booked
+        } else {
+            SlotState::Free
+        },
+        starts_in_future: slot.starts_at > now,
+    })
+}
+
+pub fn practitioner_name(slot: &CandidateSlot) -> String {
+    format!("Dr {} {}", slot.first_name, slot.last_name)
+}
+
+/// Where the search looks, once the place is resolved.
+enum Scope {
+    Radius {
+        center: (f64, f64),
+        radius_km: u32,
+        departement: String,
+    },
+    Departement {
+        code: String,
+        seed: u64,
+    },
+}
+
+struct Found {
+    hit: PractitionerHit,
+    distance_km: Option<f64>,
+    video_only: bool,
+}
+
+pub async fn run_search(
+    store: &dyn Store,
+    params: &SearchParams,
+    query: &SearchQuery,
+    now: DateTime<Utc>,
+) -> Result<SearchResults, AppError> {
+    let mut params = params.clone();
+    let (commune, departement) = resolve_place(store, &query.place).await?;
+    let coordinates = commune
+        .as_ref()
+        .and_then(|c| Some((c.latitude?, c.longitude?)));
+    let whole = matches!(
+        query.place,
+        Place::Commune {
+            whole_departement: true,
+            ..
+        } | Place::Departement(_)
+    );
+    let mut notice = None;
+    let scope = match (coordinates, whole) {
+        (Some(center), false) => Scope::Radius {
+            center,
+            radius_km: match query.place {
+                Place::Commune {
+                    radius_km: Some(r), ..
+                } => r,
+                _ => departement
+                    .radius_km
+                    .and_then(|r| u32::try_from(r).ok())
+                    .unwrap_or(DEFAULT_RADIUS_KM),
+            },
+            departement: departement.code.clone(),
+        },
+        _ => {
+            if let (Some(c), None, false) = (&commune, coordinates, whole) {
+                notice = Some(format!(
+                    "La position de {} n'est pas connue : la recherche porte sur tout le département \
+                     {} ({}), dans un ordre de rotation.",
+                    c.name, departement.name, departement.code
+                ));
+            }
+            Scope::Departement {
+                code: departement.code.clone(),
+                seed: query
+                    .rotation
+                    .unwrap_or_else(|| u64::from(rand::random::<u32>())),
+            }
+        }
+    };
+    if let Some(c) = &commune {
+        params.inseecode = c.insee_code.clone();
+        params.city = c.name.clone();
+    }
+    let intervals = query.intervals(now);
+    let filter = SlotFilter {
+        specialty: query.specialty,
+        intervals: &intervals,
+        modes: &query.modes,
+    };
+    let with_empty = !query.only_with_slots;
+    let mut found: Vec<Found> = match &scope {
+        Scope::Radius {
+            center,
+            radius_km,
+            departement,
+        } => {
+            let radius = f64::from(*radius_km);
+            let (lat0, lat1, lon0, lon1) = bounding_box(*center, radius);
+            let area = SearchArea::Box(lat0, lat1, lon0, lon1);
+            let hits = store
+                .search_hits(&area, &filter, with_empty)
+                .await
+                .map_err(internal)?;
+            let mut found: Vec<Found> = hits
+                .into_iter()
+                .filter_map(|hit| {
+                    let d = distance_km(*center, (hit.latitude, hit.longitude));
+                    (d <= radius).then_some(Found {
+                        hit,
+                        distance_km: Some(d),
+                        video_only: false,
+                    })
+                })
+                .collect();
+            // Video consultations are not limited by distance: the département's count too.
+            if query.modes.contains(&Mode::Video) {
+                let near: HashSet<i64> = found.iter().map(|f| f.hit.id).collect();
+                let video = SlotFilter {
+                    modes: &[Mode::Video],
+                    ..filter
+                };
+                let far = store
+                    .search_hits(&SearchArea::Departement(departement.clone()), &video, false)
+                    .await
+                    .map_err(internal)?;
+                found.extend(
+                    far.into_iter()
+                        .filter(|h| !near.contains(&h.id))
+                        .map(|hit| Found {
+                            distance_km: Some(distance_km(*center, (hit.latitude, hit.longitude))),
+                            hit,
+                            video_only: true,
+                        }),
+                );
+            }
+            found.sort_by(|a, b| {
+                a.distance_km
+                    .partial_cmp(&b.distance_km)
+                    .unwrap_or(std::cmp::Ordering::Equal)
+                    .then(a.hit.id.cmp(&b.hit.id))
+            });
+            found
+        }
+        Scope::Departement { code, seed } => {
+            params.ordre = seed.to_string();
+            let mut found: Vec<Found> = store
+                .search_hits(&SearchArea::Departement(code.clone()), &filter, with_empty)
+                .await
+                .map_err(internal)?
+                .into_iter()
+                .map(|hit| Found {
+                    hit,
+                    distance_km: None,
+                    video_only: false,
+                })
+                .collect();
+            // Practitioners with slots first, in the rotation of this search.
+            found.sort_by_key(|f| (f.hit.slots == 0, rotation_key(*seed, f.hit.id)));
+            found
+        }
+    };
+    let practitioner_count = found.len();
+    let slot_count = found.iter().map(|f| f.hit.slots).sum();
+    let pages = practitioner_count.div_ceil(PAGE_SIZE);
+    let page = query.page.min(pages.max(1));
+    params.page = if page > 1 {
+        page.to_string()
+    } else {
+        String::new()
+    };
+    let shown: Vec<Found> = found
+        .drain(((page - 1) * PAGE_SIZE).min(practitioner_count)..)
+        .take(PAGE_SIZE)
+        .collect();
+    let cards = cards(store, &shown, &filter).await?;
+    let (place, scope_label) = match &scope {
+        Scope::Radius { radius_km, .. } => (
+            commune
+                .as_ref()
+                .map_or_else(String::new, |c| format!("{} ({})", c.name, c.departement)),
+            format!("dans un rayon de {radius_km} km, du plus proche au plus éloigné"),
+        ),
+        Scope::Departement { .. } => (
+            match &commune {
+                Some(c) => format!("{} ({})", c.name, c.departement),
+                None => format!("{} ({})", departement.name, departement.code),
+            },
+            format!(
+                "dans tout le département {} ({}), par rotation équitable",
+                departement.name, departement.code
+            ),
+        ),
+    };
+    Ok(SearchResults {
+        params,
+        place,
+        scope: scope_label,
+        notice,
+        practitioner_count,
+        slot_count,
+        page,
+        pages,
+        cards,
+    })
+}
+
+async fn resolve_place(
+    store: &dyn Store,
+    place: &Place,
+) -> Result<(Option<CommuneRecord>, DepartementRecord), AppError> {
+    let commune = match place {
+        Place::Commune { insee, .. } => Some(
+            store
+                .commune(insee.as_str())
+                .await
+                .map_err(internal)?
+                .ok_or_else(|| {
+                    AppError::invalid(
+                        "lieu",
+                        format!("Commune inconnue : aucun code INSEE « {} ».", insee.as_str()),
+                    )
+                })?,
+        ),
+        Place::Text(text) => Some(
+            store
+                .find_communes(text, 1)
+                .await
+                .map_err(internal)?
+                .into_iter()
+                .next()
+                .ok_or_else(|| {
+                    AppError::invalid(
+                        "lieu",
+                        format!("Aucune commune ne correspond à « {text} » : vérifiez le nom ou le code postal."),
+                    )
+                })?,
+        ),
+        Place::Departement(_) => None,
+    };
+    let code = match (&commune, place) {
+        (Some(c), _) => c.departement.clone(),
+        (None, Place::Departement(d)) => d.as_str().to_string(),
+        (None, _) => return Err(AppError::Internal),
+    };
+    let departement = store
+        .departement(&code)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| AppError::invalid("lieu", format!("Département inconnu : « {code} ».")))?;
+    Ok((commune, departement))
+}
+
+async fn cards(
+    store: &dyn Store,
+    shown: &[Found],
+    filter: &SlotFilter<'_>,
+) -> Result<Vec<PractitionerCard>, AppError> {
+    let (near, far): (Vec<&Found>, Vec<&Found>) = shown.iter().partition(|f| !f.video_only);
+    let ids = |f: &[&Found]| f.iter().map(|f| f.hit.id).collect::<Vec<_>>();
+    let (mut practitioners, mut slots) = store
+        .search_cards(&ids(&near), filter)
+        .await
+        .map_err(internal)?;
+    if !far.is_empty() {
+        let video = SlotFilter {
+            modes: &[Mode::Video],
+            ..*filter
+        };
+        let (p, s) = store
+            .search_cards(&ids(&far), &video)
+            .await
+            .map_err(internal)?;
+        practitioners.extend(p);
+        slots.extend(s);
+    }
+    let mut by_practitioner: HashMap<i64, Vec<_>> = HashMap::new();
+    for slot in slots {
+        by_practitioner
+            .entry(slot.practitioner_id)
+            .or_default()
+            .push(slot);
+    }
+    let practitioners: HashMap<i64, _> = practitioners.into_iter().map(|p| (p.id, p)).collect();
+    Ok(shown
+        .iter()
+        .filter_map(|f| {
+            let p = practitioners.get(&f.hit.id)?;
+            let mut card = PractitionerCard {
+                id: p.id,
+                name: format!("Dr {} {}", p.first_name, p.last_name),
+                specialty: p.specialty.clone(),
+                address: format!("{}, {} {}", p.address, p.postcode, p.city),
+                distance: f.distance_km.map(distance_label),
+                phone: p
+                    .phone
+                    .as_deref()
+                    .and_then(|n| PhoneFr::from_e164(n).ok())
+                    .map(|n| (format!("tel:{}", n.e164()), n.display_fr())),
+                snp: false,
+                new_patients: false,
+                video_only: f.video_only,
+                days: Vec::new(),
+            };
+            let mut slots = by_practitioner.remove(&p.id).unwrap_or_default();
+            slots.sort_by_key(|s| (s.starts_at, s.id));
+            for slot in slots {
+                // The stored verdict of the rule; the query kept free slots ahead of now only.
+                let Some(why) = SasVisibility::from_code(slot.sas_flags) else {
+                    continue;
+                };
+                let Some(start) = DateTime::from_timestamp(slot.starts_at, 0) else {
+                    continue;
+                };
+                card.snp |= why.snp;
+                card.new_patients |= why.new_patients;
+                let label = day_label_fr(start);
+                if card.days.last().is_none_or(|d| d.label != label) {
+                    card.days.push(DaySlots {
+                        label,
+                        slots: Vec::new(),
+                    });
+                }
+                if let Some(day) = card.days.last_mut() {
+                    day.slots.push(SlotLink {
+                        id: slot.id,
+                        time: time_label(start),
+                        mode: Mode::from_code(&slot.mode)
+                            .map_or("", Mode::label)
+                            .to_string(),
+                    });
+                }
+            }
+            Some(card)
+        })
+        .collect())
+}
