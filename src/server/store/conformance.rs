@@ -594,3 +594,5 @@ async fn demo_covers_every_case_and_is_idempotent(store: Arc<dyn Store>) {
         );
     }
 }
+
+mod search;
