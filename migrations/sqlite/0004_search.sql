@@ -1,4 +1,4 @@
--- National search (docs/search.md): the communes of the place field, the default radius of each
+-- National search (README, « Recherche nationale »): the communes of the place field, the default radius of each
 -- département, and what the eligibility rule says of each slot, computed when the agenda changes
 -- so that a search is a few index range scans.
 

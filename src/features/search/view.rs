@@ -108,10 +108,11 @@ fn SearchError(error: AppError) -> impl IntoView {
 
 #[component]
 fn SearchForm(params: Memo<SearchParams>, go: Callback<SearchParams>) -> impl IntoView {
-    let place = RwSignal::new(String::new());
-    let insee = RwSignal::new(String::new());
-    let radius = RwSignal::new(String::new());
-    // The typed values follow the URL (first render, back / forward).
+    let start = params.get_untracked();
+    let place = RwSignal::new(start.city.clone());
+    let insee = RwSignal::new(start.inseecode.clone());
+    let radius = RwSignal::new(start.rayon.clone());
+    // The typed values follow the URL (back / forward).
     Effect::new(move || {
         let p = params.get();
         place.set(p.city.clone());
@@ -152,13 +153,18 @@ fn SearchForm(params: Memo<SearchParams>, go: Callback<SearchParams>) -> impl In
         }
         set(key, values.join(","));
     };
+    let window_on = move |code: &str| {
+        let f = p().fenetre;
+        f == code || (f.is_empty() && code == "72h")
+    };
+    let sous_on = move |code: &str| p().sous.split(',').any(|v| v == code);
     let mode_on = move |m: Mode| {
         let modes = p().mode;
         modes.is_empty() || modes.split(',').any(|v| v == m.code())
     };
     view! {
         <form method="get" action="/recherche" on:submit=submit role="search" class="search-form">
-            <input type="hidden" name="inseecode" prop:value=move || insee.get() />
+            <input type="hidden" name="inseecode" value=move || insee.get() prop:value=move || insee.get() />
             {move || (!p().origin.is_empty()).then(|| view! { <input type="hidden" name="origin" value=p().origin /> })}
             <div class="fr-grid-row fr-grid-row--gutters">
                 <div class="fr-col-12 fr-col-md-5">
@@ -184,7 +190,7 @@ fn SearchForm(params: Memo<SearchParams>, go: Callback<SearchParams>) -> impl In
                             <span class="fr-hint-text">"Vide : rayon par défaut du département"</span>
                         </label>
                         <input class="fr-input" id="rayon" name="rayon" type="number" inputmode="numeric"
-                            min=MIN_RADIUS_KM max=MAX_RADIUS_KM prop:value=move || radius.get()
+                            min=MIN_RADIUS_KM max=MAX_RADIUS_KM value=move || radius.get() prop:value=move || radius.get()
                             disabled=move || p().perimetre == "departement"
                             on:input=move |ev| radius.set(event_target_value(&ev))
                             on:change=move |ev| set("rayon", event_target_value(&ev)) />
@@ -196,7 +202,7 @@ fn SearchForm(params: Memo<SearchParams>, go: Callback<SearchParams>) -> impl In
             </div>
             <div class="fr-checkbox-group fr-mt-2w">
                 <input type="checkbox" id="perimetre" name="perimetre" value="departement"
-                    prop:checked=move || p().perimetre == "departement"
+                    checked=move || p().perimetre == "departement" prop:checked=move || p().perimetre == "departement"
                     on:change=move |ev| set("perimetre", if event_target_checked(&ev) { "departement".into() } else { String::new() }) />
                 <label class="fr-label" for="perimetre">"Rechercher dans tout le département"</label>
             </div>
@@ -211,7 +217,7 @@ fn SearchForm(params: Memo<SearchParams>, go: Callback<SearchParams>) -> impl In
                                 <div class="fr-fieldset__element">
                                     <div class="fr-radio-group">
                                         <input type="radio" id=id.clone() name="fenetre" value=code
-                                            prop:checked=move || { let f = p().fenetre; f == code || (f.is_empty() && code == "72h") }
+                                            checked=move || window_on(code) prop:checked=move || window_on(code)
                                             on:change=move |_| set("fenetre", if code == "72h" { String::new() } else { code.into() }) />
                                         <label class="fr-label" for=id>{w.label()}</label>
                                     </div>
@@ -229,7 +235,7 @@ fn SearchForm(params: Memo<SearchParams>, go: Callback<SearchParams>) -> impl In
                                 <div class="fr-fieldset__element fr-fieldset__element--inline">
                                     <div class="fr-checkbox-group">
                                         <input type="checkbox" id=id.clone() name="sous" value=code
-                                            prop:checked=move || p().sous.split(',').any(|v| v == code)
+                                            checked=move || sous_on(code) prop:checked=move || sous_on(code)
                                             on:change=move |ev| toggle("sous", code, event_target_checked(&ev)) />
                                         <label class="fr-label" for=id>{within_label(from, to)}</label>
                                     </div>
@@ -247,7 +253,7 @@ fn SearchForm(params: Memo<SearchParams>, go: Callback<SearchParams>) -> impl In
                                 <div class="fr-fieldset__element">
                                     <div class="fr-checkbox-group">
                                         <input type="checkbox" id=id.clone() name="mode" value=m.code()
-                                            prop:checked=move || mode_on(m)
+                                            checked=move || mode_on(m) prop:checked=move || mode_on(m)
                                             on:change=move |ev| {
                                                 let on = event_target_checked(&ev);
                                                 // Unticking both modes means both: keep the other one ticked.
@@ -270,7 +276,7 @@ fn SearchForm(params: Memo<SearchParams>, go: Callback<SearchParams>) -> impl In
                     <div class="fr-toggle">
                         <input type="checkbox" class="fr-toggle__input" id="avec-creneaux"
                             aria-describedby="avec-creneaux-hint"
-                            prop:checked=move || p().tous != "1"
+                            checked=move || p().tous != "1" prop:checked=move || p().tous != "1"
                             on:change=move |ev| set("tous", if event_target_checked(&ev) { String::new() } else { "1".into() }) />
                         <label class="fr-toggle__label" for="avec-creneaux">"Afficher les PS disposant de créneaux disponibles"</label>
                         <p class="fr-hint-text" id="avec-creneaux-hint">"Désactivé : les PS inscrits sans créneau apparaissent aussi, avec leur téléphone."</p>
@@ -354,7 +360,7 @@ fn PlaceField(
                 aria-describedby="lieu-hint"
                 aria-expanded=move || if open() { "true" } else { "false" }
                 aria-activedescendant=move || active.get().map(|i| format!("lieu-option-{i}"))
-                prop:value=move || text.get()
+                value=move || text.get() prop:value=move || text.get()
                 on:input=on_input on:keydown=on_keydown
                 on:blur=move |_| options.set(Vec::new()) />
             <ul id="lieu-liste" role="listbox" aria-label="Communes proposées" class="place-options" hidden=move || !open()>
