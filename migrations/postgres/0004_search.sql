@@ -49,10 +49,13 @@ INSERT INTO search_radius (departement, radius_km) VALUES
 -- programmés », 2 « Nouveaux patients », 3 both), and whether an active appointment holds it.
 ALTER TABLE slots ADD COLUMN sas_flags BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE slots ADD COLUMN taken BOOLEAN NOT NULL DEFAULT FALSE;
+-- The same slots, visible and free, packed one row per practitioner (domain::search::pack_slots):
+-- a search reads the practitioners of its area and nothing else.
+ALTER TABLE practitioners ADD COLUMN sas_slots BYTEA;
 UPDATE slots SET taken = TRUE
     WHERE id IN (SELECT slot_id FROM appointments WHERE status <> 'cancelled');
 
--- Only the slots a regulator may see, by practitioner and time: the search reads nothing else.
+-- The slots a regulator may see, by practitioner and time: result cards and packing read them.
 CREATE INDEX slots_search ON slots (practitioner_id, starts_at, mode) WHERE sas_flags > 0 AND NOT taken;
 -- Practitioners by bounding box (latitude range, longitude checked in the index).
 CREATE INDEX practitioners_geo ON practitioners (specialty, latitude, longitude) WHERE sas_registered;

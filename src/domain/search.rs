@@ -421,6 +421,37 @@ fn list(value: &str) -> impl Iterator<Item = &str> {
     value.split(',').map(str::trim).filter(|s| !s.is_empty())
 }
 
+/// The free slots of one practitioner that the eligibility rule shows, packed for the search
+/// (`practitioners.sas_slots`): 4 bytes each, little-endian minutes since the Unix epoch, the
+/// top bit set for a video slot. A search reads one row per practitioner instead of every slot.
+pub fn pack_slots(slots: impl IntoIterator<Item = (i64, Mode)>) -> Vec<u8> {
+    let mut packed = Vec::new();
+    for (starts_at, mode) in slots {
+        let Ok(minutes) = u32::try_from(starts_at.div_euclid(60)) else {
+            continue;
+        };
+        let video = if mode == Mode::Video { 1 << 31 } else { 0 };
+        packed.extend_from_slice(&((minutes & !(1 << 31)) | video).to_le_bytes());
+    }
+    packed
+}
+
+/// How many packed slots start in one of `intervals` (seconds) in one of `modes`.
+pub fn count_packed(packed: &[u8], intervals: &[(i64, i64)], modes: &[Mode]) -> i64 {
+    let (cabinet, video) = (modes.contains(&Mode::Cabinet), modes.contains(&Mode::Video));
+    packed
+        .chunks_exact(4)
+        .filter(|b| {
+            let word = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+            let starts_at = i64::from(word & !(1 << 31)) * 60;
+            (if word >> 31 == 1 { video } else { cabinet })
+                && intervals
+                    .iter()
+                    .any(|&(a, z)| a <= starts_at && starts_at < z)
+        })
+        .count() as i64
+}
+
 /// The place of a practitioner in the fair rotation of a département search: a different
 /// order for each `seed` (each new search), the same for one seed (while paging).
 pub fn rotation_key(seed: u64, practitioner_id: i64) -> u64 {
@@ -580,6 +611,34 @@ mod tests {
         assert_eq!(query("", "4-8,0-4,12-24"), [(t + 1, h(8)), (h(12), h(24))]);
         assert_eq!(query("j1", "0-4,4-8,8-12,12-24"), [(h(14), h(24))]);
         assert_eq!(query("j0", "48-72"), []);
+    }
+
+    #[test]
+    fn packed_slots_count_by_time_and_mode() {
+        let t = 1_796_000_000 - 1_796_000_000 % 60;
+        let packed = pack_slots([
+            (t, Mode::Cabinet),
+            (t + 1200, Mode::Video),
+            (t + 3600, Mode::Cabinet),
+        ]);
+        assert_eq!(packed.len(), 12);
+        let both = [Mode::Cabinet, Mode::Video];
+        for (intervals, modes, expected) in [
+            (&[(t, t + 3601)][..], &both[..], 3),
+            (&[(t, t + 3600)][..], &both[..], 2),
+            (&[(t + 1, t + 3601)][..], &both[..], 2),
+            (&[(t, t + 3601)][..], &[Mode::Video][..], 1),
+            (&[(t, t + 3601)][..], &[Mode::Cabinet][..], 2),
+            (&[(t, t + 60), (t + 3000, t + 4000)][..], &both[..], 2),
+            (&[][..], &both[..], 0),
+        ] {
+            assert_eq!(
+                count_packed(&packed, intervals, modes),
+                expected,
+                "{intervals:?} {modes:?}"
+            );
+        }
+        assert_eq!(count_packed(&[], &[(0, i64::MAX)], &both), 0);
     }
 
     #[test]

@@ -7,9 +7,12 @@ use crate::domain::agenda::{Mode, day_label_fr, time_label};
 use crate::domain::eligibility::{SasVisibility, SlotFacts, SlotState, sas_visibility};
 use crate::domain::identity::PhoneFr;
 use crate::domain::place::{bounding_box, distance_km, distance_label};
-use crate::domain::search::{DEFAULT_RADIUS_KM, PAGE_SIZE, Place, SearchQuery, rotation_key};
+use crate::domain::search::{
+    DEFAULT_RADIUS_KM, PAGE_SIZE, Place, SearchQuery, count_packed, rotation_key,
+};
 use crate::server::store::{
-    CandidateSlot, CommuneRecord, DepartementRecord, PractitionerHit, SearchArea, SlotFilter, Store,
+    AreaPractitioner, CandidateSlot, CommuneRecord, DepartementRecord, SearchArea, SlotFilter,
+    Store,
 };
 use chrono::{DateTime, Utc};
 use std::collections::{HashMap, HashSet};
@@ -46,10 +49,41 @@ enum Scope {
     },
 }
 
+/// A practitioner of the results and how many of their slots match.
 struct Found {
-    hit: PractitionerHit,
+    id: i64,
+    slots: i64,
     distance_km: Option<f64>,
     video_only: bool,
+}
+
+/// The practitioners of `area` with their matching slots counted (those with none kept when
+/// `with_empty`), each with its distance to `center` if any.
+async fn found_in(
+    store: &dyn Store,
+    area: &SearchArea,
+    filter: &SlotFilter<'_>,
+    with_empty: bool,
+    center: Option<(f64, f64)>,
+) -> Result<Vec<Found>, AppError> {
+    let practitioners: Vec<AreaPractitioner> = store
+        .area_practitioners(area, filter.specialty)
+        .await
+        .map_err(internal)?;
+    Ok(practitioners
+        .into_iter()
+        .filter_map(|p| {
+            let slots = p.sas_slots.as_deref().map_or(0, |packed| {
+                count_packed(packed, filter.intervals, filter.modes)
+            });
+            (slots > 0 || with_empty).then(|| Found {
+                id: p.id,
+                slots,
+                distance_km: center.map(|c| distance_km(c, (p.latitude, p.longitude))),
+                video_only: false,
+            })
+        })
+        .collect())
 }
 
 pub async fn run_search(
@@ -112,79 +146,53 @@ pub async fn run_search(
         modes: &query.modes,
     };
     let with_empty = !query.only_with_slots;
-    let mut found: Vec<Found> = match &scope {
-        Scope::Radius {
-            center,
-            radius_km,
-            departement,
-        } => {
-            let radius = f64::from(*radius_km);
-            let (lat0, lat1, lon0, lon1) = bounding_box(*center, radius);
-            let area = SearchArea::Box(lat0, lat1, lon0, lon1);
-            let hits = store
-                .search_hits(&area, &filter, with_empty)
-                .await
-                .map_err(internal)?;
-            let mut found: Vec<Found> = hits
-                .into_iter()
-                .filter_map(|hit| {
-                    let d = distance_km(*center, (hit.latitude, hit.longitude));
-                    (d <= radius).then_some(Found {
-                        hit,
-                        distance_km: Some(d),
-                        video_only: false,
-                    })
-                })
-                .collect();
-            // Video consultations are not limited by distance: the département's count too.
-            if query.modes.contains(&Mode::Video) {
-                let near: HashSet<i64> = found.iter().map(|f| f.hit.id).collect();
-                let video = SlotFilter {
-                    modes: &[Mode::Video],
-                    ..filter
-                };
-                let far = store
-                    .search_hits(&SearchArea::Departement(departement.clone()), &video, false)
-                    .await
-                    .map_err(internal)?;
-                found.extend(
-                    far.into_iter()
-                        .filter(|h| !near.contains(&h.id))
-                        .map(|hit| Found {
-                            distance_km: Some(distance_km(*center, (hit.latitude, hit.longitude))),
-                            hit,
+    let mut found: Vec<Found> =
+        match &scope {
+            Scope::Radius {
+                center,
+                radius_km,
+                departement,
+            } => {
+                let radius = f64::from(*radius_km);
+                let (lat0, lat1, lon0, lon1) = bounding_box(*center, radius);
+                let area = SearchArea::Box(lat0, lat1, lon0, lon1);
+                let mut found = found_in(store, &area, &filter, with_empty, Some(*center)).await?;
+                found.retain(|f| f.distance_km.is_some_and(|d| d <= radius));
+                // Video consultations are not limited by distance: the département's count too.
+                if query.modes.contains(&Mode::Video) {
+                    let near: HashSet<i64> = found.iter().map(|f| f.id).collect();
+                    let video = SlotFilter {
+                        modes: &[Mode::Video],
+                        ..filter
+                    };
+                    let area = SearchArea::Departement(departement.clone());
+                    let far = found_in(store, &area, &video, false, Some(*center)).await?;
+                    found.extend(far.into_iter().filter(|f| !near.contains(&f.id)).map(|f| {
+                        Found {
                             video_only: true,
-                        }),
-                );
+                            ..f
+                        }
+                    }));
+                }
+                found.sort_by(|a, b| {
+                    a.distance_km
+                        .partial_cmp(&b.distance_km)
+                        .unwrap_or(std::cmp::Ordering::Equal)
+                        .then(a.id.cmp(&b.id))
+                });
+                found
             }
-            found.sort_by(|a, b| {
-                a.distance_km
-                    .partial_cmp(&b.distance_km)
-                    .unwrap_or(std::cmp::Ordering::Equal)
-                    .then(a.hit.id.cmp(&b.hit.id))
-            });
-            found
-        }
-        Scope::Departement { code, seed } => {
-            params.ordre = seed.to_string();
-            let mut found: Vec<Found> = store
-                .search_hits(&SearchArea::Departement(code.clone()), &filter, with_empty)
-                .await
-                .map_err(internal)?
-                .into_iter()
-                .map(|hit| Found {
-                    hit,
-                    distance_km: None,
-                    video_only: false,
-                })
-                .collect();
-            // Practitioners with slots first, in the rotation of this search.
-            found.sort_by_key(|f| (f.hit.slots == 0, rotation_key(*seed, f.hit.id)));
-            found
-        }
-    };
+            Scope::Departement { code, seed } => {
+                params.ordre = seed.to_string();
+                let area = SearchArea::Departement(code.clone());
+                let mut found = found_in(store, &area, &filter, with_empty, None).await?;
+                // Practitioners with slots first, in the rotation of this search.
+                found.sort_by_key(|f| (f.slots == 0, rotation_key(*seed, f.id)));
+                found
+            }
+        };
     let practitioner_count = found.len();
-    let slot_count = found.iter().map(|f| f.hit.slots).sum();
+    let slot_count = found.iter().map(|f| f.slots).sum();
     let pages = practitioner_count.div_ceil(PAGE_SIZE);
     let page = query.page.min(pages.max(1));
     params.page = if page > 1 {
@@ -280,7 +288,7 @@ async fn cards(
     filter: &SlotFilter<'_>,
 ) -> Result<Vec<PractitionerCard>, AppError> {
     let (near, far): (Vec<&Found>, Vec<&Found>) = shown.iter().partition(|f| !f.video_only);
-    let ids = |f: &[&Found]| f.iter().map(|f| f.hit.id).collect::<Vec<_>>();
+    let ids = |f: &[&Found]| f.iter().map(|f| f.id).collect::<Vec<_>>();
     let (mut practitioners, mut slots) = store
         .search_cards(&ids(&near), filter)
         .await
@@ -308,7 +316,7 @@ async fn cards(
     Ok(shown
         .iter()
         .filter_map(|f| {
-            let p = practitioners.get(&f.hit.id)?;
+            let p = practitioners.get(&f.id)?;
             let mut card = PractitionerCard {
                 id: p.id,
                 name: format!("Dr {} {}", p.first_name, p.last_name),

@@ -190,13 +190,14 @@ pub struct SlotFilter<'a> {
     pub modes: &'a [Mode],
 }
 
-/// A practitioner found by a search and how many of their slots match.
+/// A SAS practitioner of a search area, with their visible free slots packed
+/// (`domain::search::pack_slots`; `None` when they have none).
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
-pub struct PractitionerHit {
+pub struct AreaPractitioner {
     pub id: i64,
     pub latitude: f64,
     pub longitude: f64,
-    pub slots: i64,
+    pub sas_slots: Option<Vec<u8>>,
 }
 
 /// What a result card shows of its practitioner.
@@ -257,8 +258,8 @@ pub trait Store: Send + Sync {
     /// Creates the missing slots of every range for the days `from..=to`, with the eligibility
     /// rule's verdict on their range; returns how many.
     async fn materialize_slots(&self, from: NaiveDate, to: NaiveDate) -> StoreResult<u64>;
-    /// Re-evaluates the eligibility rule on every slot of a practitioner; to call after a change
-    /// of their SAS settings, ranges or reasons.
+    /// Re-evaluates the eligibility rule on every slot of a practitioner and repacks their
+    /// visible free slots; to call after a change of their SAS settings, ranges, reasons or slots.
     async fn refresh_visibility(&self, practitioner_id: i64) -> StoreResult<()>;
 
     // Communes and départements (reference data from migrations/communes).
@@ -277,14 +278,12 @@ pub trait Store: Send + Sync {
     async fn departement(&self, code: &str) -> StoreResult<Option<DepartementRecord>>;
 
     // National search.
-    /// SAS practitioners of the area with the number of their slots that match `filter`;
-    /// with `with_empty`, also those with none.
-    async fn search_hits(
+    /// The SAS practitioners of `specialty` in the area, with their packed slots.
+    async fn area_practitioners(
         &self,
         area: &SearchArea,
-        filter: &SlotFilter<'_>,
-        with_empty: bool,
-    ) -> StoreResult<Vec<PractitionerHit>>;
+        specialty: &str,
+    ) -> StoreResult<Vec<AreaPractitioner>>;
     /// The practitioners of the result cards and their slots that match `filter`, by time.
     async fn search_cards(
         &self,

@@ -3,7 +3,7 @@
 //! how to connect, migrate and open a write transaction, and `impl_store!` writes the rest.
 
 use super::{CandidateSlot, SearchArea, SlotFilter, StoreError};
-use crate::domain::agenda::{RangeTimes, Recurrence};
+use crate::domain::agenda::{Mode, RangeTimes, Recurrence};
 use crate::domain::eligibility::{ReasonFlags, SasVisibility, range_visibility};
 use chrono::{NaiveDate, NaiveTime, Weekday};
 use std::collections::HashMap;
@@ -125,6 +125,23 @@ pub fn range_columns(times: &RangeTimes) -> (Option<i64>, String, Option<String>
         minutes(times.start),
         minutes(times.end),
     )
+}
+
+/// Packs, per practitioner, the slots read by `repack!` (ordered by practitioner and time).
+pub fn pack_by_practitioner(rows: Vec<(i64, i64, String)>) -> HashMap<i64, Vec<u8>> {
+    let mut by_practitioner: HashMap<i64, Vec<(i64, Mode)>> = HashMap::new();
+    for (practitioner_id, starts_at, mode) in rows {
+        if let Some(mode) = Mode::from_code(&mode) {
+            by_practitioner
+                .entry(practitioner_id)
+                .or_default()
+                .push((starts_at, mode));
+        }
+    }
+    by_practitioner
+        .into_iter()
+        .map(|(id, slots)| (id, crate::domain::search::pack_slots(slots)))
+        .collect()
 }
 
 /// ` AND …` conditions keeping the slots of `filter`. They repeat the predicate of the partial
@@ -368,6 +385,9 @@ macro_rules! impl_store {
                             })
                         })
                         .collect();
+                    let mut practitioners: Vec<i64> = ranges.iter().map(|r| r.practitioner_id).collect();
+                    practitioners.dedup();
+                    let before = created;
                     for chunk in rows.chunks(500) {
                         let mut insert = sqlx::QueryBuilder::new(
                             "INSERT INTO slots (practitioner_id, range_id, starts_at, ends_at, mode, sas_flags) ",
@@ -382,6 +402,9 @@ macro_rules! impl_store {
                         });
                         insert.push(" ON CONFLICT (practitioner_id, starts_at) DO NOTHING");
                         created += insert.build().execute(&mut *tx).await?.rows_affected();
+                    }
+                    if created > before {
+                        repack!(&mut *tx, &practitioners);
                     }
                 }
                 tx.commit().await?;
@@ -422,6 +445,7 @@ macro_rules! impl_store {
                     .bind(practitioner_id)
                     .execute(&mut *tx)
                     .await?;
+                repack!(&mut *tx, &[practitioner_id]);
                 tx.commit().await?;
                 Ok(())
             }
@@ -537,30 +561,16 @@ macro_rules! impl_store {
                 .await?)
             }
 
-            async fn search_hits(
+            async fn area_practitioners(
                 &self,
                 area: &SearchArea,
-                filter: &SlotFilter<'_>,
-                with_empty: bool,
-            ) -> StoreResult<Vec<PractitionerHit>> {
+                specialty: &str,
+            ) -> StoreResult<Vec<AreaPractitioner>> {
                 let mut q = sqlx::QueryBuilder::new(
-                    "SELECT p.id, p.latitude, p.longitude, COUNT(*) AS slots
-                     FROM practitioners p JOIN slots s ON s.practitioner_id = p.id",
+                    "SELECT p.id, p.latitude, p.longitude, p.sas_slots FROM practitioners p",
                 );
-                push_practitioner_area(&mut q, area, filter.specialty);
-                push_slot_filter(&mut q, filter);
-                q.push(" GROUP BY p.id, p.latitude, p.longitude");
-                let mut hits: Vec<PractitionerHit> = q.build_query_as().fetch_all(&self.pool).await?;
-                if with_empty {
-                    let mut q = sqlx::QueryBuilder::new(
-                        "SELECT p.id, p.latitude, p.longitude, CAST(0 AS BIGINT) AS slots FROM practitioners p",
-                    );
-                    push_practitioner_area(&mut q, area, filter.specialty);
-                    let found: std::collections::HashSet<i64> = hits.iter().map(|h| h.id).collect();
-                    let all: Vec<PractitionerHit> = q.build_query_as().fetch_all(&self.pool).await?;
-                    hits.extend(all.into_iter().filter(|h| !found.contains(&h.id)));
-                }
-                Ok(hits)
+                push_practitioner_area(&mut q, area, specialty);
+                Ok(q.build_query_as().fetch_all(&self.pool).await?)
             }
 
             async fn search_cards(
@@ -656,11 +666,12 @@ macro_rules! impl_store {
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(booking_error)?;
-                // The search reads this flag instead of looking up appointments.
+                // The search reads this flag and the packed slots instead of looking up appointments.
                 sqlx::query("UPDATE slots SET taken = TRUE WHERE id = $1")
                     .bind(slot.slot_id)
                     .execute(&mut *tx)
                     .await?;
+                repack!(&mut *tx, &[slot.practitioner_id]);
                 tx.commit().await.map_err(booking_error)?;
                 Ok(id)
             }
@@ -720,6 +731,35 @@ macro_rules! candidate_by_id {
                 Some(slot)
             }
             None => None,
+        }
+    }};
+}
+
+/// Repacks the visible free future slots of `practitioner_ids` into `practitioners.sas_slots`,
+/// through any connection or transaction.
+macro_rules! repack {
+    ($conn:expr, $practitioner_ids:expr) => {{
+        let ids: &[i64] = $practitioner_ids;
+        let now = chrono::Utc::now().timestamp();
+        for ids in ids.chunks(500) {
+            let mut q = sqlx::QueryBuilder::new(
+                "SELECT s.practitioner_id, s.starts_at, s.mode FROM slots s WHERE s.practitioner_id IN (",
+            );
+            let mut list = q.separated(", ");
+            for id in ids {
+                list.push_bind(*id);
+            }
+            q.push(") AND s.sas_flags > 0 AND NOT s.taken AND s.starts_at > ")
+                .push_bind(now)
+                .push(" ORDER BY s.practitioner_id, s.starts_at");
+            let mut packed = pack_by_practitioner(q.build_query_as().fetch_all(&mut *$conn).await?);
+            for id in ids {
+                sqlx::query("UPDATE practitioners SET sas_slots = $1 WHERE id = $2")
+                    .bind(packed.remove(id))
+                    .bind(*id)
+                    .execute(&mut *$conn)
+                    .await?;
+            }
         }
     }};
 }
