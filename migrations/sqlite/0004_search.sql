@@ -57,5 +57,9 @@ UPDATE slots SET taken = TRUE
 
 -- The slots a regulator may see, by practitioner and time: result cards and packing read them.
 CREATE INDEX slots_search ON slots (practitioner_id, starts_at, mode) WHERE sas_flags > 0 AND NOT taken;
--- Practitioners by bounding box (latitude range, longitude checked in the index).
-CREATE INDEX practitioners_geo ON practitioners (specialty, latitude, longitude) WHERE sas_registered;
+-- Practitioners by bounding box (latitude range, longitude checked in the index) or by
+-- département; both cover the search's columns, so it never reads the table.
+CREATE INDEX practitioners_geo ON practitioners (specialty, latitude, longitude, id, sas_slots)
+    WHERE sas_registered;
+CREATE INDEX practitioners_departement_search ON practitioners (departement, specialty, id, latitude, longitude, sas_slots)
+    WHERE sas_registered;

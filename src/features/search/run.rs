@@ -6,7 +6,7 @@ use super::*;
 use crate::domain::agenda::{Mode, day_label_fr, time_label};
 use crate::domain::eligibility::{SasVisibility, SlotFacts, SlotState, sas_visibility};
 use crate::domain::identity::PhoneFr;
-use crate::domain::place::{bounding_box, distance_km, distance_label};
+use crate::domain::place::{distance_km, distance_label};
 use crate::domain::search::{
     DEFAULT_RADIUS_KM, PAGE_SIZE, Place, SearchQuery, count_packed, rotation_key,
 };
@@ -67,7 +67,7 @@ async fn found_in(
     center: Option<(f64, f64)>,
 ) -> Result<Vec<Found>, AppError> {
     let practitioners: Vec<AreaPractitioner> = store
-        .area_practitioners(area, filter.specialty)
+        .area_practitioners(area, filter.specialty, with_empty)
         .await
         .map_err(internal)?;
     Ok(practitioners
@@ -154,8 +154,10 @@ pub async fn run_search(
                 departement,
             } => {
                 let radius = f64::from(*radius_km);
-                let (lat0, lat1, lon0, lon1) = bounding_box(*center, radius);
-                let area = SearchArea::Box(lat0, lat1, lon0, lon1);
+                let area = SearchArea::Circle {
+                    center: *center,
+                    radius_km: radius,
+                };
                 let mut found = found_in(store, &area, &filter, with_empty, Some(*center)).await?;
                 found.retain(|f| f.distance_km.is_some_and(|d| d <= radius));
                 // Video consultations are not limited by distance: the département's count too.

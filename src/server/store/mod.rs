@@ -177,8 +177,11 @@ pub struct DepartementRecord {
 /// Where the search looks for practitioners.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SearchArea {
-    /// (min latitude, max latitude, min longitude, max longitude).
-    Box(f64, f64, f64, f64),
+    /// Around a point (latitude, longitude): at least every practitioner within the radius.
+    Circle {
+        center: (f64, f64),
+        radius_km: f64,
+    },
     Departement(String),
 }
 
@@ -278,11 +281,13 @@ pub trait Store: Send + Sync {
     async fn departement(&self, code: &str) -> StoreResult<Option<DepartementRecord>>;
 
     // National search.
-    /// The SAS practitioners of `specialty` in the area, with their packed slots.
+    /// The SAS practitioners of `specialty` in the area who have slots (all of them with
+    /// `with_empty`), with their packed slots.
     async fn area_practitioners(
         &self,
         area: &SearchArea,
         specialty: &str,
+        with_empty: bool,
     ) -> StoreResult<Vec<AreaPractitioner>>;
     /// The practitioners of the result cards and their slots that match `filter`, by time.
     async fn search_cards(

@@ -177,7 +177,9 @@ pub fn push_slot_filter<'a, DB: sqlx::Database>(
     }
 }
 
-/// `WHERE …` keeping the SAS practitioners of `area` and of the filter's specialty.
+/// `WHERE …` keeping the SAS practitioners of `area` and of `specialty`. A circle is a
+/// bounding box (what the index ranges over) and a flat-earth distance slightly wider than the
+/// radius, so that fewer rows leave the database; the exact distance is checked afterwards.
 pub fn push_practitioner_area<'a, DB: sqlx::Database>(
     q: &mut sqlx::QueryBuilder<'a, DB>,
     area: &'a SearchArea,
@@ -189,15 +191,32 @@ pub fn push_practitioner_area<'a, DB: sqlx::Database>(
     q.push(" WHERE p.sas_registered AND p.specialty = ")
         .push_bind(specialty);
     match area {
-        SearchArea::Box(lat0, lat1, lon0, lon1) => {
+        SearchArea::Circle { center, radius_km } => {
+            let (lat0, lat1, lon0, lon1) = crate::domain::place::bounding_box(*center, *radius_km);
+            // The radius in degrees of latitude, and the smallest shrink of a degree of longitude
+            // over the box, so that the test never leaves out a practitioner within the radius.
+            let degrees = (radius_km * 1.02 / 6371.0).to_degrees();
+            let shrink = lat0.abs().max(lat1.abs()).to_radians().cos().powi(2);
             q.push(" AND p.latitude BETWEEN ")
-                .push_bind(*lat0)
+                .push_bind(lat0)
                 .push(" AND ")
-                .push_bind(*lat1)
+                .push_bind(lat1)
                 .push(" AND p.longitude BETWEEN ")
-                .push_bind(*lon0)
+                .push_bind(lon0)
                 .push(" AND ")
-                .push_bind(*lon1);
+                .push_bind(lon1)
+                .push(" AND (p.latitude - ")
+                .push_bind(center.0)
+                .push(") * (p.latitude - ")
+                .push_bind(center.0)
+                .push(") + (p.longitude - ")
+                .push_bind(center.1)
+                .push(") * (p.longitude - ")
+                .push_bind(center.1)
+                .push(") * ")
+                .push_bind(shrink)
+                .push(" <= ")
+                .push_bind(degrees * degrees);
         }
         SearchArea::Departement(code) => {
             q.push(" AND p.departement = ").push_bind(code.as_str());
@@ -565,11 +584,15 @@ macro_rules! impl_store {
                 &self,
                 area: &SearchArea,
                 specialty: &str,
+                with_empty: bool,
             ) -> StoreResult<Vec<AreaPractitioner>> {
                 let mut q = sqlx::QueryBuilder::new(
                     "SELECT p.id, p.latitude, p.longitude, p.sas_slots FROM practitioners p",
                 );
                 push_practitioner_area(&mut q, area, specialty);
+                if !with_empty {
+                    q.push(" AND p.sas_slots IS NOT NULL");
+                }
                 Ok(q.build_query_as().fetch_all(&self.pool).await?)
             }
 
