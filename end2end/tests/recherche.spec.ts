@@ -2,7 +2,8 @@ import { expect, test, type Page } from '@playwright/test';
 import { expectAccessible, hydrated, REGULATOR, signIn } from './helpers';
 
 /** Demo practitioners of the Rhône the eligibility rule hides: not registered, or nothing open. */
-const HIDDEN_IN_69 = ['Nathalie Simon', 'Élodie François', 'Chloé Gauthier', 'Aurélie Bertrand', 'Agnès Blanc'];
+const NOT_REGISTERED_IN_69 = ['Nathalie Simon', 'Élodie François', 'Chloé Gauthier'];
+const HIDDEN_IN_69 = [...NOT_REGISTERED_IN_69, 'Aurélie Bertrand', 'Agnès Blanc'];
 
 function kilometres(text: string): number {
   const [value, unit] = text.replace('À ', '').replace(',', '.').split(' ');
@@ -40,49 +41,68 @@ test('un régulateur cherche autour d’une commune : seuls les créneaux éligi
   await expect(page).toHaveURL(/inseecode=69123/);
   await expect(page.getByRole('heading', { level: 2, name: /\d+ praticiens et \d+ créneaux disponibles/ })).toBeVisible();
   await expect(page.getByText('Autour de Lyon (69), dans un rayon de 10 km')).toBeVisible();
-  await expect(page.locator('.practitioner-card')).toHaveCount(5);
-  await expect(page.locator('.practitioner-card').first()).toContainText(/0[1-9] \d\d \d\d \d\d \d\d|N° de téléphone non renseigné/);
+  // A wider radius, typed then confirmed with Entrée.
+  await page.getByLabel(/Rayon \(km\)/).fill('50');
+  await page.getByLabel(/Rayon \(km\)/).press('Enter');
+  await expect(page).toHaveURL(/rayon=50/);
+  await expect(page.getByText('Autour de Lyon (69), dans un rayon de 50 km')).toBeVisible();
+  await expect(page.locator('.practitioner-card').first()).toBeVisible();
   await expectAccessible(page);
+  const visible = await page.locator('.practitioner-card h3').allInnerTexts();
+  for (const hidden of HIDDEN_IN_69) expect(visible).not.toContain(`Dr ${hidden}`);
 
+  // Switched off, the filter lists every registered practitioner, with a phone for those without slots.
+  await page.locator('label[for=avec-creneaux]').click();
+  await expect(page).toHaveURL(/tous=1/);
+  await expect(page.locator('.practitioner-card')).toHaveCount(5);
+  await expect(page.getByRole('navigation', { name: 'Pages de résultats' })).toBeVisible();
   const { names, distances } = await allCards(page);
-  expect(names.length).toBeGreaterThan(5);
+  expect(names.length).toBeGreaterThan(10);
   expect(distances).toEqual([...distances].sort((a, b) => a - b));
-  for (const hidden of HIDDEN_IN_69) expect(names).not.toContain(`Dr ${hidden}`);
-  // Back to the first page: the URL carries the page.
+  for (const hidden of NOT_REGISTERED_IN_69) expect(names).not.toContain(`Dr ${hidden}`);
+  // The last page is in the URL: back returns to the one before.
+  await expect(page).toHaveURL(/page=\d/);
   await page.goBack();
-  await expect(page).toHaveURL(/page=/);
+  await expect(page).toHaveURL(/page=\d|tous=1$/);
 });
 
 test('changer un filtre met les résultats à jour sans recharger la page, et le retour arrière rétablit la recherche', async ({ page }) => {
   await signIn(page, REGULATOR);
+  await expect(page).toHaveURL(/\/recherche$/);
   await page.goto('/recherche?inseecode=69123&rayon=50');
   await hydrated(page);
   await expect(page.locator('a.slot').first()).toBeVisible();
   await page.evaluate(() => ((window as unknown as { sansRechargement: boolean }).sansRechargement = true));
-  const heading = page.getByRole('heading', { level: 2 });
-  const before = await heading.innerText();
+  const days = async () => new Set(await page.locator('.day-label').allInnerTexts());
+  expect((await days()).size).toBeGreaterThan(1);
 
-  await page.getByLabel('Au cabinet').uncheck();
+  // Tomorrow only: one day left in the results, without a reload.
+  await page.locator('label[for=fenetre-j1]').click();
+  await expect(page).toHaveURL(/fenetre=j1/);
+  await expect.poll(async () => (await days()).size).toBe(1);
+  await expect(page.getByLabel('Demain (J+1)')).toBeChecked();
+
+  // Video only: every slot left is a video one.
+  await page.locator('label[for=mode-cabinet]').click();
   await expect(page).toHaveURL(/mode=video/);
-  await expect(heading).not.toHaveText(before);
-  const modes = await page.locator('a.slot').allInnerTexts();
-  expect(modes.length).toBeGreaterThan(0);
-  for (const slot of modes) expect(slot).toContain('En vidéo');
   await expect(page.getByLabel('Au cabinet')).not.toBeChecked();
+  await expect(page.getByRole('heading', { level: 2 })).toBeVisible();
+  for (const slot of await page.locator('a.slot').allInnerTexts()) expect(slot).toContain('En vidéo');
 
-  await page.getByLabel('0 – 4 h').check();
-  await expect(page).toHaveURL(/sous=0-4/);
+  // Back twice: the first search again, form included.
   await page.goBack();
   await page.goBack();
-  await expect(page).not.toHaveURL(/mode=/);
+  await expect(page).not.toHaveURL(/fenetre|mode=/);
   await expect(page.getByLabel('Au cabinet')).toBeChecked();
-  await expect(heading).toHaveText(before);
+  await expect(page.getByLabel('Les 72 prochaines heures')).toBeChecked();
+  await expect.poll(async () => (await days()).size).toBeGreaterThan(1);
   expect(await page.evaluate(() => (window as unknown as { sansRechargement?: boolean }).sansRechargement)).toBe(true);
   await expectAccessible(page);
 });
 
 test('une recherche préremplie par le logiciel du centre d’appel remplit le formulaire', async ({ page }) => {
   await signIn(page, REGULATOR);
+  await expect(page).toHaveURL(/\/recherche$/);
   await page.goto('/recherche?inseecode=35238&city=Rennes&speciality=SM54&origin=crra&rayon=15');
   await hydrated(page);
   await expect(page.getByRole('combobox', { name: 'Commune ou code postal' })).toHaveValue('Rennes');
@@ -100,7 +120,7 @@ test('la recherche s’utilise entièrement au clavier', async ({ page }) => {
   await page.keyboard.type('Renn');
   await expect(page.getByRole('option', { name: /^Rennes \(35\)/ })).toBeVisible();
   await page.keyboard.press('ArrowDown');
-  await expect(page.getByRole('combobox')).toHaveAttribute('aria-activedescendant', 'lieu-option-0');
+  await expect(page.getByRole('combobox', { name: 'Commune ou code postal' })).toHaveAttribute('aria-activedescendant', 'lieu-option-0');
   await page.keyboard.press('Enter');
   await expect(page).toHaveURL(/inseecode=35238/);
   await expect(page.locator('a.slot').first()).toBeVisible();
@@ -117,6 +137,7 @@ test('la recherche s’utilise entièrement au clavier', async ({ page }) => {
 
 test('une adresse de recherche erronée donne un message clair, jamais une erreur serveur', async ({ page }) => {
   await signIn(page, REGULATOR);
+  await expect(page).toHaveURL(/\/recherche$/);
   for (const [url, message] of [
     ['/recherche?inseecode=99999', 'Commune inconnue'],
     ['/recherche?inseecode=75104&rayon=500', 'Le rayon doit être un nombre entier de kilomètres entre 1 et 200.'],
