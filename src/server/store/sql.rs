@@ -405,6 +405,7 @@ macro_rules! impl_store {
                         })
                         .collect();
                     let mut practitioners: Vec<i64> = ranges.iter().map(|r| r.practitioner_id).collect();
+                    practitioners.sort_unstable();
                     practitioners.dedup();
                     let before = created;
                     for chunk in rows.chunks(500) {
@@ -775,10 +776,10 @@ macro_rules! repack {
             q.push(") AND s.sas_flags > 0 AND NOT s.taken AND s.starts_at > ")
                 .push_bind(now)
                 .push(" ORDER BY s.practitioner_id, s.starts_at");
-            let mut packed = pack_by_practitioner(q.build_query_as().fetch_all(&mut *$conn).await?);
+            let packed = pack_by_practitioner(q.build_query_as().fetch_all(&mut *$conn).await?);
             for id in ids {
                 sqlx::query("UPDATE practitioners SET sas_slots = $1 WHERE id = $2")
-                    .bind(packed.remove(id))
+                    .bind(packed.get(id))
                     .bind(*id)
                     .execute(&mut *$conn)
                     .await?;

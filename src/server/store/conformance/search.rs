@@ -349,6 +349,18 @@ async fn a_departement_search_rotates_fairly_and_pages_stably(store: Arc<dyn Sto
         );
     }
     let today = paris_today(Utc::now());
+    // A range added later: the first practitioner's ranges are no longer next to each other.
+    let late = NewRange {
+        times: RangeTimes {
+            recurrence: Recurrence::Once(today + Duration::days(1)),
+            start: NaiveTime::from_hms_opt(20, 0, 0).unwrap(),
+            end: NaiveTime::from_hms_opt(21, 0, 0).unwrap(),
+            slot_minutes: 60,
+        },
+        mode: Mode::Video,
+        reason_ids: &[],
+    };
+    store.insert_range(everyone[0], &late).await.unwrap();
     store
         .materialize_slots(today, today + Duration::days(2))
         .await
