@@ -52,6 +52,8 @@ ALTER TABLE slots ADD COLUMN taken BOOLEAN NOT NULL DEFAULT FALSE;
 -- The same slots, visible and free, packed one row per practitioner (domain::search::pack_slots):
 -- a search reads the practitioners of its area and nothing else.
 ALTER TABLE practitioners ADD COLUMN sas_slots BYTEA;
+-- Some of them are video slots: video is searched département-wide, whatever the radius.
+ALTER TABLE practitioners ADD COLUMN sas_video BOOLEAN NOT NULL DEFAULT FALSE;
 UPDATE slots SET taken = TRUE
     WHERE id IN (SELECT slot_id FROM appointments WHERE status <> 'cancelled');
 
@@ -63,3 +65,5 @@ CREATE INDEX practitioners_geo ON practitioners (specialty, latitude, longitude,
     WHERE sas_registered;
 CREATE INDEX practitioners_departement_search ON practitioners (departement, specialty, id, latitude, longitude, sas_slots)
     WHERE sas_registered;
+CREATE INDEX practitioners_video ON practitioners (departement, specialty, id, latitude, longitude, sas_slots)
+    WHERE sas_registered AND sas_video;

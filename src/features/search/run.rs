@@ -167,7 +167,7 @@ pub async fn run_search(
                         modes: &[Mode::Video],
                         ..filter
                     };
-                    let area = SearchArea::Departement(departement.clone());
+                    let area = SearchArea::VideoInDepartement(departement.clone());
                     let far = found_in(store, &area, &video, false, Some(*center)).await?;
                     found.extend(far.into_iter().filter(|f| !near.contains(&f.id)).map(|f| {
                         Found {

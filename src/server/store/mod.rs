@@ -183,6 +183,8 @@ pub enum SearchArea {
         radius_km: f64,
     },
     Departement(String),
+    /// The practitioners of a département who have video slots.
+    VideoInDepartement(String),
 }
 
 /// Which slots count: those the eligibility rule opens to the SAS (stored with each slot),

@@ -127,8 +127,9 @@ pub fn range_columns(times: &RangeTimes) -> (Option<i64>, String, Option<String>
     )
 }
 
-/// Packs, per practitioner, the slots read by `repack!` (ordered by practitioner and time).
-pub fn pack_by_practitioner(rows: Vec<(i64, i64, String)>) -> HashMap<i64, Vec<u8>> {
+/// Packs, per practitioner, the slots read by `repack!` (ordered by practitioner and time),
+/// and tells whether some are video slots.
+pub fn pack_by_practitioner(rows: Vec<(i64, i64, String)>) -> HashMap<i64, (Vec<u8>, bool)> {
     let mut by_practitioner: HashMap<i64, Vec<(i64, Mode)>> = HashMap::new();
     for (practitioner_id, starts_at, mode) in rows {
         if let Some(mode) = Mode::from_code(&mode) {
@@ -140,7 +141,10 @@ pub fn pack_by_practitioner(rows: Vec<(i64, i64, String)>) -> HashMap<i64, Vec<u
     }
     by_practitioner
         .into_iter()
-        .map(|(id, slots)| (id, crate::domain::search::pack_slots(slots)))
+        .map(|(id, slots)| {
+            let video = slots.iter().any(|s| s.1 == Mode::Video);
+            (id, (crate::domain::search::pack_slots(slots), video))
+        })
         .collect()
 }
 
@@ -220,6 +224,11 @@ pub fn push_practitioner_area<'a, DB: sqlx::Database>(
         }
         SearchArea::Departement(code) => {
             q.push(" AND p.departement = ").push_bind(code.as_str());
+        }
+        SearchArea::VideoInDepartement(code) => {
+            q.push(" AND p.departement = ")
+                .push_bind(code.as_str())
+                .push(" AND p.sas_video");
         }
     }
 }
@@ -778,8 +787,10 @@ macro_rules! repack {
                 .push(" ORDER BY s.practitioner_id, s.starts_at");
             let packed = pack_by_practitioner(q.build_query_as().fetch_all(&mut *$conn).await?);
             for id in ids {
-                sqlx::query("UPDATE practitioners SET sas_slots = $1 WHERE id = $2")
-                    .bind(packed.get(id))
+                let (slots, video) = packed.get(id).map_or((None, false), |(s, v)| (Some(s), *v));
+                sqlx::query("UPDATE practitioners SET sas_slots = $1, sas_video = $2 WHERE id = $3")
+                    .bind(slots)
+                    .bind(video)
                     .bind(*id)
                     .execute(&mut *$conn)
                     .await?;
