@@ -103,13 +103,7 @@ pub fn within_label(from: u32, to: u32) -> String {
 /// Where to search.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Place {
-    /// Around a commune; `radius_km` `None` is the département's default; `whole_departement`
-    /// searches the commune's whole département instead.
-    Commune {
-        insee: InseeCode,
-        radius_km: Option<u32>,
-        whole_departement: bool,
-    },
+    Commune(InseeCode),
     /// A commune typed by name or postcode without choosing it in the list (no JavaScript):
     /// the best match is taken.
     Text(String),
@@ -119,6 +113,10 @@ pub enum Place {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SearchQuery {
     pub place: Place,
+    /// Around the commune; `None` is the département's default.
+    pub radius_km: Option<u32>,
+    /// The commune's whole département instead of a radius.
+    pub whole_departement: bool,
     /// Label as practitioners are stored with it.
     pub specialty: &'static str,
     pub window: Window,
@@ -298,11 +296,7 @@ impl SearchParams {
         };
         let place = if !self.inseecode.trim().is_empty() {
             InseeCode::parse(&self.inseecode)
-                .map(|insee| Place::Commune {
-                    insee,
-                    radius_km,
-                    whole_departement,
-                })
+                .map(Place::Commune)
                 .map_err(|m| fail("lieu", m))
                 .ok()
         } else if !self.city.trim().is_empty() {
@@ -404,6 +398,8 @@ impl SearchParams {
         match (place, specialty, window) {
             (Some(place), Some(specialty), Some(window)) if errors.is_empty() => Ok(SearchQuery {
                 place,
+                radius_km,
+                whole_departement,
                 specialty,
                 window,
                 within,
@@ -490,14 +486,8 @@ mod tests {
         ])
         .parse()
         .unwrap();
-        assert_eq!(
-            q.place,
-            Place::Commune {
-                insee: InseeCode::parse("69123").unwrap(),
-                radius_km: None,
-                whole_departement: false
-            }
-        );
+        assert_eq!(q.place, Place::Commune(InseeCode::parse("69123").unwrap()));
+        assert_eq!((q.radius_km, q.whole_departement), (None, false));
         assert_eq!(q.specialty, "Médecine générale");
         assert_eq!(q.window, Window::Next72Hours);
         assert_eq!(q.modes, [Mode::Cabinet, Mode::Video]);

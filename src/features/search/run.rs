@@ -97,26 +97,17 @@ pub async fn run_search(
     let coordinates = commune
         .as_ref()
         .and_then(|c| Some((c.latitude?, c.longitude?)));
-    let whole = matches!(
-        query.place,
-        Place::Commune {
-            whole_departement: true,
-            ..
-        } | Place::Departement(_)
-    );
+    let whole = query.whole_departement || matches!(query.place, Place::Departement(_));
     let mut notice = None;
     let scope = match (coordinates, whole) {
         (Some(center), false) => Scope::Radius {
             center,
-            radius_km: match query.place {
-                Place::Commune {
-                    radius_km: Some(r), ..
-                } => r,
-                _ => departement
+            radius_km: query.radius_km.unwrap_or_else(|| {
+                departement
                     .radius_km
                     .and_then(|r| u32::try_from(r).ok())
-                    .unwrap_or(DEFAULT_RADIUS_KM),
-            },
+                    .unwrap_or(DEFAULT_RADIUS_KM)
+            }),
             departement: departement.code.clone(),
         },
         _ => {
@@ -243,7 +234,7 @@ async fn resolve_place(
     place: &Place,
 ) -> Result<(Option<CommuneRecord>, DepartementRecord), AppError> {
     let commune = match place {
-        Place::Commune { insee, .. } => Some(
+        Place::Commune(insee) => Some(
             store
                 .commune(insee.as_str())
                 .await

@@ -469,7 +469,10 @@ async fn bad_places_get_a_french_message(store: Arc<dyn Store>) {
         }
     }
     // A name typed without choosing in the list takes the best match.
-    let typed = search(store.as_ref(), &[("city", "lyon")]).await.unwrap();
+    let typed = search(store.as_ref(), &[("city", "lyon"), ("rayon", "50")])
+        .await
+        .unwrap();
+    assert!(typed.scope.contains("50 km"), "{}", typed.scope);
     assert_eq!(
         (typed.params.inseecode.as_str(), typed.place.as_str()),
         ("69123", "Lyon (69)")
