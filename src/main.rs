@@ -1,8 +1,11 @@
-//! `sas-rdv`: serve the application, migrate the database, or load demo data.
+//! `sas-rdv`: serve the application, migrate the database, load demo or national data, or
+//! benchmark the search.
 
 use clap::{Parser, Subcommand};
 use sas_rdv::domain::account::RegulatorInput;
-use sas_rdv::server::{AppState, auth, http, mail::Mailer, seed, slots, store};
+use sas_rdv::server::{
+    AppState, auth, bench, communes, http, mail::Mailer, national, seed, slots, store,
+};
 use std::process::ExitCode;
 
 const DEFAULT_DATABASE_URL: &str = "sqlite://data/sas-rdv.db";
@@ -29,6 +32,9 @@ struct Cli {
     #[arg(long, env = "SAS_SLOT_HORIZON_DAYS", default_value_t = slots::DEFAULT_HORIZON_DAYS,
         value_parser = clap::value_parser!(i64).range(1..=366), global = true)]
     slot_horizon_days: i64,
+    /// Dossier de communes.tsv et departements.tsv (construits par .ci/setup)
+    #[arg(long, env = "SAS_COMMUNES_DIR", default_value = communes::DEFAULT_DIR, global = true)]
+    communes_dir: std::path::PathBuf,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -59,12 +65,39 @@ enum Command {
         #[arg(long, default_value = "")]
         civilite: String,
     },
+    /// Mesure les performances.
+    Bench {
+        #[command(subcommand)]
+        target: BenchTarget,
+    },
 }
 
 #[derive(Subcommand)]
 enum SeedSet {
     /// Données de démonstration (idempotent).
     Demo,
+    /// Jeu de données national pour le banc d'essai (sur une base neuve).
+    National {
+        /// Nombre de praticiens, répartis selon la population des communes.
+        #[arg(long, default_value_t = 20_000)]
+        practitioners: usize,
+        /// Jours de créneaux à partir d'aujourd'hui.
+        #[arg(long, default_value_t = 14)]
+        days: i64,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchTarget {
+    /// Un mélange de recherches (communes tirées au hasard, rayon 5 à 50 km, tous les filtres).
+    Search {
+        /// Nombre de recherches mesurées.
+        #[arg(long, default_value_t = 5_000)]
+        searches: usize,
+        /// Recherches menées en parallèle.
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+    },
 }
 
 #[tokio::main]
@@ -102,6 +135,17 @@ async fn run(cli: Cli) -> Result<(), String> {
             public_url,
             horizon_days: cli.slot_horizon_days,
         })
+    };
+    // The communes of the place field, loaded when missing or changed.
+    match communes::ensure_loaded(store.as_ref(), &cli.communes_dir).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!("{n} communes chargées"),
+        Err(message) => tracing::warn!("{message}"),
+    }
+    let read_communes = || {
+        std::fs::read_to_string(cli.communes_dir.join("communes.tsv"))
+            .map_err(|e| format!("communes.tsv : {e}"))
+            .and_then(|text| communes::parse_communes(&text))
     };
     match cli.command.unwrap_or(Command::Serve) {
         Command::Migrate => {
@@ -157,6 +201,39 @@ async fn run(cli: Cli) -> Result<(), String> {
                     None => e.to_string(),
                 })?;
             println!("{link}");
+            Ok(())
+        }
+        Command::Seed {
+            set:
+                SeedSet::National {
+                    practitioners,
+                    days,
+                },
+        } => {
+            let started = std::time::Instant::now();
+            let report =
+                national::seed_national(store.clone(), &read_communes()?, practitioners, days)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            println!(
+                "Jeu national chargé : {} praticiens, {} créneaux, en {:.0} s.",
+                report.practitioners,
+                report.slots_created,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Bench {
+            target:
+                BenchTarget::Search {
+                    searches,
+                    concurrency,
+                },
+        } => {
+            let report =
+                bench::bench_search(store.clone(), &read_communes()?, searches, concurrency)
+                    .await?;
+            report.print(store.backend(), concurrency);
             Ok(())
         }
         Command::Serve => {

@@ -26,9 +26,10 @@ test.describe('sans JavaScript', () => {
     await page.getByLabel('Mot de passe').fill(PASSWORD);
     await page.getByRole('button', { name: 'Se connecter' }).click();
     await expect(page).toHaveURL(/\/recherche$/);
-    await page.getByLabel('Département').selectOption('35');
+    await page.getByLabel('Commune ou code postal').fill('Rennes');
     await page.getByRole('button', { name: 'Rechercher' }).click();
-    await expect(page).toHaveURL(/departement=35/);
+    await expect(page).toHaveURL(/city=Rennes/);
+    await expect(page.getByText('Autour de Rennes (35)')).toBeVisible();
     await expect(page.locator('.practitioner-card').first()).toBeVisible();
     await expect(page.getByText('Soins non programmés').first()).toBeVisible();
     await expectAccessibleWithoutJs(browser, page);

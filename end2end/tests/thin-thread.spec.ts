@@ -7,9 +7,10 @@ test('un régulateur réserve un créneau pour un patient, le créneau disparaî
   await expect(page.getByRole('heading', { level: 1, name: 'Rechercher un créneau' })).toBeVisible();
   await expectAccessible(page);
 
-  await page.getByLabel('Département').selectOption('69');
-  await page.getByRole('button', { name: 'Rechercher' }).click();
-  await expect(page).toHaveURL(/departement=69/);
+  await hydrated(page);
+  await page.getByRole('combobox', { name: 'Commune ou code postal' }).fill('Lyon');
+  await page.getByRole('option', { name: /^Lyon \(69\)/ }).click();
+  await expect(page).toHaveURL(/inseecode=69123/);
   await expect(page.getByRole('heading', { level: 2, name: /praticiens et \d+ créneaux disponibles/ })).toBeVisible();
   await expectAccessible(page);
 
@@ -39,7 +40,7 @@ test('un régulateur réserve un créneau pour un patient, le créneau disparaî
   await expectAccessible(page);
 
   // The slot is gone from the search; the others are still there.
-  await page.goto('/recherche?departement=69');
+  await page.goto('/recherche?inseecode=69123');
   await expect(page.locator('a.slot').first()).toBeVisible();
   await expect(page.locator(`a.slot[href="${slotHref}"]`)).toHaveCount(0);
   await expect(page.locator('a.slot')).toHaveCount(slotCount - 1);

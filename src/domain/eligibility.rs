@@ -41,16 +41,48 @@ pub struct SasVisibility {
     pub new_patients: bool,
 }
 
+impl SasVisibility {
+    /// Stored form (`slots.sas_flags`): 0 hidden, 1 SNP, 2 new patients, 3 both.
+    pub fn code(why: Option<Self>) -> i64 {
+        why.map_or(0, |w| i64::from(w.snp) + 2 * i64::from(w.new_patients))
+    }
+
+    pub fn from_code(code: i64) -> Option<Self> {
+        let why = SasVisibility {
+            snp: code & 1 != 0,
+            new_patients: code & 2 != 0,
+        };
+        (why.snp || why.new_patients).then_some(why)
+    }
+}
+
 /// `Some(why)` when the slot is shown to regulators, `None` otherwise.
 pub fn sas_visibility(facts: &SlotFacts) -> Option<SasVisibility> {
-    if !facts.sas_registered || facts.state != SlotState::Free || !facts.starts_in_future {
+    if facts.state != SlotState::Free || !facts.starts_in_future {
+        return None;
+    }
+    range_visibility(
+        facts.sas_registered,
+        facts.accepts_new_patients,
+        facts.reasons,
+    )
+}
+
+/// The part of the rule that depends only on the practitioner's settings and the reasons of
+/// the slot's range, the same for every slot of the range. The store evaluates it when these
+/// change and keeps it with each slot, so that a search only checks the slot is free and ahead.
+pub fn range_visibility(
+    sas_registered: bool,
+    accepts_new_patients: bool,
+    reasons: &[ReasonFlags],
+) -> Option<SasVisibility> {
+    if !sas_registered {
         return None;
     }
     let why = SasVisibility {
-        snp: facts.reasons.iter().any(|r| r.is_snp),
-        new_patients: facts.accepts_new_patients
-            && facts
-                .reasons
+        snp: reasons.iter().any(|r| r.is_snp),
+        new_patients: accepts_new_patients
+            && reasons
                 .iter()
                 .any(|r| r.open_to_new_patients && r.bookable_online),
     };
@@ -116,6 +148,15 @@ mod tests {
                                 && (has_snp || (accepts && one_reason_open));
                             let got = sas_visibility(&facts);
                             assert_eq!(got.is_some(), expected, "{facts:?}");
+                            // What the store keeps for the range says the same of a free future slot.
+                            let stored = range_visibility(sas, accepts, reasons);
+                            if state == SlotState::Free && future {
+                                assert_eq!(stored, got);
+                            }
+                            assert_eq!(
+                                SasVisibility::from_code(SasVisibility::code(stored)),
+                                stored
+                            );
                             if let Some(why) = got {
                                 visible += 1;
                                 assert_eq!(why.snp, has_snp);

@@ -6,7 +6,9 @@ pub mod agenda;
 pub mod eligibility;
 pub mod identity;
 pub mod patient;
+pub mod place;
 pub mod practitioner;
+pub mod search;
 
 use serde::{Deserialize, Serialize};
 

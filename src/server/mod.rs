@@ -1,8 +1,11 @@
 //! Server-only code: configuration, persistence, authentication, audit, demo data, HTTP.
 
 pub mod auth;
+pub mod bench;
+pub mod communes;
 pub mod http;
 pub mod mail;
+pub mod national;
 #[cfg(test)]
 mod role_matrix;
 pub mod seed;

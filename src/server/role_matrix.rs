@@ -27,7 +27,14 @@ fn table() -> Vec<(&'static str, &'static str, Access)> {
     const ADMIN: &[Role] = &[Role::Admin];
     vec![
         (WhoAmI::PATH, "", Open),
-        (SearchSlots::PATH, "departement=75", Only(REGULATOR)),
+        (
+            Search::PATH,
+            "params[inseecode]=&params[city]=&params[departement]=75&params[rayon]=\
+             &params[perimetre]=&params[speciality]=&params[fenetre]=&params[sous]=&params[mode]=\
+             &params[tous]=&params[page]=&params[ordre]=&params[origin]=",
+            Only(REGULATOR),
+        ),
+        (SuggestCommunes::PATH, "text=Renn", Only(REGULATOR)),
         (SlotSummary::PATH, "slot_id=1", Only(REGULATOR)),
         (
             BookSlot::PATH,

@@ -1525,3 +1525,5 @@ async fn registration_is_one_transaction(store: Arc<dyn Store>) {
         .await
         .unwrap();
 }
+
+mod search;

@@ -323,6 +323,82 @@ pub struct AuditRecord {
     pub ip: Option<String>,
 }
 
+/// A commune of the place field.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct CommuneRecord {
+    pub insee_code: String,
+    pub name: String,
+    pub departement: String,
+    /// Space-separated.
+    pub postcodes: String,
+    pub population: i64,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct DepartementRecord {
+    pub code: String,
+    pub name: String,
+    /// The département's default search radius, if it has one.
+    pub radius_km: Option<i64>,
+}
+
+/// Where the search looks for practitioners.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SearchArea {
+    /// Around a point (latitude, longitude): at least every practitioner within the radius.
+    Circle {
+        center: (f64, f64),
+        radius_km: f64,
+    },
+    Departement(String),
+    /// The practitioners of a département who have video slots.
+    VideoInDepartement(String),
+}
+
+/// Which slots count: those the eligibility rule opens to the SAS (stored with each slot),
+/// free, starting in one of `intervals` (after now), in one of `modes`.
+pub struct SlotFilter<'a> {
+    pub specialty: &'a str,
+    pub intervals: &'a [(i64, i64)],
+    pub modes: &'a [Mode],
+}
+
+/// A SAS practitioner of a search area, with their visible free slots packed
+/// (`domain::search::pack_slots`; `None` when they have none).
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct AreaPractitioner {
+    pub id: i64,
+    pub latitude: f64,
+    pub longitude: f64,
+    pub sas_slots: Option<Vec<u8>>,
+}
+
+/// What a result card shows of its practitioner.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CardPractitioner {
+    pub id: i64,
+    pub civility: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub specialty: String,
+    pub address: String,
+    pub postcode: String,
+    pub city: String,
+    pub phone: Option<String>,
+}
+
+/// A slot on a result card; `sas_flags` is the stored verdict of the eligibility rule.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SearchSlot {
+    pub id: i64,
+    pub practitioner_id: i64,
+    pub starts_at: i64,
+    pub mode: String,
+    pub sas_flags: i64,
+}
+
 /// Who did what to which record, and from where. Never patient data itself.
 pub struct AuditEntry<'a> {
     pub at: i64,
@@ -400,8 +476,42 @@ pub trait Store: Send + Sync {
     -> StoreResult<i64>;
     async fn insert_range(&self, practitioner_id: i64, range: &NewRange<'_>) -> StoreResult<i64>;
     /// Creates the missing slots of every range for the days `from..=to`, outside absences and
-    /// clear of existing slots; returns how many.
+    /// clear of existing slots, with the eligibility rule's verdict on their range; returns how many.
     async fn materialize_slots(&self, from: NaiveDate, to: NaiveDate) -> StoreResult<u64>;
+    /// Re-evaluates the eligibility rule on every slot of a practitioner and repacks their
+    /// visible free slots; to call after a change of their SAS settings, ranges, reasons or slots.
+    async fn refresh_visibility(&self, practitioner_id: i64) -> StoreResult<()>;
+
+    // Communes and départements (reference data from migrations/communes).
+    async fn communes_version(&self) -> StoreResult<Option<String>>;
+    /// Replaces the communes and départements in one transaction, and records their version.
+    async fn replace_communes(
+        &self,
+        version: &str,
+        departements: &[(String, String)],
+        communes: &[CommuneRecord],
+    ) -> StoreResult<()>;
+    /// Communes whose name starts with the words of `text`, or whose postcode starts with
+    /// its digits; most populated first.
+    async fn find_communes(&self, text: &str, limit: i64) -> StoreResult<Vec<CommuneRecord>>;
+    async fn commune(&self, insee_code: &str) -> StoreResult<Option<CommuneRecord>>;
+    async fn departement(&self, code: &str) -> StoreResult<Option<DepartementRecord>>;
+
+    // National search.
+    /// The SAS practitioners of `specialty` in the area who have slots (all of them with
+    /// `with_empty`), with their packed slots.
+    async fn area_practitioners(
+        &self,
+        area: &SearchArea,
+        specialty: &str,
+        with_empty: bool,
+    ) -> StoreResult<Vec<AreaPractitioner>>;
+    /// The practitioners of the result cards and their slots that match `filter`, by time.
+    async fn search_cards(
+        &self,
+        practitioner_ids: &[i64],
+        filter: &SlotFilter<'_>,
+    ) -> StoreResult<(Vec<CardPractitioner>, Vec<SearchSlot>)>;
 
     // A practitioner's own account and agenda: every method is scoped by `practitioner_id`
     // and answers `NotFound` for another practitioner's record.
@@ -505,6 +615,9 @@ pub trait Store: Send + Sync {
     async fn audit(&self, entry: &AuditEntry<'_>) -> StoreResult<()>;
     /// The newest entries first.
     async fn audit_log(&self, limit: i64) -> StoreResult<Vec<AuditRecord>>;
+
+    /// Refreshes the planner's statistics (and PostgreSQL's visibility map) after a bulk load.
+    async fn analyze(&self) -> StoreResult<()>;
 }
 
 #[cfg(test)]

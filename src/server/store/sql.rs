@@ -2,9 +2,9 @@
 //! (`$n` parameters, `RETURNING`, `ON CONFLICT`, partial indexes), so each backend only says
 //! how to connect, migrate and open a write transaction, and `impl_store!` writes the rest.
 
-use super::{CandidateSlot, Horizon, StoreError};
-use crate::domain::agenda::{RangeTimes, Recurrence, fit_slots};
-use crate::domain::eligibility::ReasonFlags;
+use super::{CandidateSlot, Horizon, SearchArea, SlotFilter, StoreError};
+use crate::domain::agenda::{Mode, RangeTimes, Recurrence, fit_slots};
+use crate::domain::eligibility::{ReasonFlags, SasVisibility, range_visibility};
 use chrono::{NaiveDate, NaiveTime, Weekday};
 use std::collections::HashMap;
 
@@ -46,6 +46,18 @@ pub fn reasons_by_range(rows: Vec<RangeReasonRow>) -> HashMap<i64, Vec<ReasonFla
         });
     }
     by_range
+}
+
+/// The stored verdict of the eligibility rule (`slots.sas_flags`) for the slots of a range.
+pub fn range_flags(
+    (sas_registered, accepts_new_patients): (bool, bool),
+    reasons: Option<&Vec<ReasonFlags>>,
+) -> i64 {
+    SasVisibility::code(range_visibility(
+        sas_registered,
+        accepts_new_patients,
+        reasons.map_or(&[][..], Vec::as_slice),
+    ))
 }
 
 /// Attaches to each slot the reasons of its range.
@@ -284,6 +296,115 @@ pub fn found(rows_affected: u64) -> Result<(), StoreError> {
 pub fn day_start(day: NaiveDate) -> i64 {
     day.and_time(NaiveTime::MIN).and_utc().timestamp()
 }
+
+/// Packs, per practitioner, the slots read by `repack!` (ordered by practitioner and time),
+/// and tells whether some are video slots.
+pub fn pack_by_practitioner(rows: Vec<(i64, i64, String)>) -> HashMap<i64, (Vec<u8>, bool)> {
+    let mut by_practitioner: HashMap<i64, Vec<(i64, Mode)>> = HashMap::new();
+    for (practitioner_id, starts_at, mode) in rows {
+        if let Some(mode) = Mode::from_code(&mode) {
+            by_practitioner
+                .entry(practitioner_id)
+                .or_default()
+                .push((starts_at, mode));
+        }
+    }
+    by_practitioner
+        .into_iter()
+        .map(|(id, slots)| {
+            let video = slots.iter().any(|s| s.1 == Mode::Video);
+            (id, (crate::domain::search::pack_slots(slots), video))
+        })
+        .collect()
+}
+
+/// ` AND …` conditions keeping the slots of `filter`. They repeat the predicate of the partial
+/// index `slots_search`, so that both databases read that index only.
+pub fn push_slot_filter<'a, DB: sqlx::Database>(
+    q: &mut sqlx::QueryBuilder<'a, DB>,
+    filter: &SlotFilter<'a>,
+) where
+    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    // Intervals are sorted and merged: the first starts earliest, the last ends latest.
+    let from = filter.intervals.first().map_or(0, |i| i.0);
+    let to = filter.intervals.last().map_or(0, |i| i.1);
+    q.push(" AND s.sas_flags > 0 AND NOT s.taken AND s.starts_at >= ")
+        .push_bind(from)
+        .push(" AND s.starts_at < ")
+        .push_bind(to);
+    if filter.intervals.len() > 1 {
+        q.push(" AND (");
+        for (i, (a, b)) in filter.intervals.iter().enumerate() {
+            q.push(if i == 0 { "" } else { " OR " })
+                .push("(s.starts_at >= ")
+                .push_bind(*a)
+                .push(" AND s.starts_at < ")
+                .push_bind(*b)
+                .push(")");
+        }
+        q.push(")");
+    }
+    if let [mode] = filter.modes {
+        q.push(" AND s.mode = ").push_bind(mode.code());
+    }
+}
+
+/// `WHERE …` keeping the SAS practitioners of `area` and of `specialty`. A circle is a
+/// bounding box (what the index ranges over) and a flat-earth distance slightly wider than the
+/// radius, so that fewer rows leave the database; the exact distance is checked afterwards.
+pub fn push_practitioner_area<'a, DB: sqlx::Database>(
+    q: &mut sqlx::QueryBuilder<'a, DB>,
+    area: &'a SearchArea,
+    specialty: &'a str,
+) where
+    f64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    q.push(" WHERE p.sas_registered AND p.specialty = ")
+        .push_bind(specialty);
+    match area {
+        SearchArea::Circle { center, radius_km } => {
+            let (lat0, lat1, lon0, lon1) = crate::domain::place::bounding_box(*center, *radius_km);
+            // The radius in degrees of latitude, and the smallest shrink of a degree of longitude
+            // over the box, so that the test never leaves out a practitioner within the radius.
+            let degrees = (radius_km * 1.02 / 6371.0).to_degrees();
+            let shrink = lat0.abs().max(lat1.abs()).to_radians().cos().powi(2);
+            q.push(" AND p.latitude BETWEEN ")
+                .push_bind(lat0)
+                .push(" AND ")
+                .push_bind(lat1)
+                .push(" AND p.longitude BETWEEN ")
+                .push_bind(lon0)
+                .push(" AND ")
+                .push_bind(lon1)
+                .push(" AND (p.latitude - ")
+                .push_bind(center.0)
+                .push(") * (p.latitude - ")
+                .push_bind(center.0)
+                .push(") + (p.longitude - ")
+                .push_bind(center.1)
+                .push(") * (p.longitude - ")
+                .push_bind(center.1)
+                .push(") * ")
+                .push_bind(shrink)
+                .push(" <= ")
+                .push_bind(degrees * degrees);
+        }
+        SearchArea::Departement(code) => {
+            q.push(" AND p.departement = ").push_bind(code.as_str());
+        }
+        SearchArea::VideoInDepartement(code) => {
+            q.push(" AND p.departement = ")
+                .push_bind(code.as_str())
+                .push(" AND p.sas_video");
+        }
+    }
+}
+
+pub const COMMUNE_COLUMNS: &str =
+    "c.insee_code, c.name, c.departement, c.postcodes, c.population, c.latitude, c.longitude";
 
 /// A unique-index violation on booking means another regulator was faster.
 pub fn booking_error(err: sqlx::Error) -> StoreError {
@@ -651,6 +772,12 @@ macro_rules! impl_store {
                 .await?;
                 let rows = plan_top_up(&ranges, &absences, &existing, from, to);
                 let created = insert_slots!(&mut *tx, rows);
+                if created > 0 {
+                    let mut touched: Vec<i64> = rows.iter().map(|r| r.0).collect();
+                    touched.sort_unstable();
+                    touched.dedup();
+                    reflag!(&mut *tx, &touched);
+                }
                 tx.commit().await?;
                 Ok(created)
             }
@@ -702,6 +829,7 @@ macro_rules! impl_store {
             }
 
             async fn update_settings(&self, practitioner_id: i64, settings: &Settings) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
                 let updated = sqlx::query(
                     "UPDATE practitioners SET sas_registered = $2, accepts_new_patients = $3, booking_notice = $4,
                          extra_fields = $5
@@ -712,9 +840,13 @@ macro_rules! impl_store {
                 .bind(settings.accepts_new_patients)
                 .bind(&settings.booking_notice)
                 .bind(crate::domain::practitioner::ExtraField::join(&settings.extra_fields))
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
-                found(updated.rows_affected())
+                found(updated.rows_affected())?;
+                // The eligibility verdicts of the practitioner's slots follow the change.
+                reflag!(&mut *tx, &[practitioner_id]);
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn reasons(&self, practitioner_id: i64) -> StoreResult<Vec<ReasonRecord>> {
@@ -728,6 +860,7 @@ macro_rules! impl_store {
             }
 
             async fn update_reason(&self, practitioner_id: i64, reason_id: i64, reason: &ReasonForm) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
                 let updated = sqlx::query(
                     "UPDATE reasons SET name = CASE WHEN is_snp THEN name ELSE $3 END, duration_minutes = $4,
                          open_to_new_patients = $5, bookable_online = $6
@@ -739,19 +872,28 @@ macro_rules! impl_store {
                 .bind(i64::from(reason.duration_minutes))
                 .bind(reason.open_to_new_patients)
                 .bind(reason.bookable_online)
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
-                found(updated.rows_affected())
+                found(updated.rows_affected())?;
+                // The eligibility verdicts of the practitioner's slots follow the change.
+                reflag!(&mut *tx, &[practitioner_id]);
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn set_reason_archived(&self, practitioner_id: i64, reason_id: i64, archived: bool) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
                 let updated = sqlx::query("UPDATE reasons SET archived = $3 WHERE id = $1 AND practitioner_id = $2")
                     .bind(reason_id)
                     .bind(practitioner_id)
                     .bind(archived)
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await?;
-                found(updated.rows_affected())
+                found(updated.rows_affected())?;
+                // The eligibility verdicts of the practitioner's slots follow the change.
+                reflag!(&mut *tx, &[practitioner_id]);
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn add_snp_reason(&self, practitioner_id: i64) -> StoreResult<i64> {
@@ -1014,6 +1156,173 @@ macro_rules! impl_store {
                 Ok(slots)
             }
 
+            async fn refresh_visibility(&self, practitioner_id: i64) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                reflag!(&mut *tx, &[practitioner_id]);
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn communes_version(&self) -> StoreResult<Option<String>> {
+                let row: Option<(String,)> =
+                    sqlx::query_as("SELECT version FROM reference_data WHERE name = 'communes'")
+                        .fetch_optional(&self.pool)
+                        .await?;
+                Ok(row.map(|r| r.0))
+            }
+
+            async fn replace_communes(
+                &self,
+                version: &str,
+                departements: &[(String, String)],
+                communes: &[CommuneRecord],
+            ) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                for table in ["commune_postcodes", "communes", "departements"] {
+                    sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
+                }
+                for chunk in departements.chunks(500) {
+                    let mut insert = sqlx::QueryBuilder::new("INSERT INTO departements (code, name) ");
+                    insert.push_values(chunk, |mut b, (code, name)| {
+                        b.push_bind(code).push_bind(name);
+                    });
+                    insert.build().execute(&mut *tx).await?;
+                }
+                for chunk in communes.chunks(1000) {
+                    let mut insert = sqlx::QueryBuilder::new(
+                        "INSERT INTO communes (insee_code, name, search_name, departement, postcodes, population,
+                             latitude, longitude) ",
+                    );
+                    insert.push_values(chunk, |mut b, c| {
+                        b.push_bind(&c.insee_code)
+                            .push_bind(&c.name)
+                            .push_bind(crate::domain::place::normalise(&c.name))
+                            .push_bind(&c.departement)
+                            .push_bind(&c.postcodes)
+                            .push_bind(c.population)
+                            .push_bind(c.latitude)
+                            .push_bind(c.longitude);
+                    });
+                    insert.build().execute(&mut *tx).await?;
+                    let pairs: Vec<(&str, &str)> = chunk
+                        .iter()
+                        .flat_map(|c| c.postcodes.split_whitespace().map(|p| (p, c.insee_code.as_str())))
+                        .collect();
+                    for pairs in pairs.chunks(1000) {
+                        let mut insert =
+                            sqlx::QueryBuilder::new("INSERT INTO commune_postcodes (postcode, insee_code) ");
+                        insert.push_values(pairs, |mut b, (postcode, insee)| {
+                            b.push_bind(*postcode).push_bind(*insee);
+                        });
+                        insert.push(" ON CONFLICT DO NOTHING");
+                        insert.build().execute(&mut *tx).await?;
+                    }
+                }
+                sqlx::query(
+                    "INSERT INTO reference_data (name, version) VALUES ('communes', $1)
+                     ON CONFLICT (name) DO UPDATE SET version = excluded.version",
+                )
+                .bind(version)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn find_communes(&self, text: &str, limit: i64) -> StoreResult<Vec<CommuneRecord>> {
+                let text = text.trim();
+                let (sql, key) = if !text.is_empty() && text.len() <= 5 && text.bytes().all(|b| b.is_ascii_digit()) {
+                    (
+                        format!(
+                            "SELECT DISTINCT {COMMUNE_COLUMNS} FROM commune_postcodes cp
+                             JOIN communes c ON c.insee_code = cp.insee_code
+                             WHERE cp.postcode >= $1 AND cp.postcode < $2
+                             ORDER BY c.population DESC, c.name, c.insee_code LIMIT $3"
+                        ),
+                        text.to_string(),
+                    )
+                } else {
+                    (
+                        format!(
+                            "SELECT {COMMUNE_COLUMNS} FROM communes c
+                             WHERE c.search_name >= $1 AND c.search_name < $2
+                             ORDER BY c.population DESC, c.name, c.insee_code LIMIT $3"
+                        ),
+                        crate::domain::place::normalise(text),
+                    )
+                };
+                if key.is_empty() {
+                    return Ok(Vec::new());
+                }
+                // Every normalised character sorts before '~': [key, key~) holds the names it starts.
+                let end = format!("{key}~");
+                Ok(sqlx::query_as(&sql).bind(&key).bind(&end).bind(limit).fetch_all(&self.pool).await?)
+            }
+
+            async fn commune(&self, insee_code: &str) -> StoreResult<Option<CommuneRecord>> {
+                let sql = format!("SELECT {COMMUNE_COLUMNS} FROM communes c WHERE c.insee_code = $1");
+                Ok(sqlx::query_as(&sql).bind(insee_code).fetch_optional(&self.pool).await?)
+            }
+
+            async fn departement(&self, code: &str) -> StoreResult<Option<DepartementRecord>> {
+                Ok(sqlx::query_as(
+                    "SELECT d.code, d.name, r.radius_km FROM departements d
+                     LEFT JOIN search_radius r ON r.departement = d.code WHERE d.code = $1",
+                )
+                .bind(code)
+                .fetch_optional(&self.pool)
+                .await?)
+            }
+
+            async fn area_practitioners(
+                &self,
+                area: &SearchArea,
+                specialty: &str,
+                with_empty: bool,
+            ) -> StoreResult<Vec<AreaPractitioner>> {
+                let mut q = sqlx::QueryBuilder::new(
+                    "SELECT p.id, p.latitude, p.longitude, p.sas_slots FROM practitioners p",
+                );
+                push_practitioner_area(&mut q, area, specialty);
+                if !with_empty {
+                    q.push(" AND p.sas_slots IS NOT NULL");
+                }
+                Ok(q.build_query_as().fetch_all(&self.pool).await?)
+            }
+
+            async fn search_cards(
+                &self,
+                practitioner_ids: &[i64],
+                filter: &SlotFilter<'_>,
+            ) -> StoreResult<(Vec<CardPractitioner>, Vec<SearchSlot>)> {
+                if practitioner_ids.is_empty() {
+                    return Ok((Vec::new(), Vec::new()));
+                }
+                let mut q = sqlx::QueryBuilder::new(
+                    "SELECT id, civility, first_name, last_name, specialty, address, postcode, city, phone
+                     FROM practitioners WHERE id IN (",
+                );
+                let mut ids = q.separated(", ");
+                for id in practitioner_ids {
+                    ids.push_bind(*id);
+                }
+                q.push(")");
+                let practitioners = q.build_query_as().fetch_all(&self.pool).await?;
+                let mut q = sqlx::QueryBuilder::new(
+                    "SELECT s.id, s.practitioner_id, s.starts_at, s.mode, s.sas_flags FROM slots s
+                     WHERE s.practitioner_id IN (",
+                );
+                let mut ids = q.separated(", ");
+                for id in practitioner_ids {
+                    ids.push_bind(*id);
+                }
+                q.push(")");
+                push_slot_filter(&mut q, filter);
+                q.push(" ORDER BY s.starts_at, s.id");
+                let slots = q.build_query_as().fetch_all(&self.pool).await?;
+                Ok((practitioners, slots))
+            }
+
             async fn candidate_slots(&self, departement: &str, from: i64, to: i64) -> StoreResult<Vec<CandidateSlot>> {
                 let sql = format!(
                     "{CANDIDATE_SELECT} WHERE p.departement = $1 AND p.sas_registered
@@ -1074,6 +1383,12 @@ macro_rules! impl_store {
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(booking_error)?;
+                // The search reads this flag and the packed slots instead of looking up appointments.
+                sqlx::query("UPDATE slots SET taken = TRUE WHERE id = $1")
+                    .bind(slot.slot_id)
+                    .execute(&mut *tx)
+                    .await?;
+                repack!(&mut *tx, &[slot.practitioner_id]);
                 tx.commit().await.map_err(booking_error)?;
                 Ok(id)
             }
@@ -1089,6 +1404,13 @@ macro_rules! impl_store {
                 .bind(practitioner_id)
                 .fetch_all(&self.pool)
                 .await?)
+            }
+
+            async fn analyze(&self) -> StoreResult<()> {
+                // VACUUM also marks pages all-visible, so PostgreSQL can answer from the index alone.
+                let sql = if $backend == "postgres" { "VACUUM ANALYZE" } else { "ANALYZE" };
+                sqlx::raw_sql(sql).execute(&self.pool).await?;
+                Ok(())
             }
 
             async fn audit(&self, entry: &AuditEntry<'_>) -> StoreResult<()> {
@@ -1265,5 +1587,87 @@ macro_rules! regenerate {
                 .await?;
         }
         insert_slots!($conn, plan.insert);
+        reflag!($conn, &[practitioner_id]);
+    }};
+}
+
+/// Repacks the visible free future slots of `practitioner_ids` into `practitioners.sas_slots`,
+/// through any connection or transaction.
+macro_rules! repack {
+    ($conn:expr, $practitioner_ids:expr) => {{
+        let ids: &[i64] = $practitioner_ids;
+        let now = chrono::Utc::now().timestamp();
+        for ids in ids.chunks(500) {
+            let mut q = sqlx::QueryBuilder::new(
+                "SELECT s.practitioner_id, s.starts_at, s.mode FROM slots s WHERE s.practitioner_id IN (",
+            );
+            let mut list = q.separated(", ");
+            for id in ids {
+                list.push_bind(*id);
+            }
+            q.push(") AND s.sas_flags > 0 AND NOT s.taken AND s.starts_at > ")
+                .push_bind(now)
+                .push(" ORDER BY s.practitioner_id, s.starts_at");
+            let packed = pack_by_practitioner(q.build_query_as().fetch_all(&mut *$conn).await?);
+            for id in ids {
+                let (slots, video) = packed.get(id).map_or((None, false), |(s, v)| (Some(s), *v));
+                sqlx::query("UPDATE practitioners SET sas_slots = $1, sas_video = $2 WHERE id = $3")
+                    .bind(slots)
+                    .bind(video)
+                    .bind(*id)
+                    .execute(&mut *$conn)
+                    .await?;
+            }
+        }
+    }};
+}
+
+/// Re-evaluates the eligibility rule on every slot of `practitioner_ids` (stored in
+/// `slots.sas_flags`) and repacks their visible free slots, through any connection or
+/// transaction: after a change of their SAS settings, ranges, reasons, absences or slots.
+macro_rules! reflag {
+    ($conn:expr, $practitioner_ids:expr) => {{
+        let ids: &[i64] = $practitioner_ids;
+        for practitioner_id in ids {
+            let settings: Option<(bool, bool)> = sqlx::query_as(
+                "SELECT sas_registered, accepts_new_patients FROM practitioners WHERE id = $1",
+            )
+            .bind(practitioner_id)
+            .fetch_optional(&mut *$conn)
+            .await?;
+            let Some(settings) = settings else { continue };
+            let ranges: Vec<(i64,)> =
+                sqlx::query_as("SELECT id FROM ranges WHERE practitioner_id = $1")
+                    .bind(practitioner_id)
+                    .fetch_all(&mut *$conn)
+                    .await?;
+            let sql = format!(
+                "{REASON_FLAGS_SELECT} JOIN ranges g ON g.id = rr.range_id
+                 WHERE g.practitioner_id = $1 AND NOT r.archived"
+            );
+            let reasons = reasons_by_range(
+                sqlx::query_as(&sql)
+                    .bind(practitioner_id)
+                    .fetch_all(&mut *$conn)
+                    .await?,
+            );
+            for (range_id,) in ranges {
+                sqlx::query(
+                    "UPDATE slots SET sas_flags = $1 WHERE range_id = $2 AND sas_flags <> $1",
+                )
+                .bind(range_flags(settings, reasons.get(&range_id)))
+                .bind(range_id)
+                .execute(&mut *$conn)
+                .await?;
+            }
+            // A slot detached from its range (outside the agenda) has no reason left: hidden.
+            sqlx::query(
+                "UPDATE slots SET sas_flags = 0 WHERE practitioner_id = $1 AND range_id IS NULL",
+            )
+            .bind(practitioner_id)
+            .execute(&mut *$conn)
+            .await?;
+        }
+        repack!($conn, ids);
     }};
 }

@@ -1,0 +1,512 @@
+//! The national search on both backends: communes, distance, filters, rotation, eligibility.
+
+use super::*;
+use crate::domain::search::SearchParams;
+use crate::error::AppError;
+use crate::features::search::{SearchResults, run_search};
+use crate::server::{communes, national};
+use std::path::Path;
+
+conformance!(
+    communes_load_once_and_complete_names_and_postcodes,
+    a_commune_search_keeps_eligible_slots_in_distance_order,
+    filters_and_bookings_narrow_the_results,
+    a_departement_search_rotates_fairly_and_pages_stably,
+    bad_places_get_a_french_message,
+    the_national_seed_loads_and_is_searchable,
+);
+
+fn fixture() -> &'static Path {
+    Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/migrations/communes/fixture"
+    ))
+}
+
+async fn with_communes(store: &dyn Store) {
+    communes::ensure_loaded(store, fixture())
+        .await
+        .expect("fixture communes");
+}
+
+const LYON: (f64, f64) = (45.74906, 4.84789);
+const CLOSED: ReasonFlags = ReasonFlags {
+    is_snp: false,
+    open_to_new_patients: false,
+    bookable_online: true,
+};
+const NEW_ONLINE: ReasonFlags = ReasonFlags {
+    is_snp: false,
+    open_to_new_patients: true,
+    bookable_online: true,
+};
+
+struct Doctor {
+    rpps: &'static str,
+    at: (f64, f64),
+    departement: &'static str,
+    sas: bool,
+    accepts_new: bool,
+    flags: ReasonFlags,
+    mode: Mode,
+}
+
+/// A practitioner with hourly slots 08:00–20:00 over the next 3 days.
+async fn doctor(store: &dyn Store, d: Doctor) -> i64 {
+    let id = store
+        .insert_practitioner(&NewPractitioner {
+            latitude: d.at.0,
+            longitude: d.at.1,
+            ..practitioner(d.rpps, d.departement, d.sas, d.accepts_new)
+        })
+        .await
+        .expect("practitioner");
+    let reason = store
+        .insert_reason(
+            id,
+            &NewReason {
+                name: "Motif",
+                duration_minutes: 60,
+                flags: d.flags,
+            },
+        )
+        .await
+        .expect("reason");
+    let today = paris_today(Utc::now());
+    for day in 0..3 {
+        let times = RangeTimes {
+            recurrence: Recurrence::Once(today + Duration::days(day)),
+            start: NaiveTime::from_hms_opt(8, 0, 0).unwrap(),
+            end: NaiveTime::from_hms_opt(20, 0, 0).unwrap(),
+            slot_minutes: 60,
+        };
+        let range = NewRange {
+            times,
+            mode: d.mode,
+            reason_ids: &[reason],
+        };
+        store.insert_range(id, &range).await.expect("range");
+    }
+    id
+}
+
+fn rpps(n: usize) -> &'static str {
+    let rpps = crate::domain::identity::Rpps::with_check_digit(&format!("30{n:08}")).unwrap();
+    Box::leak(rpps.as_str().to_string().into_boxed_str())
+}
+
+/// Lyon's neighbourhood: A SNP at 1 km, B new patients at 5 km, C registered with nothing open
+/// at 3 km, D not registered at 2 km, E video SNP at 30 km, F SNP at 30 km.
+async fn lyon(store: &dyn Store) -> [i64; 6] {
+    with_communes(store).await;
+    let east = |km: f64| (LYON.0, LYON.1 + km / 77.59);
+    let cases = [
+        (east(1.0), true, false, SNP, Mode::Cabinet),
+        (
+            (LYON.0 + 5.0 / 111.2, LYON.1),
+            true,
+            true,
+            NEW_ONLINE,
+            Mode::Cabinet,
+        ),
+        (east(3.0), true, true, CLOSED, Mode::Cabinet),
+        (east(2.0), false, true, SNP, Mode::Cabinet),
+        (east(30.0), true, false, SNP, Mode::Video),
+        (east(-30.0), true, false, SNP, Mode::Cabinet),
+    ];
+    let mut ids = [0; 6];
+    for (i, (at, sas, accepts_new, flags, mode)) in cases.into_iter().enumerate() {
+        ids[i] = doctor(
+            store,
+            Doctor {
+                rpps: rpps(i),
+                at,
+                departement: "69",
+                sas,
+                accepts_new,
+                flags,
+                mode,
+            },
+        )
+        .await;
+    }
+    let today = paris_today(Utc::now());
+    store
+        .materialize_slots(today, today + Duration::days(2))
+        .await
+        .expect("slots");
+    ids
+}
+
+async fn search(store: &dyn Store, pairs: &[(&str, &str)]) -> Result<SearchResults, AppError> {
+    let params = SearchParams::from_pairs(pairs.iter().copied());
+    let query = params.parse().map_err(AppError::Invalid)?;
+    run_search(store, &params, &query, Utc::now()).await
+}
+
+fn ids(results: &SearchResults) -> Vec<i64> {
+    results.cards.iter().map(|c| c.id).collect()
+}
+
+fn listed_slots(results: &SearchResults) -> i64 {
+    results
+        .cards
+        .iter()
+        .flat_map(|c| &c.days)
+        .map(|d| d.slots.len() as i64)
+        .sum()
+}
+
+async fn communes_load_once_and_complete_names_and_postcodes(store: Arc<dyn Store>) {
+    let loaded = communes::ensure_loaded(store.as_ref(), fixture())
+        .await
+        .unwrap();
+    assert!(loaded > 20);
+    assert_eq!(
+        communes::ensure_loaded(store.as_ref(), fixture())
+            .await
+            .unwrap(),
+        0,
+        "up to date"
+    );
+    let names =
+        |found: Vec<CommuneRecord>| found.into_iter().map(|c| c.insee_code).collect::<Vec<_>>();
+    // Most populated first; accents, case and hyphens do not matter.
+    assert_eq!(
+        names(store.find_communes("LYON", 3).await.unwrap()),
+        ["69123", "69383", "69387"]
+    );
+    assert_eq!(
+        names(store.find_communes("cesson-sev", 5).await.unwrap()),
+        ["35051"]
+    );
+    assert_eq!(
+        names(store.find_communes("saint denis", 5).await.unwrap()),
+        ["97411", "93066"]
+    );
+    // A postcode prefix finds the communes it serves, each once.
+    assert_eq!(
+        names(store.find_communes("6900", 5).await.unwrap()),
+        ["69123", "69383", "69387", "69381"]
+    );
+    assert_eq!(
+        names(store.find_communes("35000", 5).await.unwrap()),
+        ["35238"]
+    );
+    assert!(store.find_communes("zz", 5).await.unwrap().is_empty());
+    assert!(store.find_communes(" - ", 5).await.unwrap().is_empty());
+    let affoux = store.commune("69001").await.unwrap().expect("Affoux");
+    assert_eq!((affoux.latitude, affoux.longitude), (None, None));
+    let rhone = store.departement("69").await.unwrap().expect("Rhône");
+    assert_eq!((rhone.name.as_str(), rhone.radius_km), ("Rhône", Some(10)));
+    assert_eq!(
+        store.departement("35").await.unwrap().unwrap().radius_km,
+        None
+    );
+}
+
+async fn a_commune_search_keeps_eligible_slots_in_distance_order(store: Arc<dyn Store>) {
+    let [a, b, c, _d, e, f] = lyon(store.as_ref()).await;
+    let r = search(store.as_ref(), &[("inseecode", "69123")])
+        .await
+        .unwrap();
+    // Rhône's default radius is 10 km; E is 30 km away but offers video slots.
+    assert!(r.scope.contains("10 km"), "{}", r.scope);
+    assert_eq!(ids(&r), [a, b, e]);
+    assert_eq!((r.practitioner_count, r.slot_count), (3, listed_slots(&r)));
+    assert!(r.slot_count > 0 && r.notice.is_none() && r.pages == 1);
+    let card = |id| r.cards.iter().find(|c| c.id == id).unwrap();
+    assert!(card(a).snp && !card(a).new_patients);
+    assert!(!card(b).snp && card(b).new_patients);
+    assert!(
+        card(e).video_only
+            && card(e)
+                .days
+                .iter()
+                .flat_map(|d| &d.slots)
+                .all(|s| s.mode == "En vidéo")
+    );
+    assert_eq!(card(a).distance.as_deref(), Some("1,0 km"));
+    assert_eq!(
+        card(a).phone.as_ref().map(|p| p.0.as_str()),
+        Some("tel:+33142000000")
+    );
+    // Every listed slot is one the eligibility rule shows.
+    for slot in r.cards.iter().flat_map(|c| &c.days).flat_map(|d| &d.slots) {
+        let candidate = store.candidate_slot(slot.id).await.unwrap().unwrap();
+        assert!(visible(&candidate), "slot {}", slot.id);
+    }
+    // A wider radius reaches F; E is then within it.
+    let wide = search(store.as_ref(), &[("inseecode", "69123"), ("rayon", "50")])
+        .await
+        .unwrap();
+    assert_eq!(ids(&wide), [a, b, e, f]);
+    assert!(!wide.cards[2].video_only);
+    // Switched off, the filter also lists registered practitioners without slots, never D.
+    let all = search(store.as_ref(), &[("inseecode", "69123"), ("tous", "1")])
+        .await
+        .unwrap();
+    assert_eq!(ids(&all), [a, c, b, e]);
+    assert!(all.cards[1].days.is_empty());
+}
+
+async fn filters_and_bookings_narrow_the_results(store: Arc<dyn Store>) {
+    let [a, b, _, _, e, _] = lyon(store.as_ref()).await;
+    let base = [("inseecode", "69123")];
+    let cabinet = search(store.as_ref(), &[base[0], ("mode", "cabinet")])
+        .await
+        .unwrap();
+    assert_eq!(ids(&cabinet), [a, b]);
+    let video = search(store.as_ref(), &[base[0], ("mode", "video")])
+        .await
+        .unwrap();
+    assert_eq!(ids(&video), [e]);
+    // "Disponible sous" and the days keep only the slots in their hours.
+    let now = Utc::now().timestamp();
+    let soon = search(store.as_ref(), &[base[0], ("sous", "0-4,24-48")])
+        .await
+        .unwrap();
+    let all = search(store.as_ref(), &base).await.unwrap();
+    assert!(soon.slot_count < all.slot_count);
+    let tomorrow = search(store.as_ref(), &[base[0], ("fenetre", "j1")])
+        .await
+        .unwrap();
+    // Each of A, B, E has 12 hourly slots tomorrow (E only in video).
+    assert_eq!((tomorrow.practitioner_count, tomorrow.slot_count), (3, 36));
+    for slot in soon
+        .cards
+        .iter()
+        .flat_map(|c| &c.days)
+        .flat_map(|d| &d.slots)
+    {
+        let starts = store
+            .candidate_slot(slot.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .starts_at;
+        let hours = (starts - now) as f64 / 3600.0;
+        assert!(
+            (0.0..4.0).contains(&hours) || (24.0..48.0).contains(&hours),
+            "{hours}"
+        );
+    }
+    // Another specialty has nobody here.
+    let pediatrics = search(store.as_ref(), &[base[0], ("speciality", "pediatrie")])
+        .await
+        .unwrap();
+    assert_eq!(pediatrics.practitioner_count, 0);
+    // A booked slot disappears from the next search.
+    let regulator = user(store.as_ref(), "r@demo.test", Role::Regulator, None).await;
+    let first = tomorrow.cards[0].days[0].slots[0].id;
+    let patient = patient();
+    let booking = NewBooking {
+        slot_id: first,
+        regulator_id: regulator,
+        patient: &patient,
+        now: 1,
+    };
+    store.book(&booking, &visible).await.unwrap();
+    let after = search(store.as_ref(), &[base[0], ("fenetre", "j1")])
+        .await
+        .unwrap();
+    assert_eq!(after.slot_count, 35);
+    assert!(
+        after
+            .cards
+            .iter()
+            .flat_map(|c| &c.days)
+            .flat_map(|d| &d.slots)
+            .all(|s| s.id != first)
+    );
+    // The verdict stored with the slots follows a re-evaluation, which changes nothing here.
+    store.refresh_visibility(a).await.unwrap();
+    let again = search(store.as_ref(), &[base[0], ("fenetre", "j1")])
+        .await
+        .unwrap();
+    assert_eq!(again.slot_count, 35);
+}
+
+async fn a_departement_search_rotates_fairly_and_pages_stably(store: Arc<dyn Store>) {
+    with_communes(store.as_ref()).await;
+    let rennes = (48.11109, -1.67431);
+    let mut everyone = Vec::new();
+    for i in 0..12 {
+        everyone.push(
+            doctor(
+                store.as_ref(),
+                Doctor {
+                    rpps: rpps(100 + i),
+                    at: (rennes.0 + i as f64 * 0.01, rennes.1),
+                    departement: "35",
+                    sas: true,
+                    accepts_new: false,
+                    flags: SNP,
+                    mode: Mode::Cabinet,
+                },
+            )
+            .await,
+        );
+    }
+    let today = paris_today(Utc::now());
+    // A range added later: the first practitioner's ranges are no longer next to each other.
+    let late = NewRange {
+        times: RangeTimes {
+            recurrence: Recurrence::Once(today + Duration::days(1)),
+            start: NaiveTime::from_hms_opt(20, 0, 0).unwrap(),
+            end: NaiveTime::from_hms_opt(21, 0, 0).unwrap(),
+            slot_minutes: 60,
+        },
+        mode: Mode::Video,
+        reason_ids: &[],
+    };
+    store.insert_range(everyone[0], &late).await.unwrap();
+    store
+        .materialize_slots(today, today + Duration::days(2))
+        .await
+        .unwrap();
+    let page = |seed: &'static str, page: &'static str| {
+        let store = store.clone();
+        async move {
+            search(
+                store.as_ref(),
+                &[("departement", "35"), ("ordre", seed), ("page", page)],
+            )
+            .await
+            .unwrap()
+        }
+    };
+    let pages = [
+        page("7", "1").await,
+        page("7", "2").await,
+        page("7", "3").await,
+    ];
+    assert_eq!(pages.each_ref().map(|p| p.cards.len()), [5, 5, 2]);
+    assert!(
+        pages
+            .iter()
+            .all(|p| p.pages == 3 && p.practitioner_count == 12)
+    );
+    let mut seen: Vec<i64> = pages.iter().flat_map(ids).collect();
+    assert!(
+        pages
+            .iter()
+            .all(|p| p.cards.iter().all(|c| c.distance.is_none()))
+    );
+    seen.sort_unstable();
+    assert_eq!(seen, everyone, "each practitioner once over the pages");
+    assert_eq!(
+        ids(&page("7", "1").await),
+        ids(&pages[0]),
+        "stable for one search"
+    );
+    assert_ne!(
+        [ids(&page("8", "1").await), ids(&page("9", "1").await)],
+        [ids(&pages[0]), ids(&pages[0])],
+        "another search, another order"
+    );
+    // Without a seed the server draws one and returns it for the next pages.
+    let fresh = search(store.as_ref(), &[("departement", "35")])
+        .await
+        .unwrap();
+    assert!(!fresh.params.ordre.is_empty());
+    // A whole-département search around a commune, and a commune without coordinates.
+    let around = search(
+        store.as_ref(),
+        &[("inseecode", "35238"), ("perimetre", "departement")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(around.practitioner_count, 12);
+    assert!(around.notice.is_none());
+    let far = doctor(
+        store.as_ref(),
+        Doctor {
+            rpps: rpps(200),
+            at: LYON,
+            departement: "69",
+            sas: true,
+            accepts_new: false,
+            flags: SNP,
+            mode: Mode::Cabinet,
+        },
+    )
+    .await;
+    store
+        .materialize_slots(today, today + Duration::days(2))
+        .await
+        .unwrap();
+    let affoux = search(store.as_ref(), &[("inseecode", "69001")])
+        .await
+        .unwrap();
+    assert_eq!(ids(&affoux), [far]);
+    assert!(
+        affoux
+            .notice
+            .as_deref()
+            .unwrap()
+            .contains("tout le département Rhône (69)")
+    );
+}
+
+async fn bad_places_get_a_french_message(store: Arc<dyn Store>) {
+    with_communes(store.as_ref()).await;
+    for (pairs, expected) in [
+        (&[("inseecode", "99999")][..], "Commune inconnue"),
+        (&[("city", "Zzyzx")][..], "Aucune commune ne correspond"),
+        (&[("departement", "976")][..], "Département inconnu"),
+    ] {
+        match search(store.as_ref(), pairs).await {
+            Err(AppError::Invalid(errors)) => {
+                assert_eq!(errors[0].field, "lieu");
+                assert!(
+                    errors[0].message.contains(expected),
+                    "{}",
+                    errors[0].message
+                );
+            }
+            other => panic!("{pairs:?}: {other:?}"),
+        }
+    }
+    // A name typed without choosing in the list takes the best match.
+    let typed = search(store.as_ref(), &[("city", "lyon"), ("rayon", "50")])
+        .await
+        .unwrap();
+    assert!(typed.scope.contains("50 km"), "{}", typed.scope);
+    assert_eq!(
+        (typed.params.inseecode.as_str(), typed.place.as_str()),
+        ("69123", "Lyon (69)")
+    );
+}
+
+async fn the_national_seed_loads_and_is_searchable(store: Arc<dyn Store>) {
+    with_communes(store.as_ref()).await;
+    let text = std::fs::read_to_string(fixture().join("communes.tsv")).unwrap();
+    let list = communes::parse_communes(&text).unwrap();
+    let report = national::seed_national(store.clone(), &list, 200, 3)
+        .await
+        .unwrap();
+    assert_eq!(report.practitioners, 200);
+    assert!(report.slots_created > 200, "{}", report.slots_created);
+    let bench = crate::server::bench::bench_search(store.clone(), &list, 40, 4)
+        .await
+        .unwrap();
+    assert_eq!(bench.searches, 40);
+    assert!(bench.practitioners_found > 0);
+    // Paris gets the most practitioners of the fixture; some are visible, some not.
+    let paris = search(store.as_ref(), &[("inseecode", "75056"), ("rayon", "20")])
+        .await
+        .unwrap();
+    let everyone = search(
+        store.as_ref(),
+        &[("inseecode", "75056"), ("rayon", "20"), ("tous", "1")],
+    )
+    .await
+    .unwrap();
+    assert!(
+        paris.practitioner_count > 10,
+        "{}",
+        paris.practitioner_count
+    );
+    assert!(everyone.practitioner_count > paris.practitioner_count);
+}
