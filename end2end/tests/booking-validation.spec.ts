@@ -3,7 +3,8 @@ import { expectAccessible, hydrated, REGULATOR, signIn } from './helpers';
 
 test('un formulaire incomplet est signalé champ par champ et rien n’est réservé', async ({ page }) => {
   await signIn(page, REGULATOR);
-  await page.goto('/recherche?inseecode=75104');
+  await expect(page).toHaveURL(/\/recherche$/);
+  await page.goto('/recherche?inseecode=75056&rayon=20');
   const slot = page.locator('a.slot').first();
   const slotHref = (await slot.getAttribute('href'))!;
   await slot.click();
@@ -57,6 +58,6 @@ test('un formulaire incomplet est signalé champ par champ et rien n’est rése
   expect(body).toContain('Numéro de téléphone invalide');
 
   // Nothing was booked: the slot is still offered.
-  await page.goto('/recherche?inseecode=75104');
+  await page.goto('/recherche?inseecode=75056&rayon=20');
   await expect(page.locator(`a.slot[href="${slotHref}"]`)).toHaveCount(1);
 });
