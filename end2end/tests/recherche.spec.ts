@@ -87,7 +87,10 @@ test('changer un filtre met les résultats à jour sans recharger la page, et le
   await expect(page).toHaveURL(/mode=video/);
   await expect(page.getByLabel('Au cabinet')).not.toBeChecked();
   await expect(page.getByRole('heading', { level: 2 })).toBeVisible();
-  for (const slot of await page.locator('a.slot').allInnerTexts()) expect(slot).toContain('En vidéo');
+  // The results follow the URL asynchronously: wait until the cabinet slots are gone.
+  await expect
+    .poll(async () => (await page.locator('a.slot').allInnerTexts()).every((slot) => slot.includes('En vidéo')))
+    .toBe(true);
 
   // Back twice: the first search again, form included.
   await page.goBack();
