@@ -8,7 +8,7 @@ use crate::features::admin::{AuditPage, OutboxPage, RegulatorsPage};
 use crate::features::agenda::{
     AppointmentsPage, RangesPage, ReasonsPage, RegisterPage, SettingsPage, WeekPage,
 };
-use crate::features::booking::BookingPage;
+use crate::features::booking::{AppointmentPage, BookingPage, ReferralsPage};
 use crate::features::search::SearchPage;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -70,6 +70,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/recherche") view=SearchPage ssr=SsrMode::Async />
                     <Route path=path!("/rendez-vous/:slot") view=BookingPage ssr=SsrMode::Async />
                     <Route path=path!("/agenda") view=AppointmentsPage ssr=SsrMode::Async />
+                    <Route path=path!("/adressages") view=ReferralsPage ssr=SsrMode::Async />
+                    <Route path=path!("/adressages/:id") view=AppointmentPage ssr=SsrMode::Async />
                     <Route path=path!("/creer-mon-compte") view=CreateAccountPage ssr=SsrMode::Async />
                     <Route path=path!("/mot-de-passe-oublie") view=ForgotPasswordPage ssr=SsrMode::Async />
                     <Route path=path!("/mot-de-passe/nouveau") view=ResetPasswordPage ssr=SsrMode::Async />
@@ -144,7 +146,10 @@ fn MainNav() -> impl IntoView {
             .map(|u| u.role);
         let mut links = vec![("/", "Accueil")];
         match role {
-            Some(Role::Regulator) => links.push(("/recherche", "Rechercher un créneau")),
+            Some(Role::Regulator) => {
+                links.push(("/recherche", "Rechercher un créneau"));
+                links.push(("/adressages", "Mes adressages"));
+            }
             Some(Role::Practitioner) => links.extend([
                 ("/agenda", "Mes rendez-vous"),
                 ("/agenda/semaine", "Mon agenda"),

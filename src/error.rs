@@ -21,6 +21,10 @@ pub enum AppError {
     Invalid(Vec<FieldError>),
     #[error("Ce créneau vient d'être réservé.")]
     SlotTaken,
+    #[error(
+        "Le délai de réservation du créneau est dépassé : il a été libéré. Reprenez-le s'il est encore disponible."
+    )]
+    HoldExpired,
     #[error("Trop de tentatives de connexion échouées. Patientez 15 minutes avant de réessayer.")]
     TooManyAttempts,
     #[error(
@@ -50,6 +54,7 @@ impl AppError {
             AppError::NotFound(_) => 404,
             AppError::Invalid(_) => 422,
             AppError::SlotTaken => 409,
+            AppError::HoldExpired => 410,
             AppError::TooManyAttempts => 429,
             AppError::LinkInvalid => 404,
             AppError::LinkExpired | AppError::LinkUsed => 410,

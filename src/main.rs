@@ -4,7 +4,8 @@
 use clap::{Parser, Subcommand};
 use sas_rdv::domain::account::RegulatorInput;
 use sas_rdv::server::{
-    AppState, auth, bench, communes, http, mail::Mailer, national, seed, slots, store,
+    AppState, BookingSettings, auth, bench, communes, http, mail::Mailer, national, seed, slots,
+    store,
 };
 use std::process::ExitCode;
 
@@ -32,6 +33,13 @@ struct Cli {
     #[arg(long, env = "SAS_SLOT_HORIZON_DAYS", default_value_t = slots::DEFAULT_HORIZON_DAYS,
         value_parser = clap::value_parser!(i64).range(1..=366), global = true)]
     slot_horizon_days: i64,
+    /// Durée, en secondes, pendant laquelle l'ouverture d'un créneau le réserve au régulateur
+    #[arg(long, env = "SAS_HOLD_SECONDS", default_value_t = slots::DEFAULT_HOLD_SECONDS,
+        value_parser = clap::value_parser!(i64).range(5..=3600), global = true)]
+    hold_seconds: i64,
+    /// Dossier des données écrites par l'application (pièces jointes)
+    #[arg(long, env = "SAS_DATA_DIR", default_value = "data", global = true)]
+    data_dir: std::path::PathBuf,
     /// Dossier de communes.tsv et departements.tsv (construits par .ci/setup)
     #[arg(long, env = "SAS_COMMUNES_DIR", default_value = communes::DEFAULT_DIR, global = true)]
     communes_dir: std::path::PathBuf,
@@ -134,6 +142,10 @@ async fn run(cli: Cli) -> Result<(), String> {
             mailer: Mailer::from_url(cli.smtp_url.as_deref())?,
             public_url,
             horizon_days: cli.slot_horizon_days,
+            booking: BookingSettings {
+                hold_seconds: cli.hold_seconds,
+                attachments_dir: cli.data_dir.join("pieces-jointes"),
+            },
         })
     };
     // The communes of the place field, loaded when missing or changed.
@@ -244,6 +256,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                     .map_err(|e| e.to_string())?;
             }
             slots::spawn_top_up(store.clone(), cli.slot_horizon_days);
+            slots::spawn_hold_sweeper(store.clone());
             http::serve(state(store)?).await.map_err(|e| e.to_string())
         }
     }

@@ -177,6 +177,93 @@ fn luhn_valid(digits: &str) -> bool {
     sum.is_multiple_of(10)
 }
 
+/// A patient's phone number, French or international, checked against libphonenumber's
+/// metadata and stored in E.164. Numbers without a country code are read as French.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Phone(String);
+
+impl Phone {
+    pub fn parse(input: &str) -> Result<Self, String> {
+        use phonenumber::{Mode, country::Id};
+        let trimmed = input.trim();
+        if trimmed.is_empty() {
+            return Err(REQUIRED.into());
+        }
+        // "00" is the international prefix dialled from France.
+        let normalised = match trimmed.strip_prefix("00") {
+            Some(rest) => format!("+{rest}"),
+            None => trimmed.to_string(),
+        };
+        match phonenumber::parse(Some(Id::FR), &normalised) {
+            Ok(number) if number.is_valid() => {
+                Ok(Self(number.format().mode(Mode::E164).to_string()))
+            }
+            _ => Err(
+                "Numéro de téléphone invalide : saisissez un numéro français (06 45 37 26 53) \
+                 ou international avec son indicatif (+32 470 12 34 56)."
+                    .into(),
+            ),
+        }
+    }
+
+    pub fn e164(&self) -> &str {
+        &self.0
+    }
+
+    /// `06 45 37 26 53` for a French number, the international format otherwise.
+    pub fn display(&self) -> String {
+        match PhoneFr::parse(&self.0) {
+            Ok(french) => french.display_fr(),
+            Err(_) => phonenumber::parse(None, &self.0)
+                .map(|n| {
+                    n.format()
+                        .mode(phonenumber::Mode::International)
+                        .to_string()
+                })
+                .unwrap_or_else(|_| self.0.clone()),
+        }
+    }
+}
+
+/// A French social security number (NIR): 13 characters and a 2-digit key, 97 − (number mod 97);
+/// Corsica's 2A / 2B count as 19 / 18 in the key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Nir(String);
+
+impl Nir {
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let nir: String = input
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_uppercase();
+        if nir.is_empty() {
+            return Err(REQUIRED.into());
+        }
+        let invalid =
+            || "Numéro de sécurité sociale invalide : 15 caractères, clé comprise.".to_string();
+        if nir.len() != 15 || !nir.is_ascii() || !matches!(&nir[..1], "1" | "2") {
+            return Err(invalid());
+        }
+        let body = match &nir[5..7] {
+            "2A" => format!("{}19{}", &nir[..5], &nir[7..13]),
+            "2B" => format!("{}18{}", &nir[..5], &nir[7..13]),
+            _ => nir[..13].to_string(),
+        };
+        let (Ok(number), Ok(key)) = (body.parse::<u64>(), nir[13..].parse::<u64>()) else {
+            return Err(invalid());
+        };
+        if 97 - number % 97 != key {
+            return Err("Numéro de sécurité sociale invalide : la clé ne correspond pas.".into());
+        }
+        Ok(Self(nir))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// An email address, lower-cased; a light check, the real proof is the link sent to it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Email(String);
@@ -344,6 +431,53 @@ mod tests {
             PhoneFr::parse("+33645372653").unwrap().display_fr(),
             "06 45 37 26 53"
         );
+    }
+
+    #[test]
+    fn patient_phones_french_or_international() {
+        for (input, expected) in [
+            ("06 45 37 26 53", Some("+33645372653")),
+            ("+33 6 45 37 26 53", Some("+33645372653")),
+            ("0033 1 45 37 26 53", Some("+33145372653")),
+            ("+32 470 12 34 56", Some("+32470123456")),
+            ("+44 20 7946 0958", Some("+442079460958")),
+            ("06453726", None),
+            ("+32 12", None),
+            ("bonjour", None),
+        ] {
+            assert_eq!(
+                Phone::parse(input).ok().as_ref().map(Phone::e164),
+                expected,
+                "{input:?}"
+            );
+        }
+        assert_eq!(Phone::parse("").unwrap_err(), REQUIRED);
+        assert_eq!(
+            Phone::parse("+33645372653").unwrap().display(),
+            "06 45 37 26 53"
+        );
+        assert_eq!(
+            Phone::parse("+32470123456").unwrap().display(),
+            "+32 470 12 34 56"
+        );
+    }
+
+    #[test]
+    fn social_security_numbers() {
+        // 1 85 05 78 006 084 → key 97 − (1850578006084 mod 97).
+        let body = 1_850_578_006_084_u64;
+        let nir = format!("{body}{:02}", 97 - body % 97);
+        assert!(Nir::parse(&nir).is_ok());
+        let spaced = format!("{} {}", &nir[..7], &nir[7..]);
+        assert_eq!(Nir::parse(&spaced).unwrap().as_str(), nir);
+        let wrong_key = format!("{body}{:02}", (97 - body % 97 + 1) % 97);
+        assert!(Nir::parse(&wrong_key).unwrap_err().contains("clé"));
+        // Corsica: 2A counts as 19 in the key.
+        let corsica_key = 97 - 2_850_519_006_084_u64 % 97;
+        assert!(Nir::parse(&format!("285052A006084{corsica_key:02}")).is_ok());
+        for bad in ["123", "385057800608412", "1850578006084AB"] {
+            assert!(Nir::parse(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

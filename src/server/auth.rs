@@ -40,11 +40,16 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
 
 /// A fresh random token (256 bits, for a session or a link) and the hash the database keeps.
 fn new_token() -> (String, String) {
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let token = random_token();
     let hash = token_hash(&token);
     (token, hash)
+}
+
+/// 256 random bits, URL-safe.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
 pub fn token_hash(token: &str) -> String {
@@ -99,10 +104,18 @@ fn set_cookie(value: String) {
 
 /// The signed-in user of this request, if any.
 pub async fn current_user() -> Result<Option<UserRecord>, AppError> {
-    let Some(token) = request_parts().as_ref().and_then(session_token) else {
+    match request_parts() {
+        Some(parts) => user_of(store()?.as_ref(), &parts).await,
+        None => Ok(None),
+    }
+}
+
+/// The account whose session cookie the request carries (for plain axum handlers too).
+pub async fn user_of(store: &dyn Store, parts: &Parts) -> Result<Option<UserRecord>, AppError> {
+    let Some(token) = session_token(parts) else {
         return Ok(None);
     };
-    store()?
+    store
         .session_user(&token_hash(&token), now())
         .await
         .map_err(internal)

@@ -1,11 +1,12 @@
 //! The HTTP server: Leptos pages and server functions on axum, plus a same-origin check.
 
-use super::AppState;
+use super::{AppState, attachments};
 use crate::app::{App, shell};
 use axum::extract::Request;
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::net::SocketAddr;
@@ -25,6 +26,11 @@ pub fn router(state: AppState) -> axum::Router {
     axum::Router::new()
         .nest_service(&pkg, ServeDir::new(site.join(&*options.site_pkg_dir)))
         .nest_service("/dsfr", ServeDir::new(site.join("dsfr")))
+        .route(attachments::UPLOAD_PATH, post(attachments::upload))
+        .route(
+            &format!("{}/{{token}}", attachments::UPLOAD_PATH),
+            get(attachments::download),
+        )
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             shell(options.clone())
         })

@@ -102,3 +102,33 @@ pub fn password_reset(to: &str, first_name: &str, link: &str) -> Mail {
         ),
     }
 }
+
+/// A practitioner's notice of a SAS appointment. No patient data travels by mail: the details
+/// are behind the link, for the practitioner signed in.
+pub fn appointment_booked(to: &str, when: &str, link: &str) -> Mail {
+    Mail {
+        to: to.to_string(),
+        subject: format!("Nouveau rendez-vous SAS le {when}"),
+        body: format!(
+            "Bonjour,\n\n\
+             Un régulateur du Service d'Accès aux Soins a pris rendez-vous pour un patient le {when}.\n\n\
+             Le patient, le motif, le message et les pièces jointes sont sur la plateforme :\n{link}\n\n\
+             Le Service d'Accès aux Soins\n"
+        ),
+    }
+}
+
+/// A practitioner's notice that a SAS appointment was cancelled (the slot is free again).
+pub fn appointment_cancelled(to: &str, when: &str, link: &str) -> Mail {
+    Mail {
+        to: to.to_string(),
+        subject: format!("Rendez-vous SAS du {when} annulé"),
+        body: format!(
+            "Bonjour,\n\n\
+             Le rendez-vous SAS du {when} a été annulé par le régulateur ; le créneau est de \
+             nouveau disponible.\n\n\
+             Détail et motif de l'annulation :\n{link}\n\n\
+             Le Service d'Accès aux Soins\n"
+        ),
+    }
+}

@@ -1,5 +1,6 @@
 //! Server-only code: configuration, persistence, authentication, audit, demo data, HTTP.
 
+pub mod attachments;
 pub mod auth;
 pub mod bench;
 pub mod communes;
@@ -27,6 +28,15 @@ pub struct AppState {
     pub public_url: String,
     /// Days of slots kept ahead (`SAS_SLOT_HORIZON_DAYS`).
     pub horizon_days: i64,
+    pub booking: BookingSettings,
+}
+
+#[derive(Clone)]
+pub struct BookingSettings {
+    /// How long opening a slot holds it (`SAS_HOLD_SECONDS`, 10 minutes by default).
+    pub hold_seconds: i64,
+    /// Where attachments are written (`SAS_DATA_DIR`/pieces-jointes).
+    pub attachments_dir: std::path::PathBuf,
 }
 
 /// The state of the running application, from the server function's context.

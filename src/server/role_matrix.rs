@@ -21,6 +21,7 @@ use Access::{Only, Open};
 /// `login` and `logout` come last: they close the session of whoever calls them.
 fn table() -> Vec<(&'static str, &'static str, Access)> {
     use crate::features::agenda::{ranges::*, reasons::*, register::*, settings::*, week::*};
+    use crate::features::booking::referrals::*;
     use crate::features::{accounts::*, admin::*, agenda::*, booking::*, search::*};
     const REGULATOR: &[Role] = &[Role::Regulator];
     const PRACTITIONER: &[Role] = &[Role::Practitioner];
@@ -35,12 +36,30 @@ fn table() -> Vec<(&'static str, &'static str, Access)> {
             Only(REGULATOR),
         ),
         (SuggestCommunes::PATH, "text=Renn", Only(REGULATOR)),
-        (SlotSummary::PATH, "slot_id=1", Only(REGULATOR)),
+        (OpenSlot::PATH, "slot_id=1", Only(REGULATOR)),
+        (ReleaseSlot::PATH, "slot_id=1", Only(REGULATOR)),
         (
             BookSlot::PATH,
-            "slot_id=1&patient[first_name]=&patient[last_name]=&patient[birth_name]=\
-             &patient[birth_date]=&patient[phone]=",
+            "request[slot_id]=1&request[idempotency_key]=k&request[choices][mode]=\
+             &request[patient][first_name]=",
             Only(REGULATOR),
+        ),
+        (SlotAlternatives::PATH, "slot_id=1", Only(REGULATOR)),
+        (MyReferrals::PATH, "", Only(REGULATOR)),
+        (
+            AppointmentDetail::PATH,
+            "id=1",
+            Only(&[Role::Regulator, Role::Practitioner, Role::Admin]),
+        ),
+        (
+            CancelBooking::PATH,
+            "id=1&reason=x",
+            Only(&[Role::Regulator, Role::Admin]),
+        ),
+        (
+            SetAppointmentOutcome::PATH,
+            "id=1&status=noshow",
+            Only(PRACTITIONER),
         ),
         (MyAppointments::PATH, "", Only(PRACTITIONER)),
         (
@@ -158,6 +177,10 @@ impl Server {
             mailer: Mailer::Outbox,
             public_url: format!("http://{addr}"),
             horizon_days: super::slots::DEFAULT_HORIZON_DAYS,
+            booking: super::BookingSettings {
+                hold_seconds: super::slots::DEFAULT_HOLD_SECONDS,
+                attachments_dir: std::env::temp_dir().join("sas-rdv-role-matrix"),
+            },
         };
         let app = http::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, app).await });

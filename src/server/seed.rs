@@ -5,6 +5,7 @@ use super::auth::hash_password;
 use super::store::{NewBooking, NewPractitioner, NewRange, NewReason, NewUser, Store, StoreError};
 use crate::domain::Role;
 use crate::domain::agenda::{Mode, RangeTimes, Recurrence, paris_today};
+use crate::domain::booking::{Choices, OfferedReason};
 use crate::domain::eligibility::ReasonFlags;
 use crate::domain::identity::{PhoneFr, Rpps};
 use crate::domain::patient::PatientInput;
@@ -555,13 +556,15 @@ async fn book_a_few(store: &dyn Store) -> Result<usize, StoreError> {
     let now = Utc::now();
     let today = paris_today(now);
     let patient = PatientInput {
+        civility: "Monsieur".into(),
         first_name: "Jean".into(),
         last_name: "Dupuis".into(),
         birth_name: "Dupuis".into(),
         birth_date: "14/03/1961".into(),
         phone: "06 12 34 56 78".into(),
+        ..PatientInput::default()
     }
-    .validate(today)
+    .validate(today, &[])
     .expect("demo patient is valid");
     let mut booked = 0;
     for departement in ["75", "69", "35"] {
@@ -578,11 +581,33 @@ async fn book_a_few(store: &dyn Store) -> Result<usize, StoreError> {
             .step_by(40)
             .take(3)
         {
+            let reasons = store.slot_reasons(slot.slot_id).await?;
+            let Some(snp) = reasons.into_iter().find(|r| r.is_snp) else {
+                continue;
+            };
+            let choices = Choices {
+                mode: Mode::from_code(&slot.mode).unwrap_or(Mode::Cabinet),
+                known_patient: false,
+                reason: OfferedReason {
+                    id: snp.id,
+                    name: snp.name,
+                    is_snp: true,
+                },
+                answers: Vec::new(),
+                message: None,
+            };
+            let (at, key) = (now.timestamp(), format!("demo-{}", slot.slot_id));
+            store
+                .hold_slot(slot.slot_id, regulator.id, at, at + 60, &|_| true)
+                .await?;
             let booking = NewBooking {
                 slot_id: slot.slot_id,
                 regulator_id: regulator.id,
+                idempotency_key: &key,
+                choices: &choices,
                 patient: &patient,
-                now: now.timestamp(),
+                attachment: None,
+                now: at,
             };
             store.book(&booking, &|_| true).await?;
             booked += 1;

@@ -1,5 +1,6 @@
 //! The rolling horizon of slots kept in the database: topped up at start-up and every hour,
-//! regenerated for one practitioner whenever their ranges or absences change.
+//! regenerated for one practitioner whenever their ranges or absences change; and the holds of
+//! the booking funnel, given back to the search once they end.
 
 use super::store::{Horizon, Store};
 use crate::domain::agenda::paris_today;
@@ -7,6 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use std::sync::Arc;
 
 pub const DEFAULT_HORIZON_DAYS: i64 = 28;
+pub const DEFAULT_HOLD_SECONDS: i64 = crate::domain::booking::HOLD_MINUTES * 60;
 
 /// Today (Paris) and the `days - 1` days after it, seen from `now`.
 pub fn horizon(days: i64, now: DateTime<Utc>) -> Horizon {
@@ -33,6 +35,19 @@ pub fn spawn_top_up(store: Arc<dyn Store>, days: i64) {
                     started.elapsed().as_millis()
                 ),
                 Err(err) => tracing::error!("slot top-up failed: {err}"),
+            }
+        }
+    });
+}
+
+/// Gives the slots whose hold ended back to the search, every few seconds.
+pub fn spawn_hold_sweeper(store: Arc<dyn Store>) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
+        loop {
+            every.tick().await;
+            if let Err(err) = store.release_expired_holds(Utc::now().timestamp()).await {
+                tracing::error!("releasing ended holds failed: {err}");
             }
         }
     });

@@ -1,18 +1,23 @@
-//! The booking funnel ("funnel d'adressage"): a regulator books a slot for a patient.
+//! The booking funnel ("funnel d'adressage"): a regulator holds a slot, books it for a patient,
+//! finds it again in « Mes adressages » and may cancel it; the practitioner reads it and sets
+//! its outcome.
 
-use crate::components::{ErrorAlert, Field};
+mod funnel;
+pub mod referrals;
+
+pub use funnel::BookingPage;
+pub use referrals::{AppointmentPage, ReferralsPage};
+
+use crate::domain::booking::{ChoicesInput, Offer};
 use crate::domain::patient::PatientInput;
+use crate::domain::practitioner::ExtraField;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::server::{auth, internal, store, with_status};
 use leptos::prelude::*;
-use leptos::server_fn::ServerFn;
-use leptos_meta::Title;
-use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
-/// What the funnel shows of the slot being booked.
+/// What the funnel shows of the slot being booked, and what it lets the regulator choose.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SlotDetails {
     pub slot_id: i64,
@@ -21,27 +26,116 @@ pub struct SlotDetails {
     pub address: String,
     pub day: String,
     pub time: String,
-    pub mode: String,
     /// "À lire avant de prendre un rendez-vous".
     pub notice: String,
-    pub snp: bool,
+    pub offer: Offer,
+    /// Patient fields this practitioner requires beyond the default five.
+    pub extra_fields: Vec<ExtraField>,
+    /// When the hold ends (Unix seconds).
+    pub hold_expires_at: i64,
+    /// Sent back with the booking: a second submit of this funnel books nothing more.
+    pub idempotency_key: String,
+}
+
+/// Everything the funnel sends.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BookingRequest {
+    pub slot_id: i64,
+    /// Made once per form: a second submit of the same form books nothing more.
+    pub idempotency_key: String,
+    pub choices: ChoicesInput,
+    pub patient: PatientInput,
+    /// The token of an uploaded attachment.
+    pub attachment: Option<String>,
+}
+
+/// A free slot offered when the chosen one was just taken.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Alternative {
+    pub slot_id: i64,
+    /// "Dr Anne Martin — mardi 1 décembre à 10:30"
+    pub label: String,
+    pub place: String,
 }
 
 #[cfg(feature = "ssr")]
 const GONE: &str = "Ce créneau n'est plus disponible. Choisissez-en un autre dans la recherche.";
 
-/// Regulators only: the slot about to be booked, if it is still open to the SAS.
+#[cfg(feature = "ssr")]
+fn when(starts_at: i64) -> String {
+    use crate::domain::agenda::{day_label_fr, time_label};
+    chrono::DateTime::from_timestamp(starts_at, 0)
+        .map(|t| format!("{} à {}", day_label_fr(t), time_label(t)))
+        .unwrap_or_default()
+}
+
+/// The slot, what it offers and what its practitioner requires, as read now.
+#[cfg(feature = "ssr")]
+async fn slot_offer(
+    slot: &crate::server::store::CandidateSlot,
+) -> Result<(Offer, Vec<ExtraField>), AppError> {
+    use crate::domain::agenda::Mode;
+    use crate::domain::booking::{OfferedReason, Question};
+    let store = store()?;
+    let reasons = store.slot_reasons(slot.slot_id).await.map_err(internal)?;
+    let questions = store
+        .booking_questions(slot.practitioner_id)
+        .await
+        .map_err(internal)?;
+    let offer = Offer {
+        mode: Mode::from_code(&slot.mode).ok_or(AppError::Internal)?,
+        reasons: reasons
+            .into_iter()
+            .map(|r| OfferedReason {
+                id: r.id,
+                name: r.name,
+                is_snp: r.is_snp,
+            })
+            .collect(),
+        questions: questions
+            .into_iter()
+            .map(|q| Question {
+                id: q.id,
+                label: q.label,
+                required: q.required,
+            })
+            .collect(),
+    };
+    Ok((offer, ExtraField::split(&slot.extra_fields)))
+}
+
+/// Regulators only: holds the slot for this regulator (others no longer see it) and returns
+/// what the funnel needs.
 #[server]
-pub async fn slot_summary(slot_id: i64) -> Result<SlotDetails, AppError> {
-    use crate::domain::agenda::{Mode, day_label_fr, time_label};
+pub async fn open_slot(slot_id: i64) -> Result<SlotDetails, AppError> {
     use crate::features::search::{practitioner_name, visibility};
+    use crate::server::store::StoreError;
     with_status(
         async {
-            auth::require(&[crate::domain::Role::Regulator]).await?;
-            let slot = store()?.candidate_slot(slot_id).await.map_err(internal)?;
-            let (slot, why) = slot
-                .and_then(|s| visibility(&s, crate::server::now()).map(|why| (s, why)))
+            let regulator = auth::require(&[crate::domain::Role::Regulator]).await?;
+            let state = crate::server::state()?;
+            let now = crate::server::now();
+            let expires_at = now + state.booking.hold_seconds;
+            let eligible = |s: &crate::server::store::CandidateSlot| {
+                visibility(s, now, Some(regulator.id)).is_some()
+            };
+            match state
+                .store
+                .hold_slot(slot_id, regulator.id, now, expires_at, &eligible)
+                .await
+            {
+                Ok(()) => {}
+                Err(StoreError::SlotTaken) => return Err(AppError::NotFound(GONE.into())),
+                Err(e) => return Err(internal(e)),
+            }
+            let slot = state
+                .store
+                .candidate_slot(slot_id)
+                .await
+                .map_err(internal)?
                 .ok_or_else(|| AppError::NotFound(GONE.into()))?;
+            let (offer, extra_fields) = slot_offer(&slot).await?;
             let start =
                 chrono::DateTime::from_timestamp(slot.starts_at, 0).ok_or(AppError::Internal)?;
             Ok(SlotDetails {
@@ -49,241 +143,186 @@ pub async fn slot_summary(slot_id: i64) -> Result<SlotDetails, AppError> {
                 practitioner: practitioner_name(&slot),
                 specialty: slot.specialty.clone(),
                 address: format!("{}, {} {}", slot.address, slot.postcode, slot.city),
-                day: day_label_fr(start),
-                time: time_label(start),
-                mode: Mode::from_code(&slot.mode).map_or("", Mode::label).into(),
-                notice: slot.booking_notice,
-                snp: why.snp,
+                day: crate::domain::agenda::day_label_fr(start),
+                time: crate::domain::agenda::time_label(start),
+                notice: slot.booking_notice.clone(),
+                offer,
+                extra_fields,
+                hold_expires_at: expires_at,
+                idempotency_key: auth::random_token(),
             })
         }
         .await,
     )
 }
 
-/// Regulators only: books the slot for the patient, if it is still free and eligible.
+/// Regulators only: gives back a slot they held (the funnel's « Annuler »).
 #[server]
-pub async fn book_slot(slot_id: i64, patient: PatientInput) -> Result<i64, AppError> {
-    use crate::features::search::visibility;
-    use crate::server::store::{NewBooking, StoreError};
+pub async fn release_slot(slot_id: i64) -> Result<(), AppError> {
     with_status(
         async {
             let regulator = auth::require(&[crate::domain::Role::Regulator]).await?;
-            let now = crate::server::now();
-            let today = crate::domain::agenda::paris_today(chrono::Utc::now());
-            let patient = patient.validate(today).map_err(AppError::Invalid)?;
-            let booking = NewBooking {
-                slot_id,
-                regulator_id: regulator.id,
-                patient: &patient,
-                now,
-            };
-            let id = match store()?
-                .book(&booking, &|slot| visibility(slot, now).is_some())
+            store()?
+                .release_hold(slot_id, regulator.id)
                 .await
-            {
-                Ok(id) => id,
-                Err(StoreError::SlotTaken) => return Err(AppError::SlotTaken),
-                Err(e) => return Err(internal(e)),
-            };
-            auth::audit(
-                Some(regulator.id),
-                "appointment_created",
-                &format!("appointment:{id}"),
-            )
-            .await?;
-            Ok(id)
+                .map_err(internal)?;
+            Ok(())
         }
         .await,
     )
 }
 
-#[component]
-pub fn BookingPage() -> impl IntoView {
-    let params = use_params_map();
-    let slot_id = move || {
-        params
-            .read()
-            .get("slot")
-            .and_then(|s| s.parse::<i64>().ok())
-    };
-    let summary = Resource::new(slot_id, |id| async move {
-        match id {
-            Some(id) => slot_summary(id).await,
-            None => Err(AppError::NotFound("Ce créneau n'existe pas.".into())),
-        }
-    });
-    view! {
-        <Title text="Prise de rendez-vous" />
-        <h1>"Prise de rendez-vous"</h1>
-        <Transition fallback=|| view! { <p>"Chargement du créneau…"</p> }>
-            {move || summary.get().map(|s| match s {
-                Ok(summary) => view! { <Funnel summary /> }.into_any(),
-                Err(e) => view! {
-                    <ErrorAlert error=Signal::derive(move || Some(e.clone())) />
-                    <A href="/recherche" attr:class="fr-btn fr-btn--secondary">"Retour à la recherche"</A>
-                }.into_any(),
-            })}
-        </Transition>
+/// Checks everything typed against the slot as it is now; all errors at once.
+#[cfg(feature = "ssr")]
+async fn check_request(
+    request: &BookingRequest,
+    slot: &crate::server::store::CandidateSlot,
+) -> Result<
+    (
+        crate::domain::booking::Choices,
+        crate::domain::patient::PatientIdentity,
+    ),
+    AppError,
+> {
+    let (offer, extra) = slot_offer(slot).await?;
+    let today = crate::domain::agenda::paris_today(chrono::Utc::now());
+    let choices = request.choices.validate(&offer);
+    let patient = request.patient.validate(today, &extra);
+    let mut errors = Vec::new();
+    if let Err(found) = &choices {
+        errors.extend(found.iter().cloned());
+    }
+    if let Err(found) = &patient {
+        errors.extend(found.iter().cloned());
+    }
+    // The birth commune must exist, not only look like an INSEE code.
+    if let Ok(identity) = &patient
+        && let Some(crate::domain::patient::BirthPlace::France { insee, .. }) =
+            &identity.birth_place
+        && store()?
+            .commune(insee.as_str())
+            .await
+            .map_err(internal)?
+            .is_none()
+    {
+        errors.push(crate::domain::patient::FieldError {
+            field: "birth_insee".into(),
+            message: "Commune inconnue : choisissez la ville de naissance dans la liste.".into(),
+        });
+    }
+    match (choices, patient) {
+        (Ok(choices), Ok(patient)) if errors.is_empty() => Ok((choices, patient)),
+        _ => Err(AppError::Invalid(errors)),
     }
 }
 
-#[component]
-fn Funnel(summary: SlotDetails) -> impl IntoView {
-    let book = ServerAction::<BookSlot>::new();
-    let slot_id = summary.slot_id;
-    let fields: Vec<RwSignal<String>> = (0..5).map(|_| RwSignal::new(String::new())).collect();
-    let errors: Vec<RwSignal<Option<String>>> = (0..5).map(|_| RwSignal::new(None)).collect();
-    let read_input = {
-        let fields = fields.clone();
-        move || PatientInput {
-            first_name: fields[0].get_untracked(),
-            last_name: fields[1].get_untracked(),
-            birth_name: fields[2].get_untracked(),
-            birth_date: fields[3].get_untracked(),
-            phone: fields[4].get_untracked(),
-        }
-    };
-    let today = move || crate::domain::agenda::paris_today(chrono::Utc::now());
-    // A server refusal shows on its fields too.
-    Effect::new({
-        let errors = errors.clone();
-        move || {
-            if let Some(Err(err)) = book.value().get() {
-                for (i, (field, _)) in PatientInput::FIELDS.iter().enumerate() {
-                    errors[i].set(err.field_message(field));
-                }
+/// Regulators only: books the held slot for the patient, in one transaction. The practitioner
+/// is told by mail. A second submit with the same key answers the same appointment.
+#[server]
+pub async fn book_slot(request: BookingRequest) -> Result<i64, AppError> {
+    use crate::features::search::visibility;
+    use crate::server::store::{NewBooking, StoreError};
+    with_status(
+        async {
+            let regulator = auth::require(&[crate::domain::Role::Regulator]).await?;
+            let key = request.idempotency_key.trim();
+            if key.is_empty() || key.len() > 100 {
+                return Err(AppError::invalid(
+                    "idempotency_key",
+                    "Formulaire incomplet : rechargez la page.",
+                ));
             }
-        }
-    });
-    let on_submit = {
-        let (errors, read_input) = (errors.clone(), read_input.clone());
-        move |ev: leptos::ev::SubmitEvent| {
-            ev.prevent_default();
-            let input = read_input();
-            match input.validate(today()) {
-                Ok(_) => {
-                    book.dispatch(BookSlot {
-                        slot_id,
-                        patient: input,
-                    });
+            let store = store()?;
+            let slot = store
+                .candidate_slot(request.slot_id)
+                .await
+                .map_err(internal)?
+                .ok_or(AppError::SlotTaken)?;
+            let (choices, patient) = check_request(&request, &slot).await?;
+            let now = crate::server::now();
+            let booking = NewBooking {
+                slot_id: request.slot_id,
+                regulator_id: regulator.id,
+                idempotency_key: key,
+                choices: &choices,
+                patient: &patient,
+                attachment: request.attachment.as_deref(),
+                now,
+            };
+            let eligible = |s: &crate::server::store::CandidateSlot| {
+                visibility(s, now, Some(regulator.id)).is_some()
+            };
+            let booked = match store.book(&booking, &eligible).await {
+                Ok(booked) => booked,
+                Err(StoreError::SlotTaken) => return Err(AppError::SlotTaken),
+                Err(StoreError::HoldExpired) => return Err(AppError::HoldExpired),
+                Err(StoreError::UnknownAttachment) => {
+                    return Err(AppError::invalid(
+                        "attachment",
+                        "La pièce jointe n'est plus disponible : joignez-la de nouveau.",
+                    ));
                 }
-                Err(found) => {
-                    for (i, (field, _)) in PatientInput::FIELDS.iter().enumerate() {
-                        errors[i].set(
-                            found
-                                .iter()
-                                .find(|e| e.field == *field)
-                                .map(|e| e.message.clone()),
-                        );
-                    }
-                    focus_first_error(&found);
-                }
+                Err(e) => return Err(internal(e)),
+            };
+            if booked.created {
+                auth::audit(
+                    Some(regulator.id),
+                    "appointment_created",
+                    &format!("appointment:{}", booked.id),
+                )
+                .await?;
+                notify_practitioner(booked.id, crate::server::mail::appointment_booked).await;
             }
+            Ok(booked.id)
         }
+        .await,
+    )
+}
+
+/// Mails the practitioner of the appointment (no patient data); a failure is logged, the
+/// booking stands.
+#[cfg(feature = "ssr")]
+async fn notify_practitioner(id: i64, compose: fn(&str, &str, &str) -> crate::server::mail::Mail) {
+    let Ok(state) = crate::server::state() else {
+        return;
     };
-    let hints = ["", "", "", "Format attendu : JJ/MM/AAAA", ""];
-    let booked = move || book.value().get().and_then(Result::ok);
-    let server_error = Signal::derive(move || book.value().get().and_then(Result::err));
-    let (recap, confirmed) = (summary.clone(), summary.clone());
-    view! {
-        <SlotRecap summary=recap />
-        <Show when=move || booked().is_none() fallback=move || view! { <Confirmed summary=confirmed.clone() /> }>
-            <ErrorAlert error=server_error />
-            <form method="post" action=BookSlot::url() on:submit=on_submit.clone() novalidate>
-                <input type="hidden" name="slot_id" value=slot_id />
-                <h2 class="fr-h4">"Praticien référent"</h2>
-                <p class="fr-tag">"SAS"</p>
-                <fieldset class="fr-fieldset fr-mt-3w">
-                    <legend class="fr-fieldset__legend"><h2 class="fr-h4 fr-mb-0">"Les informations du patient"</h2></legend>
-                    <p class="fr-fieldset__element fr-hint-text">
-                        "Par défaut les informations obligatoires sont : nom, prénom, nom de naissance, date de naissance, téléphone."
-                    </p>
-                    {PatientInput::FIELDS.iter().enumerate().map(|(i, (field, label))| {
-                        let (value, error) = (fields[i], errors[i]);
-                        let read_input = read_input.clone();
-                        let check = Callback::new(move |()| {
-                            error.set(read_input().check_field(field, today()).err());
-                        });
-                        view! {
-                            <div class="fr-fieldset__element">
-                                <Field id=field name=patient_field_name(field) label=label hint=hints[i]
-                                    autocomplete="off" required=true value error on_blur=check />
-                            </div>
-                        }
-                    }).collect_view()}
-                    <p class="fr-fieldset__element fr-text--sm">
-                        "Un numéro de téléphone valide est nécessaire afin que l'établissement puisse contacter "
-                        "le patient en cas de changement lié au rendez-vous."
-                    </p>
-                </fieldset>
-                <button type="submit" class="fr-btn" disabled=move || book.pending().get()>
-                    "Confirmer le rendez-vous"
-                </button>
-            </form>
-        </Show>
+    let Ok(Some(appointment)) = state.store.appointment(id).await else {
+        return;
+    };
+    let Some(to) = appointment.practitioner_email.as_deref() else {
+        return;
+    };
+    let link = format!("{}/adressages/{id}", state.public_url.trim_end_matches('/'));
+    let mail = compose(to, &when(appointment.starts_at), &link);
+    if let Err(err) = state.mailer.send(state.store.as_ref(), &mail).await {
+        tracing::error!("appointment mail for appointment {id} not sent: {err}");
     }
 }
 
-/// The form name serde reads into `patient.<field>` of `BookSlot`.
-fn patient_field_name(field: &str) -> &'static str {
-    match field {
-        "first_name" => "patient[first_name]",
-        "last_name" => "patient[last_name]",
-        "birth_name" => "patient[birth_name]",
-        "birth_date" => "patient[birth_date]",
-        _ => "patient[phone]",
-    }
-}
-
-/// Moves keyboard focus to the first field in error (RGAA: errors are reachable at once).
-fn focus_first_error(errors: &[crate::domain::patient::FieldError]) {
-    #[cfg(feature = "hydrate")]
-    if let Some(first) = errors.first() {
-        use leptos::wasm_bindgen::JsCast;
-        let element = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.get_element_by_id(&first.field))
-            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
-        if let Some(element) = element {
-            let _ = element.focus();
+/// Regulators only: up to three free slots like this one, nearest in time.
+#[server]
+pub async fn slot_alternatives(slot_id: i64) -> Result<Vec<Alternative>, AppError> {
+    with_status(
+        async {
+            auth::require(&[crate::domain::Role::Regulator]).await?;
+            let found = store()?
+                .alternatives(slot_id, crate::server::now(), 3)
+                .await
+                .map_err(internal)?;
+            Ok(found
+                .into_iter()
+                .map(|a| Alternative {
+                    slot_id: a.slot_id,
+                    label: format!(
+                        "Dr {} {} — {}",
+                        a.first_name,
+                        a.last_name,
+                        when(a.starts_at)
+                    ),
+                    place: format!("{}, {}", a.address, a.city),
+                })
+                .collect())
         }
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = errors;
-}
-
-#[component]
-fn SlotRecap(summary: SlotDetails) -> impl IntoView {
-    view! {
-        <div class="fr-callout fr-mb-4w">
-            <h2 class="fr-callout__title">{format!("{} à {}", summary.day, summary.time)}</h2>
-            <p class="fr-callout__text">
-                {summary.practitioner} " — " {summary.specialty} <br />
-                {summary.address} <br />
-                "Type de consultation : " {summary.mode}
-                {summary.snp.then(|| view! { <br /> "Motif de consultation : Soins non programmés" })}
-            </p>
-        </div>
-        {(!summary.notice.is_empty()).then(|| view! {
-            <div class="fr-notice fr-notice--info fr-mb-4w">
-                <div class="fr-container">
-                    <div class="fr-notice__body">
-                        <p class="fr-notice__title">"À lire avant de prendre un rendez-vous"</p>
-                        <p>{summary.notice.clone()}</p>
-                    </div>
-                </div>
-            </div>
-        })}
-    }
-}
-
-#[component]
-fn Confirmed(summary: SlotDetails) -> impl IntoView {
-    view! {
-        <div class="fr-alert fr-alert--success fr-mb-3w" role="status">
-            <h2 class="fr-alert__title">"Rendez-vous confirmé"</h2>
-            <p>{format!("Le rendez-vous du {} à {} avec {} est réservé pour votre patient.", summary.day, summary.time, summary.practitioner)}</p>
-        </div>
-        <A href="/recherche" attr:class="fr-btn">"Nouvelle recherche"</A>
-    }
+        .await,
+    )
 }

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 pub use run::{practitioner_name, run_search, visibility};
-pub use view::SearchPage;
+pub use view::{PlaceField, SearchPage};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SearchResults {

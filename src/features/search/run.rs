@@ -17,14 +17,19 @@ use crate::server::store::{
 use chrono::{DateTime, Utc};
 use std::collections::{HashMap, HashSet};
 
-/// What the rule says of a candidate slot at `now` (the booking funnel checks with it).
-pub fn visibility(slot: &CandidateSlot, now: i64) -> Option<SasVisibility> {
+/// What the rule says of a candidate slot at `now`, for `viewer` (a regulator's own hold does
+/// not hide the slot from them). The booking funnel checks with it.
+pub fn visibility(slot: &CandidateSlot, now: i64, viewer: Option<i64>) -> Option<SasVisibility> {
+    let held_by_other = slot.held_by.is_some_and(|by| Some(by) != viewer)
+        && slot.hold_expires_at.is_some_and(|end| end > now);
     sas_visibility(&SlotFacts {
         sas_registered: slot.sas_registered,
         accepts_new_patients: slot.accepts_new_patients,
         reasons: &slot.reasons,
         state: if slot.booked {
             SlotState::Booked
+        } else if held_by_other {
+            SlotState::Held
         } else {
             SlotState::Free
         },

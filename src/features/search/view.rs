@@ -287,13 +287,23 @@ fn SearchForm(params: Memo<SearchParams>, go: Callback<SearchParams>) -> impl In
     }
 }
 
-/// The place field: an ARIA combobox over every French commune (name or postcode).
+/// A commune field: an ARIA combobox over every French commune (name or postcode).
 #[component]
-fn PlaceField(
+pub fn PlaceField(
     text: RwSignal<String>,
     insee: RwSignal<String>,
     choose: Callback<CommuneOption>,
+    #[prop(default = "lieu")] id: &'static str,
+    #[prop(default = "city")] name: &'static str,
+    #[prop(default = "Commune ou code postal")] label: &'static str,
+    #[prop(optional, into)] error: MaybeProp<String>,
 ) -> impl IntoView {
+    let (hint_id, list_id, error_id) = (
+        format!("{id}-hint"),
+        format!("{id}-liste"),
+        format!("{id}-error"),
+    );
+    let has_error = move || error.get().is_some();
     let options = RwSignal::new(Vec::<CommuneOption>::new());
     let active = RwSignal::new(None::<usize>);
     let open = move || !options.read().is_empty();
@@ -350,22 +360,25 @@ fn PlaceField(
             _ => {}
         }
     };
+    let described = format!("{hint_id} {error_id}");
+    let list = list_id.clone();
     view! {
-        <div class="fr-input-group place-field">
-            <label class="fr-label" for="lieu">"Commune ou code postal"
-                <span class="fr-hint-text" id="lieu-hint">"Saisissez au moins 2 caractères, puis choisissez dans la liste avec les flèches et Entrée"</span>
+        <div class="fr-input-group place-field" class:fr-input-group--error=has_error>
+            <label class="fr-label" for=id>{label}
+                <span class="fr-hint-text" id=hint_id>"Saisissez au moins 2 caractères, puis choisissez dans la liste avec les flèches et Entrée"</span>
             </label>
-            <input class="fr-input" id="lieu" name="city" type="text" autocomplete="off"
-                role="combobox" aria-autocomplete="list" aria-controls="lieu-liste"
-                aria-describedby="lieu-hint"
+            <input class="fr-input" id=id name=name type="text" autocomplete="off"
+                role="combobox" aria-autocomplete="list" aria-controls=list_id.clone()
+                aria-describedby=described
+                aria-invalid=move || has_error().then_some("true")
                 aria-expanded=move || if open() { "true" } else { "false" }
-                aria-activedescendant=move || active.get().map(|i| format!("lieu-option-{i}"))
+                aria-activedescendant=move || active.get().map(|i| format!("{id}-option-{i}"))
                 value=move || text.get() prop:value=move || text.get()
                 on:input=on_input on:keydown=on_keydown
                 on:blur=move |_| options.set(Vec::new()) />
-            <ul id="lieu-liste" role="listbox" aria-label="Communes proposées" class="place-options" hidden=move || !open()>
+            <ul id=list role="listbox" aria-label="Communes proposées" class="place-options" hidden=move || !open()>
                 {move || options.get().into_iter().enumerate().map(|(i, option)| view! {
-                    <li role="option" id=format!("lieu-option-{i}")
+                    <li role="option" id=format!("{id}-option-{i}")
                         aria-selected=move || if active.get() == Some(i) { "true" } else { "false" }
                         class:place-option--active=move || active.get() == Some(i)
                         on:mousedown=move |ev| { ev.prevent_default(); pick(i); }>
@@ -373,6 +386,9 @@ fn PlaceField(
                     </li>
                 }).collect_view()}
             </ul>
+            <p id=error_id class="fr-error-text" hidden=move || !has_error() aria-live="polite">
+                {move || error.get()}
+            </p>
         </div>
     }
 }

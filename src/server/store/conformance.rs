@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::domain::agenda::{Recurrence, paris_instant, paris_time, paris_today};
+use crate::domain::booking::Choices;
 use crate::domain::patient::PatientInput;
 use crate::server::seed;
 use chrono::{Duration, NaiveTime, Utc, Weekday};
@@ -80,9 +81,6 @@ conformance!(
     emails_are_unique,
     slots_are_materialised_once,
     candidates_carry_their_range_reasons,
-    a_slot_is_booked_once,
-    concurrent_bookings_give_one_appointment,
-    a_refused_booking_saves_nothing,
     demo_covers_every_case_and_is_idempotent,
     invitations_are_single_use_and_expire,
     pending_invitations_are_renewed_or_revoked,
@@ -190,14 +188,54 @@ const SNP: ReasonFlags = ReasonFlags {
     bookable_online: false,
 };
 
+/// Shown to a regulator who holds nothing.
 fn visible(slot: &CandidateSlot) -> bool {
-    crate::features::search::visibility(slot, Utc::now().timestamp()).is_some()
+    crate::features::search::visibility(slot, Utc::now().timestamp(), None).is_some()
 }
 
 fn patient() -> PatientIdentity {
     PatientInput::example()
-        .validate(paris_today(Utc::now()))
+        .validate(paris_today(Utc::now()), &[])
         .unwrap()
+}
+
+/// Step A as a regulator fills it for a "Soins non programmés" slot at the practice.
+fn choices() -> Choices {
+    Choices {
+        mode: Mode::Cabinet,
+        known_patient: false,
+        reason: crate::domain::booking::OfferedReason {
+            id: 0,
+            name: "Soins non programmés".into(),
+            is_snp: true,
+        },
+        answers: Vec::new(),
+        message: None,
+    }
+}
+
+/// Holds the slot for the regulator at `now`, then books it for the example patient.
+async fn hold_and_book(
+    store: &dyn Store,
+    slot_id: i64,
+    regulator: i64,
+    key: &str,
+    now: i64,
+) -> StoreResult<Booked> {
+    store
+        .hold_slot(slot_id, regulator, now, now + 600, &|_| true)
+        .await?;
+    let (patient, choices) = (patient(), choices());
+    let booking = NewBooking {
+        slot_id,
+        regulator_id: regulator,
+        idempotency_key: key,
+        choices: &choices,
+        patient: &patient,
+        attachment: None,
+        now,
+    };
+    store.book(&booking, &|_| true).await
 }
 
 async fn future_slots(store: &dyn Store) -> Vec<CandidateSlot> {
@@ -374,151 +412,6 @@ async fn candidates_carry_their_range_reasons(store: Arc<dyn Store>) {
         reason_ids: &[reason],
     };
     assert!(store.insert_range(first, &foreign).await.is_err());
-}
-
-async fn a_slot_is_booked_once(store: Arc<dyn Store>) {
-    let (practitioner_id, _) = practitioner_with_range(store.as_ref(), "10000000009", SNP).await;
-    let regulator = user(store.as_ref(), "r@demo.test", Role::Regulator, None).await;
-    let slot = future_slots(store.as_ref())
-        .await
-        .into_iter()
-        .find(visible)
-        .expect("a visible slot");
-    let patient = patient();
-    let booking = NewBooking {
-        slot_id: slot.slot_id,
-        regulator_id: regulator,
-        patient: &patient,
-        now: 1,
-    };
-    let id = store.book(&booking, &visible).await.expect("first booking");
-    assert!(matches!(
-        store.book(&booking, &|_| true).await,
-        Err(StoreError::SlotTaken)
-    ));
-
-    let after = store
-        .candidate_slot(slot.slot_id)
-        .await
-        .unwrap()
-        .expect("slot still exists");
-    assert!(after.booked && !visible(&after));
-    assert!(
-        future_slots(store.as_ref())
-            .await
-            .iter()
-            .filter(|s| visible(s))
-            .all(|s| s.slot_id != slot.slot_id)
-    );
-
-    let listed = store
-        .practitioner_appointments(practitioner_id)
-        .await
-        .unwrap();
-    assert_eq!(listed.len(), 1);
-    let a = &listed[0];
-    assert_eq!(
-        (a.id, a.starts_at, a.status.as_str(), a.mode.as_str()),
-        (id, slot.starts_at, "booked", "cabinet")
-    );
-    assert_eq!(
-        (
-            a.patient_first_name.as_str(),
-            a.patient_last_name.as_str(),
-            a.patient_birth_name.as_str()
-        ),
-        ("Marie", "Durand", "Martin")
-    );
-    assert_eq!(
-        (a.patient_birth_date.as_str(), a.patient_phone.as_str()),
-        ("1952-11-21", "+33645372653")
-    );
-    let other = store
-        .insert_practitioner(&practitioner("10000000108", "75", true, true))
-        .await
-        .unwrap();
-    assert!(
-        store
-            .practitioner_appointments(other)
-            .await
-            .unwrap()
-            .is_empty()
-    );
-}
-
-async fn concurrent_bookings_give_one_appointment(store: Arc<dyn Store>) {
-    let (practitioner_id, _) = practitioner_with_range(store.as_ref(), "10000000009", SNP).await;
-    let regulator = user(store.as_ref(), "r@demo.test", Role::Regulator, None).await;
-    let slot_id = future_slots(store.as_ref())
-        .await
-        .into_iter()
-        .find(visible)
-        .expect("a visible slot")
-        .slot_id;
-    let attempts = (0..12).map(|_| {
-        let store = store.clone();
-        tokio::spawn(async move {
-            let patient = patient();
-            let booking = NewBooking {
-                slot_id,
-                regulator_id: regulator,
-                patient: &patient,
-                now: 1,
-            };
-            store.book(&booking, &visible).await
-        })
-    });
-    let mut ok = 0;
-    for attempt in attempts.collect::<Vec<_>>() {
-        match attempt.await.unwrap() {
-            Ok(_) => ok += 1,
-            Err(StoreError::SlotTaken) => {}
-            Err(other) => panic!("unexpected error: {other}"),
-        }
-    }
-    assert_eq!(ok, 1);
-    assert_eq!(
-        store
-            .practitioner_appointments(practitioner_id)
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
-}
-
-async fn a_refused_booking_saves_nothing(store: Arc<dyn Store>) {
-    let (practitioner_id, _) = practitioner_with_range(store.as_ref(), "10000000009", SNP).await;
-    let regulator = user(store.as_ref(), "r@demo.test", Role::Regulator, None).await;
-    let slot_id = future_slots(store.as_ref()).await[0].slot_id;
-    let patient = patient();
-    let booking = NewBooking {
-        slot_id,
-        regulator_id: regulator,
-        patient: &patient,
-        now: 1,
-    };
-    assert!(matches!(
-        store.book(&booking, &|_| false).await,
-        Err(StoreError::SlotTaken)
-    ));
-    let missing = NewBooking {
-        slot_id: 999_999,
-        ..booking
-    };
-    assert!(matches!(
-        store.book(&missing, &|_| true).await,
-        Err(StoreError::SlotTaken)
-    ));
-    assert!(
-        store
-            .practitioner_appointments(practitioner_id)
-            .await
-            .unwrap()
-            .is_empty()
-    );
-    // The refused attempts wrote nothing: this is the very first appointment.
-    assert_eq!(store.book(&booking, &|_| true).await.unwrap(), 1);
 }
 
 async fn demo_covers_every_case_and_is_idempotent(store: Arc<dyn Store>) {
@@ -1001,14 +894,9 @@ async fn book_slot(store: &dyn Store, slot_id: i64) {
         Some(user) => user.id,
         None => user(store, "r@demo.test", Role::Regulator, None).await,
     };
-    let patient = patient();
-    let booking = NewBooking {
-        slot_id,
-        regulator_id: regulator,
-        patient: &patient,
-        now: MARCH.now,
-    };
-    store.book(&booking, &|_| true).await.unwrap();
+    hold_and_book(store, slot_id, regulator, &format!("k{slot_id}"), MARCH.now)
+        .await
+        .unwrap();
 }
 
 async fn ranges_regenerate_free_slots_and_keep_booked_ones(store: Arc<dyn Store>) {
@@ -1526,4 +1414,5 @@ async fn registration_is_one_transaction(store: Arc<dyn Store>) {
         .unwrap();
 }
 
+mod booking;
 mod search;

@@ -9,6 +9,7 @@ mod sqlite;
 
 use crate::domain::Role;
 use crate::domain::agenda::{Absence, Mode, RangeTimes};
+use crate::domain::booking::Choices;
 use crate::domain::eligibility::ReasonFlags;
 use crate::domain::patient::PatientIdentity;
 use crate::domain::practitioner::{ReasonForm, Settings};
@@ -31,6 +32,10 @@ pub enum StoreError {
     Migration(String),
     #[error("ce créneau est déjà réservé")]
     SlotTaken,
+    #[error("la réservation temporaire du créneau a expiré")]
+    HoldExpired,
+    #[error("pièce jointe introuvable")]
+    UnknownAttachment,
     #[error("ce lien n'est plus utilisable")]
     TokenUnusable,
     #[error("élément introuvable pour ce praticien")]
@@ -205,6 +210,9 @@ pub struct CandidateSlot {
     pub ends_at: i64,
     pub mode: String,
     pub booked: bool,
+    /// The regulator holding the slot during a booking, and until when.
+    pub held_by: Option<i64>,
+    pub hold_expires_at: Option<i64>,
     pub practitioner_id: i64,
     pub civility: String,
     pub first_name: String,
@@ -217,6 +225,9 @@ pub struct CandidateSlot {
     pub sas_registered: bool,
     pub accepts_new_patients: bool,
     pub booking_notice: String,
+    pub departement: String,
+    /// Patient fields required beyond the default five (`ExtraField::split`).
+    pub extra_fields: String,
     /// Filled from the range's reasons after the query.
     #[sqlx(skip)]
     pub reasons: Vec<ReasonFlags>,
@@ -225,22 +236,104 @@ pub struct CandidateSlot {
 pub struct NewBooking<'a> {
     pub slot_id: i64,
     pub regulator_id: i64,
+    /// One appointment per key and regulator, however many times the form is submitted.
+    pub idempotency_key: &'a str,
+    pub choices: &'a Choices,
     pub patient: &'a PatientIdentity,
+    /// The token of an upload of this regulator's, to link to the appointment.
+    pub attachment: Option<&'a str>,
     pub now: i64,
 }
 
-/// An appointment as its practitioner lists it, patient identity included.
+/// The answer to a booking: the appointment, and whether this request created it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Booked {
+    pub id: i64,
+    pub created: bool,
+}
+
+/// An appointment with its patient, practitioner and regulator (patient data: audit reads).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AppointmentRecord {
     pub id: i64,
+    pub slot_id: i64,
     pub starts_at: i64,
     pub mode: String,
     pub status: String,
+    pub created_at: i64,
+    pub reason_name: String,
+    pub known_patient: Option<bool>,
+    pub message: Option<String>,
+    pub cancelled_at: Option<i64>,
+    pub cancel_reason: Option<String>,
+    pub practitioner_id: i64,
+    pub practitioner_first_name: String,
+    pub practitioner_last_name: String,
+    pub practitioner_email: Option<String>,
+    pub practitioner_address: String,
+    pub practitioner_city: String,
+    pub regulator_id: i64,
+    pub regulator_first_name: String,
+    pub regulator_last_name: String,
+    pub patient_civility: Option<String>,
     pub patient_first_name: String,
     pub patient_last_name: String,
     pub patient_birth_name: String,
     pub patient_birth_date: String,
+    pub patient_birth_insee: Option<String>,
+    pub patient_birth_city: Option<String>,
+    pub patient_birth_country: Option<String>,
     pub patient_phone: String,
+    pub patient_email: Option<String>,
+    pub patient_address: Option<String>,
+    pub patient_nir: Option<String>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AnswerRecord {
+    pub label: String,
+    pub answer: String,
+}
+
+/// An uploaded file; `appointment_id` is set once a booking uses it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AttachmentRecord {
+    pub id: i64,
+    pub token: String,
+    pub regulator_id: i64,
+    pub appointment_id: Option<i64>,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+}
+
+pub struct NewAttachment<'a> {
+    pub token: &'a str,
+    pub regulator_id: i64,
+    pub file_name: &'a str,
+    pub content_type: &'a str,
+    pub size_bytes: i64,
+    pub now: i64,
+}
+
+/// A free slot offered instead of one just taken.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AlternativeRecord {
+    pub slot_id: i64,
+    pub starts_at: i64,
+    pub mode: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub address: String,
+    pub city: String,
+}
+
+/// A reason configured on a slot's range (for the funnel's « Motif de consultation »).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SlotReasonRecord {
+    pub id: i64,
+    pub name: String,
+    pub is_snp: bool,
 }
 
 /// A regulator to invite, as the SAS platform created them.
@@ -601,16 +694,63 @@ pub trait Store: Send + Sync {
         to: i64,
     ) -> StoreResult<Vec<CandidateSlot>>;
     async fn candidate_slot(&self, slot_id: i64) -> StoreResult<Option<CandidateSlot>>;
-    /// Books in one transaction, after `still_eligible` approved the slot as read inside it.
+    /// The active reasons of the slot's range, "Soins non programmés" first.
+    async fn slot_reasons(&self, slot_id: i64) -> StoreResult<Vec<SlotReasonRecord>>;
+    /// Holds the slot for the regulator until `expires_at` (releasing the other slot they held),
+    /// after `still_eligible` approved it as read inside the transaction; `SlotTaken` otherwise.
+    async fn hold_slot(
+        &self,
+        slot_id: i64,
+        regulator_id: i64,
+        now: i64,
+        expires_at: i64,
+        still_eligible: &(dyn for<'s> Fn(&'s CandidateSlot) -> bool + Send + Sync),
+    ) -> StoreResult<()>;
+    /// Gives back a slot the regulator held; false if they held none.
+    async fn release_hold(&self, slot_id: i64, regulator_id: i64) -> StoreResult<bool>;
+    /// Gives back every slot whose hold ended by `now`; returns how many.
+    async fn release_expired_holds(&self, now: i64) -> StoreResult<u64>;
+    /// Books in one transaction: the slot must be approved by `still_eligible` as read inside
+    /// it and held by this regulator (`HoldExpired` otherwise). A key already used answers
+    /// the appointment it created.
     async fn book(
         &self,
         booking: &NewBooking<'_>,
         still_eligible: &(dyn for<'s> Fn(&'s CandidateSlot) -> bool + Send + Sync),
-    ) -> StoreResult<i64>;
+    ) -> StoreResult<Booked>;
+    /// Up to `limit` visible free slots like `slot_id` (same specialty, mode and département),
+    /// nearest in time first.
+    async fn alternatives(
+        &self,
+        slot_id: i64,
+        now: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<AlternativeRecord>>;
+    /// In time order.
     async fn practitioner_appointments(
         &self,
         practitioner_id: i64,
     ) -> StoreResult<Vec<AppointmentRecord>>;
+    /// « Mes adressages »: newest first.
+    async fn regulator_appointments(
+        &self,
+        regulator_id: i64,
+    ) -> StoreResult<Vec<AppointmentRecord>>;
+    async fn appointment(&self, id: i64) -> StoreResult<Option<AppointmentRecord>>;
+    async fn appointment_answers(&self, id: i64) -> StoreResult<Vec<AnswerRecord>>;
+    /// Cancels a booked appointment and frees its slot at once; `NotFound` if it is not booked.
+    async fn cancel_appointment(&self, id: i64, reason: &str, now: i64) -> StoreResult<()>;
+    /// The practitioner's outcome (fulfilled / noshow) of one of their appointments.
+    async fn set_outcome(
+        &self,
+        practitioner_id: i64,
+        id: i64,
+        status: &str,
+        now: i64,
+    ) -> StoreResult<()>;
+    async fn insert_attachment(&self, attachment: &NewAttachment<'_>) -> StoreResult<i64>;
+    async fn attachment(&self, token: &str) -> StoreResult<Option<AttachmentRecord>>;
+    async fn appointment_attachments(&self, id: i64) -> StoreResult<Vec<AttachmentRecord>>;
 
     async fn audit(&self, entry: &AuditEntry<'_>) -> StoreResult<()>;
     /// The newest entries first.

@@ -5,6 +5,7 @@
 use super::{CandidateSlot, Horizon, SearchArea, SlotFilter, StoreError};
 use crate::domain::agenda::{Mode, RangeTimes, Recurrence, fit_slots};
 use crate::domain::eligibility::{ReasonFlags, SasVisibility, range_visibility};
+use crate::domain::patient::BirthPlace;
 use chrono::{NaiveDate, NaiveTime, Weekday};
 use std::collections::HashMap;
 
@@ -20,9 +21,35 @@ pub const REGULATOR_SELECT: &str = "SELECT r.id, r.civility, r.first_name, r.las
 
 pub const CANDIDATE_SELECT: &str = "SELECT s.id AS slot_id, s.range_id, s.starts_at, s.ends_at, s.mode,
         EXISTS (SELECT 1 FROM appointments a WHERE a.slot_id = s.id AND a.status <> 'cancelled') AS booked,
+        h.regulator_id AS held_by, h.expires_at AS hold_expires_at,
         p.id AS practitioner_id, p.civility, p.first_name, p.last_name, p.specialty, p.address,
-        p.postcode, p.city, p.phone, p.sas_registered, p.accepts_new_patients, p.booking_notice
-    FROM slots s JOIN practitioners p ON p.id = s.practitioner_id";
+        p.postcode, p.city, p.phone, p.sas_registered, p.accepts_new_patients, p.booking_notice,
+        p.departement, p.extra_fields
+    FROM slots s JOIN practitioners p ON p.id = s.practitioner_id
+    LEFT JOIN slot_holds h ON h.slot_id = s.id";
+
+/// An appointment with its patient, practitioner and regulator (`AppointmentRecord`).
+pub const APPOINTMENT_SELECT: &str =
+    "SELECT a.id, a.slot_id, a.starts_at, a.mode, a.status, a.created_at,
+        a.reason_name, a.known_patient, a.message, a.cancelled_at, a.cancel_reason,
+        p.id AS practitioner_id, p.first_name AS practitioner_first_name,
+        p.last_name AS practitioner_last_name, pu.email AS practitioner_email,
+        p.address AS practitioner_address, p.city AS practitioner_city,
+        a.regulator_id, ru.first_name AS regulator_first_name, ru.last_name AS regulator_last_name,
+        pa.civility AS patient_civility, pa.first_name AS patient_first_name,
+        pa.last_name AS patient_last_name, pa.birth_name AS patient_birth_name,
+        pa.birth_date AS patient_birth_date, pa.birth_insee AS patient_birth_insee,
+        pa.birth_city AS patient_birth_city, pa.birth_country AS patient_birth_country,
+        pa.phone AS patient_phone, pa.email AS patient_email, pa.address AS patient_address,
+        pa.nir AS patient_nir
+    FROM appointments a
+    JOIN patients pa ON pa.id = a.patient_id
+    JOIN practitioners p ON p.id = a.practitioner_id
+    JOIN users ru ON ru.id = a.regulator_id
+    LEFT JOIN users pu ON pu.practitioner_id = p.id";
+
+pub const ATTACHMENT_COLUMNS: &str =
+    "id, token, regulator_id, appointment_id, file_name, content_type, size_bytes";
 
 pub const REASON_FLAGS_SELECT: &str =
     "SELECT rr.range_id, r.is_snp, r.open_to_new_patients, r.bookable_online
@@ -406,11 +433,29 @@ pub fn push_practitioner_area<'a, DB: sqlx::Database>(
 pub const COMMUNE_COLUMNS: &str =
     "c.insee_code, c.name, c.departement, c.postcodes, c.population, c.latitude, c.longitude";
 
-/// A unique-index violation on booking means another regulator was faster.
+/// A unique-index violation on booking means another request was faster: for the slot
+/// (`SlotTaken`) or with the same idempotency key (`Taken("idempotency_key")`).
 pub fn booking_error(err: sqlx::Error) -> StoreError {
     match err.as_database_error() {
-        Some(db) if db.is_unique_violation() => StoreError::SlotTaken,
+        Some(db) if db.is_unique_violation() => {
+            let on_key = db.constraint() == Some("appointments_idempotency")
+                || db.message().contains("idempotency_key");
+            if on_key {
+                StoreError::Taken("idempotency_key")
+            } else {
+                StoreError::SlotTaken
+            }
+        }
         _ => StoreError::Database(err),
+    }
+}
+
+/// The patient's birth place as stored: (INSEE code, city, country).
+pub fn birth_columns(place: Option<&BirthPlace>) -> (Option<&str>, Option<&str>, Option<&str>) {
+    match place {
+        Some(BirthPlace::France { insee, city }) => (Some(insee.as_str()), Some(city), None),
+        Some(BirthPlace::Abroad { country }) => (None, None, Some(country)),
+        None => (None, None, None),
     }
 }
 
@@ -1345,65 +1390,214 @@ macro_rules! impl_store {
                 Ok(candidate_by_id!(&mut *conn, slot_id))
             }
 
+            async fn slot_reasons(&self, slot_id: i64) -> StoreResult<Vec<SlotReasonRecord>> {
+                Ok(sqlx::query_as(
+                    "SELECT r.id, r.name, r.is_snp FROM slots s
+                     JOIN range_reasons rr ON rr.range_id = s.range_id
+                     JOIN reasons r ON r.id = rr.reason_id
+                     WHERE s.id = $1 AND NOT r.archived ORDER BY r.is_snp DESC, r.name",
+                )
+                .bind(slot_id)
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn hold_slot(
+                &self,
+                slot_id: i64,
+                regulator_id: i64,
+                now: i64,
+                expires_at: i64,
+                still_eligible: &(dyn for<'s> Fn(&'s CandidateSlot) -> bool + Send + Sync),
+            ) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                // One slot at a time per regulator: opening another gives the previous one back.
+                let others: Vec<(i64,)> = sqlx::query_as(
+                    "DELETE FROM slot_holds WHERE regulator_id = $1 AND slot_id <> $2 RETURNING slot_id",
+                )
+                .bind(regulator_id)
+                .bind(slot_id)
+                .fetch_all(&mut *tx)
+                .await?;
+                let mut practitioners = untake!(&mut *tx, &others);
+                let slot = candidate_by_id!(&mut *tx, slot_id).ok_or(StoreError::SlotTaken)?;
+                if !still_eligible(&slot) {
+                    return Err(StoreError::SlotTaken);
+                }
+                // Taken over only if the hold is this regulator's or has ended (a concurrent
+                // hold committed first leaves nothing to update).
+                let held = sqlx::query(
+                    "INSERT INTO slot_holds (slot_id, regulator_id, created_at, expires_at) VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (slot_id) DO UPDATE SET regulator_id = excluded.regulator_id,
+                         created_at = excluded.created_at, expires_at = excluded.expires_at
+                     WHERE slot_holds.regulator_id = excluded.regulator_id OR slot_holds.expires_at <= $3",
+                )
+                .bind(slot_id)
+                .bind(regulator_id)
+                .bind(now)
+                .bind(expires_at)
+                .execute(&mut *tx)
+                .await?;
+                if held.rows_affected() == 0 {
+                    return Err(StoreError::SlotTaken);
+                }
+                sqlx::query("UPDATE slots SET taken = TRUE WHERE id = $1")
+                    .bind(slot_id)
+                    .execute(&mut *tx)
+                    .await?;
+                practitioners.push(slot.practitioner_id);
+                repack!(&mut *tx, &practitioners);
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn release_hold(&self, slot_id: i64, regulator_id: i64) -> StoreResult<bool> {
+                let mut tx = self.begin_write().await?;
+                let released: Vec<(i64,)> = sqlx::query_as(
+                    "DELETE FROM slot_holds WHERE slot_id = $1 AND regulator_id = $2 RETURNING slot_id",
+                )
+                .bind(slot_id)
+                .bind(regulator_id)
+                .fetch_all(&mut *tx)
+                .await?;
+                let practitioners = untake!(&mut *tx, &released);
+                repack!(&mut *tx, &practitioners);
+                tx.commit().await?;
+                Ok(!released.is_empty())
+            }
+
+            async fn release_expired_holds(&self, now: i64) -> StoreResult<u64> {
+                let mut tx = self.begin_write().await?;
+                let released: Vec<(i64,)> =
+                    sqlx::query_as("DELETE FROM slot_holds WHERE expires_at <= $1 RETURNING slot_id")
+                        .bind(now)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                let practitioners = untake!(&mut *tx, &released);
+                repack!(&mut *tx, &practitioners);
+                tx.commit().await?;
+                Ok(released.len() as u64)
+            }
+
             async fn book(
                 &self,
                 booking: &NewBooking<'_>,
                 still_eligible: &(dyn for<'s> Fn(&'s CandidateSlot) -> bool + Send + Sync),
-            ) -> StoreResult<i64> {
-                let mut tx = self.begin_write().await?;
-                let slot = candidate_by_id!(&mut *tx, booking.slot_id).ok_or(StoreError::SlotTaken)?;
-                if !still_eligible(&slot) {
-                    return Err(StoreError::SlotTaken);
+            ) -> StoreResult<Booked> {
+                match self.book_once(booking, still_eligible).await {
+                    // A double submit that raced past the first check: answer the first one.
+                    Err(StoreError::Taken("idempotency_key")) => {
+                        let existing = existing_booking!(&self.pool, booking);
+                        existing.map(|id| Booked { id, created: false }).ok_or(StoreError::SlotTaken)
+                    }
+                    other => other,
                 }
-                let p = booking.patient;
-                let (patient_id,): (i64,) = sqlx::query_as(
-                    "INSERT INTO patients (first_name, last_name, birth_name, birth_date, phone, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            }
+
+            async fn alternatives(&self, slot_id: i64, now: i64, limit: i64) -> StoreResult<Vec<AlternativeRecord>> {
+                Ok(sqlx::query_as(
+                    "SELECT s.id AS slot_id, s.starts_at, s.mode, p.first_name, p.last_name, p.address, p.city
+                     FROM slots o
+                     JOIN practitioners op ON op.id = o.practitioner_id
+                     JOIN practitioners p ON p.departement = op.departement AND p.specialty = op.specialty
+                         AND p.sas_registered
+                     JOIN slots s ON s.practitioner_id = p.id AND s.mode = o.mode
+                     WHERE o.id = $1 AND s.id <> o.id AND s.sas_flags > 0 AND NOT s.taken
+                         AND s.starts_at > $2 AND s.starts_at < $2 + 259200
+                     ORDER BY ABS(s.starts_at - o.starts_at), s.id LIMIT $3",
                 )
-                .bind(p.first_name.as_str())
-                .bind(p.last_name.as_str())
-                .bind(p.birth_name.as_str())
-                .bind(p.birth_date.date().to_string())
-                .bind(p.phone.e164())
-                .bind(booking.now)
-                .fetch_one(&mut *tx)
-                .await?;
-                let (id,): (i64,) = sqlx::query_as(
-                    "INSERT INTO appointments (slot_id, practitioner_id, regulator_id, patient_id, starts_at, mode,
-                         status, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, 'booked', $7) RETURNING id",
-                )
-                .bind(slot.slot_id)
-                .bind(slot.practitioner_id)
-                .bind(booking.regulator_id)
-                .bind(patient_id)
-                .bind(slot.starts_at)
-                .bind(&slot.mode)
-                .bind(booking.now)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(booking_error)?;
-                // The search reads this flag and the packed slots instead of looking up appointments.
-                sqlx::query("UPDATE slots SET taken = TRUE WHERE id = $1")
-                    .bind(slot.slot_id)
-                    .execute(&mut *tx)
-                    .await?;
-                repack!(&mut *tx, &[slot.practitioner_id]);
-                tx.commit().await.map_err(booking_error)?;
-                Ok(id)
+                .bind(slot_id)
+                .bind(now)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?)
             }
 
             async fn practitioner_appointments(&self, practitioner_id: i64) -> StoreResult<Vec<AppointmentRecord>> {
+                let sql = format!("{APPOINTMENT_SELECT} WHERE a.practitioner_id = $1 ORDER BY a.starts_at, a.id");
+                Ok(sqlx::query_as(&sql).bind(practitioner_id).fetch_all(&self.pool).await?)
+            }
+
+            async fn regulator_appointments(&self, regulator_id: i64) -> StoreResult<Vec<AppointmentRecord>> {
+                let sql = format!("{APPOINTMENT_SELECT} WHERE a.regulator_id = $1 ORDER BY a.created_at DESC, a.id DESC");
+                Ok(sqlx::query_as(&sql).bind(regulator_id).fetch_all(&self.pool).await?)
+            }
+
+            async fn appointment(&self, id: i64) -> StoreResult<Option<AppointmentRecord>> {
+                let sql = format!("{APPOINTMENT_SELECT} WHERE a.id = $1");
+                Ok(sqlx::query_as(&sql).bind(id).fetch_optional(&self.pool).await?)
+            }
+
+            async fn appointment_answers(&self, id: i64) -> StoreResult<Vec<AnswerRecord>> {
                 Ok(sqlx::query_as(
-                    "SELECT a.id, a.starts_at, a.mode, a.status, pa.first_name AS patient_first_name,
-                         pa.last_name AS patient_last_name, pa.birth_name AS patient_birth_name,
-                         pa.birth_date AS patient_birth_date, pa.phone AS patient_phone
-                     FROM appointments a JOIN patients pa ON pa.id = a.patient_id
-                     WHERE a.practitioner_id = $1 ORDER BY a.starts_at",
+                    "SELECT label, answer FROM appointment_answers WHERE appointment_id = $1 ORDER BY question_id",
                 )
-                .bind(practitioner_id)
+                .bind(id)
                 .fetch_all(&self.pool)
                 .await?)
+            }
+
+            async fn cancel_appointment(&self, id: i64, reason: &str, now: i64) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                let cancelled: Option<(i64,)> = sqlx::query_as(
+                    "UPDATE appointments SET status = 'cancelled', cancelled_at = $2, cancel_reason = $3,
+                         status_changed_at = $2
+                     WHERE id = $1 AND status = 'booked' RETURNING slot_id",
+                )
+                .bind(id)
+                .bind(now)
+                .bind(reason)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let slot = cancelled.ok_or(StoreError::NotFound)?;
+                // Back in the search at once (the slot is free unless someone holds it).
+                let practitioners = untake!(&mut *tx, &[slot]);
+                repack!(&mut *tx, &practitioners);
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn set_outcome(&self, practitioner_id: i64, id: i64, status: &str, now: i64) -> StoreResult<()> {
+                let done = sqlx::query(
+                    "UPDATE appointments SET status = $3, status_changed_at = $4
+                     WHERE id = $1 AND practitioner_id = $2 AND status <> 'cancelled'",
+                )
+                .bind(id)
+                .bind(practitioner_id)
+                .bind(status)
+                .bind(now)
+                .execute(&self.pool)
+                .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                Ok(())
+            }
+
+            async fn insert_attachment(&self, a: &NewAttachment<'_>) -> StoreResult<i64> {
+                let (id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO attachments (token, regulator_id, file_name, content_type, size_bytes, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                )
+                .bind(a.token)
+                .bind(a.regulator_id)
+                .bind(a.file_name)
+                .bind(a.content_type)
+                .bind(a.size_bytes)
+                .bind(a.now)
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(id)
+            }
+
+            async fn attachment(&self, token: &str) -> StoreResult<Option<AttachmentRecord>> {
+                let sql = format!("SELECT {ATTACHMENT_COLUMNS} FROM attachments WHERE token = $1");
+                Ok(sqlx::query_as(&sql).bind(token).fetch_optional(&self.pool).await?)
+            }
+
+            async fn appointment_attachments(&self, id: i64) -> StoreResult<Vec<AttachmentRecord>> {
+                let sql = format!("SELECT {ATTACHMENT_COLUMNS} FROM attachments WHERE appointment_id = $1 ORDER BY id");
+                Ok(sqlx::query_as(&sql).bind(id).fetch_all(&self.pool).await?)
             }
 
             async fn analyze(&self) -> StoreResult<()> {
@@ -1433,6 +1627,108 @@ macro_rules! impl_store {
                 .bind(limit)
                 .fetch_all(&self.pool)
                 .await?)
+            }
+        }
+
+        impl $store {
+            /// One booking transaction (see `Store::book`).
+            async fn book_once(
+                &self,
+                booking: &NewBooking<'_>,
+                still_eligible: &(dyn for<'s> Fn(&'s CandidateSlot) -> bool + Send + Sync),
+            ) -> StoreResult<Booked> {
+                let mut tx = self.begin_write().await?;
+                if let Some(id) = existing_booking!(&mut *tx, booking) {
+                    return Ok(Booked { id, created: false });
+                }
+                let slot = candidate_by_id!(&mut *tx, booking.slot_id).ok_or(StoreError::SlotTaken)?;
+                if !still_eligible(&slot) {
+                    return Err(StoreError::SlotTaken);
+                }
+                let held = slot.held_by == Some(booking.regulator_id)
+                    && slot.hold_expires_at.is_some_and(|end| end > booking.now);
+                if !held {
+                    return Err(StoreError::HoldExpired);
+                }
+                let p = booking.patient;
+                let (birth_insee, birth_city, birth_country) = birth_columns(p.birth_place.as_ref());
+                let (patient_id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO patients (civility, first_name, last_name, birth_name, birth_date, birth_insee,
+                         birth_city, birth_country, phone, email, address, nir, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+                )
+                .bind(p.civility.as_deref())
+                .bind(p.first_name.as_str())
+                .bind(p.last_name.as_str())
+                .bind(p.birth_name.as_str())
+                .bind(p.birth_date.date().to_string())
+                .bind(birth_insee)
+                .bind(birth_city)
+                .bind(birth_country)
+                .bind(p.phone.e164())
+                .bind(p.email.as_ref().map(|e| e.as_str()))
+                .bind(p.address.as_deref())
+                .bind(p.nir.as_ref().map(|n| n.as_str()))
+                .bind(booking.now)
+                .fetch_one(&mut *tx)
+                .await?;
+                let c = booking.choices;
+                let (id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO appointments (slot_id, practitioner_id, regulator_id, patient_id, starts_at, mode,
+                         status, created_at, reason_name, known_patient, message, idempotency_key)
+                     VALUES ($1, $2, $3, $4, $5, $6, 'booked', $7, $8, $9, $10, $11) RETURNING id",
+                )
+                .bind(slot.slot_id)
+                .bind(slot.practitioner_id)
+                .bind(booking.regulator_id)
+                .bind(patient_id)
+                .bind(slot.starts_at)
+                .bind(&slot.mode)
+                .bind(booking.now)
+                .bind(&c.reason.name)
+                .bind(c.known_patient)
+                .bind(c.message.as_deref())
+                .bind(booking.idempotency_key)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(booking_error)?;
+                for (question, answer) in &c.answers {
+                    sqlx::query(
+                        "INSERT INTO appointment_answers (appointment_id, question_id, label, answer)
+                         VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(id)
+                    .bind(question.id)
+                    .bind(&question.label)
+                    .bind(answer)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                if let Some(token) = booking.attachment {
+                    let linked = sqlx::query(
+                        "UPDATE attachments SET appointment_id = $1
+                         WHERE token = $2 AND regulator_id = $3 AND appointment_id IS NULL",
+                    )
+                    .bind(id)
+                    .bind(token)
+                    .bind(booking.regulator_id)
+                    .execute(&mut *tx)
+                    .await?;
+                    if linked.rows_affected() == 0 {
+                        return Err(StoreError::UnknownAttachment);
+                    }
+                }
+                sqlx::query("DELETE FROM slot_holds WHERE slot_id = $1")
+                    .bind(slot.slot_id)
+                    .execute(&mut *tx)
+                    .await?;
+                // Already hidden by the hold; the flag now stands for the appointment.
+                sqlx::query("UPDATE slots SET taken = TRUE WHERE id = $1")
+                    .bind(slot.slot_id)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await.map_err(booking_error)?;
+                Ok(Booked { id, created: true })
             }
         }
     };
@@ -1669,5 +1965,42 @@ macro_rules! reflag {
             .await?;
         }
         repack!($conn, ids);
+    }};
+}
+
+/// Frees the given slots (`(slot_id,)` rows) unless an active appointment or a hold keeps them,
+/// through any connection or transaction; evaluates to their practitioners, to repack.
+macro_rules! untake {
+    ($conn:expr, $slots:expr) => {{
+        let mut practitioners: Vec<i64> = Vec::new();
+        for (slot_id,) in $slots.iter() {
+            let row: Option<(i64,)> = sqlx::query_as(
+                "UPDATE slots SET taken =
+                     EXISTS (SELECT 1 FROM appointments a WHERE a.slot_id = slots.id AND a.status <> 'cancelled')
+                     OR EXISTS (SELECT 1 FROM slot_holds h WHERE h.slot_id = slots.id)
+                 WHERE id = $1 RETURNING practitioner_id",
+            )
+            .bind(*slot_id)
+            .fetch_optional(&mut *$conn)
+            .await?;
+            if let Some((practitioner_id,)) = row {
+                practitioners.push(practitioner_id);
+            }
+        }
+        practitioners
+    }};
+}
+
+/// The appointment a regulator already created with this idempotency key, if any.
+macro_rules! existing_booking {
+    ($conn:expr, $booking:expr) => {{
+        let row: Option<(i64,)> = sqlx::query_as(
+            "SELECT id FROM appointments WHERE regulator_id = $1 AND idempotency_key = $2",
+        )
+        .bind($booking.regulator_id)
+        .bind($booking.idempotency_key)
+        .fetch_optional($conn)
+        .await?;
+        row.map(|(id,)| id)
     }};
 }

@@ -299,14 +299,15 @@ async fn filters_and_bookings_narrow_the_results(store: Arc<dyn Store>) {
     // A booked slot disappears from the next search.
     let regulator = user(store.as_ref(), "r@demo.test", Role::Regulator, None).await;
     let first = tomorrow.cards[0].days[0].slots[0].id;
-    let patient = patient();
-    let booking = NewBooking {
-        slot_id: first,
-        regulator_id: regulator,
-        patient: &patient,
-        now: 1,
-    };
-    store.book(&booking, &visible).await.unwrap();
+    hold_and_book(
+        store.as_ref(),
+        first,
+        regulator,
+        "k",
+        Utc::now().timestamp(),
+    )
+    .await
+    .unwrap();
     let after = search(store.as_ref(), &[base[0], ("fenetre", "j1")])
         .await
         .unwrap();

@@ -1,0 +1,390 @@
+//! The booking funnel's rules beyond the patient identity: what the slot offers (type of
+//! consultation, reasons, the practitioner's questions) and what the regulator chose.
+
+use super::agenda::Mode;
+use super::identity::REQUIRED;
+use super::patient::{FieldError, bounded};
+use serde::{Deserialize, Serialize};
+
+/// How long opening a slot keeps it for one regulator.
+pub const HOLD_MINUTES: i64 = 10;
+/// "Message à destination du praticien".
+pub const MESSAGE_MAX: usize = 1000;
+pub const ANSWER_MAX: usize = 500;
+pub const CANCEL_REASON_MAX: usize = 300;
+/// "La pièce jointe doit être … moins de 50 Mo".
+pub const ATTACHMENT_MAX_BYTES: u64 = 50 * 1024 * 1024;
+
+/// The guide's warning under the message field, verbatim.
+pub const MESSAGE_WARNING: &str = "Attention : ce message ne sera pas lu en temps réel et ne doit pas présenter de caractère d'urgence. Il peut aussi ne pas être lu par le praticien auquel vous adressez votre patient. Les informations renseignées ne doivent pas être excessives, inappropriées, subjectives, insultantes, discriminatoires ou contraires à la loi";
+/// The guide's rule for attachments, shown as a hint and as the error on a wrong file.
+pub const ATTACHMENT_RULE: &str = "La pièce jointe doit être de l'un des formats suivants: .pdf, .jpg, .jpeg, .png et moins de 50 Mo";
+
+/// A reason (motif) configured on the slot's range.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfferedReason {
+    pub id: i64,
+    pub name: String,
+    pub is_snp: bool,
+}
+
+/// A question of the practitioner's the regulator answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Question {
+    pub id: i64,
+    pub label: String,
+    pub required: bool,
+}
+
+/// What one slot lets the regulator choose.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Offer {
+    /// The slot's own mode: a slot is either at the practice or by video.
+    pub mode: Mode,
+    pub reasons: Vec<OfferedReason>,
+    pub questions: Vec<Question>,
+}
+
+impl Offer {
+    /// "Soins non programmés" is preselected when the range has it (the guide: "si le motif
+    /// est disponible, merci de le sélectionner"); otherwise the regulator must choose.
+    pub fn preselected_reason(&self) -> Option<i64> {
+        self.reasons.iter().find(|r| r.is_snp).map(|r| r.id)
+    }
+}
+
+/// An answer to one of the practitioner's questions.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Answer {
+    pub question_id: i64,
+    pub text: String,
+}
+
+/// Step A of the funnel and the message, as typed; missing fields are empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ChoicesInput {
+    /// "cabinet" or "video".
+    pub mode: String,
+    /// "Avez-vous déjà consulté ce praticien ?": "oui", "non" or empty.
+    pub known_patient: String,
+    /// The chosen reason's id, as the select sends it.
+    pub reason_id: String,
+    pub answers: Vec<Answer>,
+    pub message: String,
+}
+
+/// Checked choices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Choices {
+    pub mode: Mode,
+    pub known_patient: bool,
+    pub reason: OfferedReason,
+    /// Question label and answer, for the questions answered.
+    pub answers: Vec<(Question, String)>,
+    pub message: Option<String>,
+}
+
+/// The form id of a question's answer field.
+pub fn question_field(id: i64) -> String {
+    format!("question-{id}")
+}
+
+impl ChoicesInput {
+    /// Checks one field against the offer, for feedback as the regulator types.
+    pub fn check_field(&self, field: &str, offer: &Offer) -> Result<(), String> {
+        match field {
+            "mode" => self.mode(offer).map(drop),
+            "known_patient" => self.known_patient().map(drop),
+            "reason_id" => self.reason(offer).map(drop),
+            "message" => self.message().map(drop),
+            _ => match offer
+                .questions
+                .iter()
+                .find(|q| question_field(q.id) == field)
+            {
+                Some(question) => self.answer(question).map(drop),
+                None => Ok(()),
+            },
+        }
+    }
+
+    fn mode(&self, offer: &Offer) -> Result<Mode, String> {
+        match Mode::from_code(&self.mode) {
+            Some(mode) if mode == offer.mode => Ok(mode),
+            Some(_) => Err("Ce créneau n'est pas proposé pour ce type de consultation.".into()),
+            None => Err("Choisissez le type de consultation.".into()),
+        }
+    }
+
+    fn known_patient(&self) -> Result<bool, String> {
+        match self.known_patient.as_str() {
+            "oui" => Ok(true),
+            "non" => Ok(false),
+            _ => Err("Indiquez si le patient a déjà consulté ce praticien.".into()),
+        }
+    }
+
+    fn reason(&self, offer: &Offer) -> Result<OfferedReason, String> {
+        let id = self.reason_id.trim().parse::<i64>().ok();
+        offer
+            .reasons
+            .iter()
+            .find(|r| Some(r.id) == id)
+            .cloned()
+            .ok_or_else(|| "Choisissez un motif de consultation.".into())
+    }
+
+    fn message(&self) -> Result<Option<String>, String> {
+        match bounded(&self.message, MESSAGE_MAX) {
+            Ok(text) => Ok(Some(text)),
+            Err(e) if e == REQUIRED => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn answer(&self, question: &Question) -> Result<Option<String>, String> {
+        let text = self
+            .answers
+            .iter()
+            .find(|a| a.question_id == question.id)
+            .map_or("", |a| a.text.as_str());
+        match bounded(text, ANSWER_MAX) {
+            Ok(text) => Ok(Some(text)),
+            Err(e) if e == REQUIRED && !question.required => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Every field against the offer; all errors at once, in the form's order.
+    pub fn validate(&self, offer: &Offer) -> Result<Choices, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let mode = FieldError::check(&mut errors, "mode", self.mode(offer));
+        let known = FieldError::check(&mut errors, "known_patient", self.known_patient());
+        let reason = FieldError::check(&mut errors, "reason_id", self.reason(offer));
+        let mut answers = Vec::new();
+        for question in &offer.questions {
+            let field = question_field(question.id);
+            if let Some(Some(text)) = FieldError::check(&mut errors, &field, self.answer(question))
+            {
+                answers.push((question.clone(), text));
+            }
+        }
+        let message = FieldError::check(&mut errors, "message", self.message());
+        match (mode, known, reason, message) {
+            (Some(mode), Some(known_patient), Some(reason), Some(message)) if errors.is_empty() => {
+                Ok(Choices {
+                    mode,
+                    known_patient,
+                    reason,
+                    answers,
+                    message,
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+/// An attachment's kind, told by its first bytes (never by its name alone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AttachmentKind {
+    Pdf,
+    Jpeg,
+    Png,
+}
+
+impl AttachmentKind {
+    /// Bytes needed to recognise every kind.
+    pub const SNIFF_LEN: usize = 8;
+
+    pub fn sniff(head: &[u8]) -> Option<Self> {
+        if head.starts_with(b"%PDF-") {
+            Some(Self::Pdf)
+        } else if head.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            Some(Self::Jpeg)
+        } else if head.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
+            Some(Self::Png)
+        } else {
+            None
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Self::Pdf => "application/pdf",
+            Self::Jpeg => "image/jpeg",
+            Self::Png => "image/png",
+        }
+    }
+
+    /// The file name's extension must agree with the content.
+    pub fn matches_name(self, name: &str) -> bool {
+        let lower = name.to_lowercase();
+        match self {
+            Self::Pdf => lower.ends_with(".pdf"),
+            Self::Jpeg => lower.ends_with(".jpg") || lower.ends_with(".jpeg"),
+            Self::Png => lower.ends_with(".png"),
+        }
+    }
+}
+
+/// A file name safe to show and to send back in a header: its last path part, printable
+/// characters only, at most 120 characters.
+pub fn clean_file_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String = base
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '"' | ';'))
+        .take(120)
+        .collect();
+    if cleaned.trim().is_empty() {
+        "piece-jointe".into()
+    } else {
+        cleaned.trim().to_string()
+    }
+}
+
+/// A cancellation reason: mandatory, bounded.
+pub fn cancel_reason(input: &str) -> Result<String, String> {
+    bounded(input, CANCEL_REASON_MAX).map_err(|e| {
+        if e == REQUIRED {
+            "Indiquez le motif de l'annulation.".into()
+        } else {
+            e
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn offer() -> Offer {
+        Offer {
+            mode: Mode::Cabinet,
+            reasons: vec![
+                OfferedReason {
+                    id: 7,
+                    name: "Consultation de médecine générale".into(),
+                    is_snp: false,
+                },
+                OfferedReason {
+                    id: 9,
+                    name: "Soins non programmés".into(),
+                    is_snp: true,
+                },
+            ],
+            questions: vec![
+                Question {
+                    id: 3,
+                    label: "Traitement en cours ?".into(),
+                    required: true,
+                },
+                Question {
+                    id: 4,
+                    label: "Allergies ?".into(),
+                    required: false,
+                },
+            ],
+        }
+    }
+
+    fn complete() -> ChoicesInput {
+        ChoicesInput {
+            mode: "cabinet".into(),
+            known_patient: "non".into(),
+            reason_id: "9".into(),
+            answers: vec![Answer {
+                question_id: 3,
+                text: "Aucun".into(),
+            }],
+            message: String::new(),
+        }
+    }
+
+    #[test]
+    fn snp_is_preselected_when_the_range_has_it() {
+        assert_eq!(offer().preselected_reason(), Some(9));
+        let mut without = offer();
+        without.reasons.retain(|r| !r.is_snp);
+        assert_eq!(without.preselected_reason(), None);
+    }
+
+    #[test]
+    fn complete_choices_pass() {
+        let choices = complete().validate(&offer()).unwrap();
+        assert!(choices.reason.is_snp);
+        assert!(!choices.known_patient);
+        assert_eq!(choices.answers.len(), 1);
+        assert_eq!(choices.message, None);
+    }
+
+    #[test]
+    fn every_missing_or_foreign_choice_is_reported_on_its_field() {
+        let input = ChoicesInput {
+            mode: "video".into(),
+            reason_id: "42".into(),
+            message: "x".repeat(MESSAGE_MAX + 1),
+            ..ChoicesInput::default()
+        };
+        let fields: Vec<String> = input
+            .validate(&offer())
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "mode",
+                "known_patient",
+                "reason_id",
+                "question-3",
+                "message"
+            ]
+        );
+        assert_eq!(
+            complete().check_field("question-4", &offer()),
+            Ok(()),
+            "an optional question may stay empty"
+        );
+    }
+
+    #[test]
+    fn attachments_are_recognised_by_content() {
+        assert_eq!(
+            AttachmentKind::sniff(b"%PDF-1.7\n"),
+            Some(AttachmentKind::Pdf)
+        );
+        assert_eq!(
+            AttachmentKind::sniff(&[0xFF, 0xD8, 0xFF, 0xE0]),
+            Some(AttachmentKind::Jpeg)
+        );
+        assert_eq!(
+            AttachmentKind::sniff(b"\x89PNG\r\n\x1a\n"),
+            Some(AttachmentKind::Png)
+        );
+        assert_eq!(AttachmentKind::sniff(b"MZ\x90\0"), None);
+        assert_eq!(AttachmentKind::sniff(b"%PD"), None);
+        assert!(AttachmentKind::Jpeg.matches_name("Radio.JPEG"));
+        assert!(!AttachmentKind::Pdf.matches_name("ordonnance.png"));
+        assert_eq!(
+            clean_file_name("C:\\Users\\x\\ordo\"nnance.pdf"),
+            "ordonnance.pdf"
+        );
+        assert_eq!(clean_file_name("../../"), "piece-jointe");
+    }
+
+    #[test]
+    fn cancel_reasons() {
+        assert_eq!(
+            cancel_reason(" "),
+            Err("Indiquez le motif de l'annulation.".into())
+        );
+        assert_eq!(
+            cancel_reason(" Patient rétabli "),
+            Ok("Patient rétabli".into())
+        );
+    }
+}

@@ -1,0 +1,813 @@
+//! The funnel's page: the held slot and its countdown, step A (type and reason), the patient,
+//! the message, the attachment, then the confirmation. Everything typed survives a refusal
+//! and a switch to another slot.
+
+use super::{
+    Alternative, BookSlot, BookingRequest, SlotDetails, open_slot, release_slot, slot_alternatives,
+};
+use crate::components::{ErrorAlert, Field, RadioGroup};
+use crate::domain::booking::{
+    ATTACHMENT_RULE, Answer, ChoicesInput, MESSAGE_MAX, MESSAGE_WARNING, question_field,
+};
+use crate::domain::patient::{CIVILITIES, FieldError, PatientInput};
+use crate::domain::practitioner::ExtraField;
+use crate::error::AppError;
+use crate::features::search::{CommuneOption, PlaceField};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use serde::{Deserialize, Serialize};
+
+#[component]
+pub fn BookingPage() -> impl IntoView {
+    let params = use_params_map();
+    let slot_id = move || {
+        params
+            .read()
+            .get("slot")
+            .and_then(|s| s.parse::<i64>().ok())
+    };
+    let opened = Resource::new(slot_id, |id| async move {
+        match id {
+            Some(id) => open_slot(id).await,
+            None => Err(AppError::NotFound("Ce créneau n'existe pas.".into())),
+        }
+    });
+    view! {
+        <Title text="Prise de rendez-vous" />
+        <h1>"Prise de rendez-vous"</h1>
+        <Transition fallback=|| view! { <p>"Chargement du créneau…"</p> }>
+            {move || opened.get().map(|s| match s {
+                Ok(details) => view! { <Funnel details /> }.into_any(),
+                Err(e) => view! {
+                    <ErrorAlert error=Signal::derive(move || Some(e.clone())) />
+                    <A href="/recherche" attr:class="fr-btn fr-btn--secondary">"Retour à la recherche"</A>
+                }.into_any(),
+            })}
+        </Transition>
+    }
+}
+
+/// Every patient field as typed.
+#[derive(Clone, Copy)]
+struct PatientSignals {
+    civility: RwSignal<String>,
+    first_name: RwSignal<String>,
+    last_name: RwSignal<String>,
+    birth_name: RwSignal<String>,
+    birth_date: RwSignal<String>,
+    birth_place: RwSignal<String>,
+    birth_insee: RwSignal<String>,
+    birth_city: RwSignal<String>,
+    birth_country: RwSignal<String>,
+    phone: RwSignal<String>,
+    email: RwSignal<String>,
+    address: RwSignal<String>,
+    nir: RwSignal<String>,
+}
+
+impl PatientSignals {
+    fn new() -> Self {
+        let s = || RwSignal::new(String::new());
+        Self {
+            civility: s(),
+            first_name: s(),
+            last_name: s(),
+            birth_name: s(),
+            birth_date: s(),
+            birth_place: s(),
+            birth_insee: s(),
+            birth_city: s(),
+            birth_country: s(),
+            phone: s(),
+            email: s(),
+            address: s(),
+            nir: s(),
+        }
+    }
+
+    fn read(&self) -> PatientInput {
+        PatientInput {
+            civility: self.civility.get_untracked(),
+            first_name: self.first_name.get_untracked(),
+            last_name: self.last_name.get_untracked(),
+            birth_name: self.birth_name.get_untracked(),
+            birth_date: self.birth_date.get_untracked(),
+            birth_place: self.birth_place.get_untracked(),
+            birth_insee: self.birth_insee.get_untracked(),
+            birth_city: self.birth_city.get_untracked(),
+            birth_country: self.birth_country.get_untracked(),
+            phone: self.phone.get_untracked(),
+            email: self.email.get_untracked(),
+            address: self.address.get_untracked(),
+            nir: self.nir.get_untracked(),
+        }
+    }
+}
+
+/// Step A and the message as typed; answers by question id.
+#[derive(Clone, Copy)]
+struct ChoiceSignals {
+    mode: RwSignal<String>,
+    known_patient: RwSignal<String>,
+    reason_id: RwSignal<String>,
+    answers: RwSignal<Vec<(i64, String)>>,
+    message: RwSignal<String>,
+}
+
+impl ChoiceSignals {
+    fn read(&self) -> ChoicesInput {
+        ChoicesInput {
+            mode: self.mode.get_untracked(),
+            known_patient: self.known_patient.get_untracked(),
+            reason_id: self.reason_id.get_untracked(),
+            answers: self
+                .answers
+                .get_untracked()
+                .into_iter()
+                .map(|(question_id, text)| Answer { question_id, text })
+                .collect(),
+            message: self.message.get_untracked(),
+        }
+    }
+
+    /// Fits the choices to a (new) slot: its mode, and SNP unless a reason it has is chosen.
+    fn fit(&self, details: &SlotDetails) {
+        self.mode.set(details.offer.mode.code().into());
+        let chosen = self.reason_id.get_untracked().parse::<i64>().ok();
+        if !details.offer.reasons.iter().any(|r| Some(r.id) == chosen) {
+            let preselected = details.offer.preselected_reason();
+            self.reason_id
+                .set(preselected.map(|id| id.to_string()).unwrap_or_default());
+        }
+    }
+}
+
+/// An uploaded attachment, as the server answered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Uploaded {
+    token: String,
+    name: String,
+    size: u64,
+}
+
+/// What stops the booking and what the regulator can do about it.
+#[derive(Debug, Clone, PartialEq)]
+enum Blocker {
+    Taken(Vec<Alternative>),
+    Expired,
+}
+
+#[component]
+fn Funnel(details: SlotDetails) -> impl IntoView {
+    let key = details.idempotency_key.clone();
+    let details = RwSignal::new(details);
+    let patient = PatientSignals::new();
+    let choices = ChoiceSignals {
+        mode: RwSignal::new(String::new()),
+        known_patient: RwSignal::new(String::new()),
+        reason_id: RwSignal::new(String::new()),
+        answers: RwSignal::new(Vec::new()),
+        message: RwSignal::new(String::new()),
+    };
+    choices.fit(&details.get_untracked());
+    let errors = RwSignal::new(Vec::<FieldError>::new());
+    let attachment = RwSignal::new(None::<Uploaded>);
+    let blocker = RwSignal::new(None::<Blocker>);
+    // One key per funnel: a double submit books once.
+    let idempotency_key = StoredValue::new(key);
+    let book = ServerAction::<BookSlot>::new();
+    let today = move || crate::domain::agenda::paris_today(chrono::Utc::now());
+
+    let check = move |field: &str| {
+        let d = details.get_untracked();
+        let found = match field {
+            "mode" | "known_patient" | "reason_id" | "message" => {
+                choices.read().check_field(field, &d.offer)
+            }
+            f if f.starts_with("question-") => choices.read().check_field(f, &d.offer),
+            f => patient.read().check_field(f, today(), &d.extra_fields),
+        };
+        set_error(errors, field, found.err());
+    };
+    let validate_all = move || -> Vec<FieldError> {
+        let d = details.get_untracked();
+        let mut found = choices.read().validate(&d.offer).err().unwrap_or_default();
+        found.extend(
+            patient
+                .read()
+                .validate(today(), &d.extra_fields)
+                .err()
+                .unwrap_or_default(),
+        );
+        found
+    };
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let found = validate_all();
+        if !found.is_empty() {
+            focus_first_error(&found);
+            errors.set(found);
+            return;
+        }
+        errors.set(Vec::new());
+        book.dispatch(BookSlot {
+            request: BookingRequest {
+                slot_id: details.get_untracked().slot_id,
+                idempotency_key: idempotency_key.get_value(),
+                choices: choices.read(),
+                patient: patient.read(),
+                attachment: attachment.get_untracked().map(|a| a.token),
+            },
+        });
+    };
+    // The server's refusals: on their fields, or a blocker with what to do next.
+    Effect::new(move || match book.value().get() {
+        Some(Err(AppError::Invalid(found))) => {
+            focus_first_error(&found);
+            errors.set(found);
+        }
+        Some(Err(AppError::SlotTaken)) => {
+            let slot_id = details.get_untracked().slot_id;
+            leptos::task::spawn_local(async move {
+                let others = slot_alternatives(slot_id).await.unwrap_or_default();
+                blocker.set(Some(Blocker::Taken(others)));
+            });
+        }
+        Some(Err(AppError::HoldExpired)) => blocker.set(Some(Blocker::Expired)),
+        _ => {}
+    });
+    // Opens another slot (an alternative, or the same one again) keeping everything typed.
+    let reopen = Callback::new(move |slot_id: i64| {
+        leptos::task::spawn_local(async move {
+            match open_slot(slot_id).await {
+                Ok(next) => {
+                    choices.fit(&next);
+                    idempotency_key.set_value(next.idempotency_key.clone());
+                    details.set(next);
+                    blocker.set(None);
+                    book.value().set(None);
+                    replace_url(slot_id);
+                }
+                Err(_) => {
+                    let others = slot_alternatives(slot_id).await.unwrap_or_default();
+                    blocker.set(Some(Blocker::Taken(others)));
+                }
+            }
+        });
+    });
+    let booked = move || book.value().get().and_then(Result::ok);
+    let server_error = Signal::derive(move || match book.value().get() {
+        Some(Err(AppError::Invalid(_) | AppError::SlotTaken | AppError::HoldExpired)) => None,
+        Some(Err(e)) => Some(e),
+        _ => None,
+    });
+    view! {
+        <Show when=move || booked().is_none() fallback=move || view! {
+            <Confirmed details=details.get_untracked() id=booked().unwrap_or_default()
+                patient=format!("{} {}", patient.first_name.get_untracked(), patient.last_name.get_untracked().to_uppercase()) />
+        }>
+            {move || view! { <SlotRecap details=details.get() /> }}
+            <HoldTimer details blocker />
+            <BlockerNotice blocker reopen slot_id=Signal::derive(move || details.get().slot_id) />
+            <ErrorAlert error=server_error />
+            <form on:submit=on_submit novalidate>
+                <StepA details choices errors check />
+                <PatientFields details patient answers=choices.answers errors check />
+                <MessageField choices errors check />
+                <AttachmentField attachment errors />
+                <div class="fr-btns-group fr-btns-group--inline-md fr-mt-4w">
+                    <button type="submit" class="fr-btn" disabled=move || book.pending().get()>
+                        "Confirmer le rendez-vous"
+                    </button>
+                    <CancelButton slot_id=Signal::derive(move || details.get().slot_id) />
+                </div>
+            </form>
+        </Show>
+    }
+}
+
+fn set_error(errors: RwSignal<Vec<FieldError>>, field: &str, message: Option<String>) {
+    errors.update(|all| {
+        all.retain(|e| e.field != field);
+        if let Some(message) = message {
+            all.push(FieldError {
+                field: field.into(),
+                message,
+            });
+        }
+    });
+}
+
+fn message_of(errors: RwSignal<Vec<FieldError>>, field: &'static str) -> Signal<Option<String>> {
+    Signal::derive(move || {
+        errors
+            .read()
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.clone())
+    })
+}
+
+/// Keeps the address bar on the slot being booked (a reload reopens it).
+fn replace_url(slot_id: i64) {
+    #[cfg(feature = "hydrate")]
+    if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+        let url = format!("/rendez-vous/{slot_id}");
+        let _ =
+            history.replace_state_with_url(&leptos::wasm_bindgen::JsValue::NULL, "", Some(&url));
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = slot_id;
+}
+
+/// Moves keyboard focus to the first field in error (RGAA: errors are reachable at once).
+fn focus_first_error(errors: &[FieldError]) {
+    #[cfg(feature = "hydrate")]
+    if let Some(first) = errors.first() {
+        use leptos::wasm_bindgen::JsCast;
+        let f = &first.field;
+        let selector = format!("#{f} input:not([disabled]), input#{f}, select#{f}, textarea#{f}");
+        let element = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.query_selector(&selector).ok().flatten())
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+        if let Some(element) = element {
+            let _ = element.focus();
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = errors;
+}
+
+#[component]
+fn SlotRecap(details: SlotDetails) -> impl IntoView {
+    view! {
+        <div class="fr-callout fr-mb-4w">
+            <h2 class="fr-callout__title">{format!("{} à {}", details.day, details.time)}</h2>
+            <p class="fr-callout__text">
+                {details.practitioner} " — " {details.specialty} <br />
+                {details.address}
+            </p>
+        </div>
+    }
+}
+
+/// The time left on the hold; when it is over, the regulator may take the slot again.
+#[component]
+fn HoldTimer(details: RwSignal<SlotDetails>, blocker: RwSignal<Option<Blocker>>) -> impl IntoView {
+    let now = RwSignal::new(chrono::Utc::now().timestamp());
+    Effect::new(move || {
+        let handle = set_interval_with_handle(
+            move || now.set(chrono::Utc::now().timestamp()),
+            std::time::Duration::from_secs(1),
+        );
+        on_cleanup(move || {
+            if let Ok(handle) = handle {
+                handle.clear();
+            }
+        });
+    });
+    let left = move || details.get().hold_expires_at - now.get();
+    Effect::new(move || {
+        if left() <= 0 && blocker.get_untracked().is_none() {
+            blocker.set(Some(Blocker::Expired));
+        }
+    });
+    let until = move || {
+        chrono::DateTime::from_timestamp(details.get().hold_expires_at, 0)
+            .map(crate::domain::agenda::time_label)
+            .unwrap_or_default()
+    };
+    view! {
+        <div class="fr-notice fr-notice--info fr-mb-3w" hidden=move || left() <= 0>
+            <div class="fr-container"><div class="fr-notice__body">
+                <p class="fr-notice__title">
+                    "Ce créneau vous est réservé jusqu'à " {until} " : les autres régulateurs ne le voient plus. "
+                    <span role="timer" aria-live="off" class="hold-left">
+                        {move || format!("Temps restant : {} min {:02} s", left().max(0) / 60, left().max(0) % 60)}
+                    </span>
+                </p>
+            </div></div>
+        </div>
+    }
+}
+
+#[component]
+fn BlockerNotice(
+    blocker: RwSignal<Option<Blocker>>,
+    reopen: Callback<i64>,
+    slot_id: Signal<i64>,
+) -> impl IntoView {
+    view! {
+        <div role="alert">
+            {move || blocker.get().map(|b| match b {
+                Blocker::Expired => view! {
+                    <div class="fr-alert fr-alert--warning fr-mb-3w">
+                        <h2 class="fr-alert__title">"Délai de réservation dépassé"</h2>
+                        <p>"Le créneau a été libéré au bout de 10 minutes. Vos saisies sont conservées : reprenez-le s'il est encore disponible."</p>
+                        <button type="button" class="fr-btn fr-btn--sm fr-mt-2w"
+                            on:click=move |_| reopen.run(slot_id.get_untracked())>"Reprendre ce créneau"</button>
+                    </div>
+                }.into_any(),
+                Blocker::Taken(others) => view! {
+                    <div class="fr-alert fr-alert--error fr-mb-3w">
+                        <h2 class="fr-alert__title">"Ce créneau vient d'être réservé"</h2>
+                        <p>"Vos saisies sont conservées. Choisissez un autre créneau :"</p>
+                        {if others.is_empty() {
+                            view! { <p>"Aucun autre créneau proche n'est disponible. "
+                                <A href="/recherche" attr:class="fr-link">"Retour à la recherche"</A></p> }.into_any()
+                        } else {
+                            view! {
+                                <ul class="alternatives">
+                                    {others.into_iter().map(|a| view! {
+                                        <li>
+                                            <button type="button" class="fr-btn fr-btn--secondary fr-btn--sm fr-mt-1w"
+                                                on:click=move |_| reopen.run(a.slot_id)>
+                                                {a.label.clone()}
+                                            </button>
+                                            " " <span class="fr-hint-text">{a.place.clone()}</span>
+                                        </li>
+                                    }).collect_view()}
+                                </ul>
+                            }.into_any()
+                        }}
+                    </div>
+                }.into_any(),
+            })}
+        </div>
+    }
+}
+
+/// Step A: « Sélection du type de consultation et du motif ».
+#[component]
+fn StepA(
+    details: RwSignal<SlotDetails>,
+    choices: ChoiceSignals,
+    errors: RwSignal<Vec<FieldError>>,
+    check: impl Fn(&str) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let reason_error = message_of(errors, "reason_id");
+    let has_reason_error = move || reason_error.get().is_some();
+    view! {
+        <h2 class="fr-h4">"Sélection du type de consultation et du motif"</h2>
+        {move || {
+            let offered = details.get().offer.mode.code();
+            view! {
+                <RadioGroup id="mode" name="request[choices][mode]" legend="Type de consultation" required=true
+                    hint="Seul le type de consultation de ce créneau peut être choisi."
+                    options=vec![("cabinet", "Au cabinet", offered == "cabinet"), ("video", "En vidéo", offered == "video")]
+                    value=choices.mode error=message_of(errors, "mode") />
+            }
+        }}
+        <RadioGroup id="known_patient" name="request[choices][known_patient]" required=true
+            legend="Avez-vous déjà consulté ce praticien ?"
+            hint="Si vous prenez rendez-vous pour quelqu'un d'autre, cette question le concerne."
+            options=vec![("oui", "Oui", true), ("non", "Non", true)]
+            value=choices.known_patient error=message_of(errors, "known_patient") />
+        <div class="fr-select-group" class:fr-select-group--error=has_reason_error>
+            <label class="fr-label" for="reason_id">"Motif de consultation"
+                <span class="required-mark" aria-hidden="true">" *"</span>
+                <span class="fr-hint-text">"Si le motif « Soins non programmés » est disponible, merci de le sélectionner. S'il n'est pas disponible, sélectionnez le motif le plus pertinent."</span>
+            </label>
+            <select class="fr-select" id="reason_id" name="request[choices][reason_id]" required
+                aria-describedby="reason_id-error" aria-invalid=move || has_reason_error().then_some("true")
+                prop:value=move || choices.reason_id.get()
+                on:change=move |ev| { choices.reason_id.set(event_target_value(&ev)); check("reason_id"); }>
+                <option value="">"Choisissez un motif"</option>
+                {move || details.get().offer.reasons.into_iter().map(|r| view! {
+                    <option value=r.id.to_string() selected=move || choices.reason_id.get() == r.id.to_string()>{r.name.clone()}</option>
+                }).collect_view()}
+            </select>
+            <p id="reason_id-error" class="fr-error-text" hidden=move || !has_reason_error() aria-live="polite">{reason_error}</p>
+        </div>
+        {move || {
+            let notice = details.get().notice;
+            (!notice.is_empty()).then(|| view! {
+                <div class="fr-notice fr-notice--info fr-mb-3w">
+                    <div class="fr-container"><div class="fr-notice__body">
+                        <p class="fr-notice__title">"À lire avant de prendre un rendez-vous"</p>
+                        <p>{notice}</p>
+                    </div></div>
+                </div>
+            })
+        }}
+        <h2 class="fr-h4">"Praticien référent"</h2>
+        <p class="fr-tag">"SAS"</p>
+    }
+}
+
+/// « Les informations du patient », with what the practitioner requires and their questions.
+#[component]
+fn PatientFields(
+    details: RwSignal<SlotDetails>,
+    patient: PatientSignals,
+    answers: RwSignal<Vec<(i64, String)>>,
+    errors: RwSignal<Vec<FieldError>>,
+    check: impl Fn(&str) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let needs = move |f: ExtraField| details.get().extra_fields.contains(&f);
+    let on_blur = move |field: &'static str| Callback::new(move |()| check(field));
+    let pick_city = Callback::new(move |c: CommuneOption| {
+        patient.birth_city.set(c.name.clone());
+        check("birth_insee");
+    });
+    let place_error = message_of(errors, "birth_place");
+    let has_place_error = move || place_error.get().is_some();
+    view! {
+        <fieldset class="fr-fieldset fr-mt-3w">
+            <legend class="fr-fieldset__legend"><h2 class="fr-h4 fr-mb-0">"Les informations du patient"</h2></legend>
+            <p class="fr-fieldset__element fr-hint-text">
+                "Par défaut les informations obligatoires sont : nom, prénom, nom de naissance, date de naissance, téléphone. "
+                "Certains médecins effecteurs demandent plus d'informations."
+            </p>
+            <div class="fr-fieldset__element">
+                <RadioGroup id="civility" name="request[patient][civility]" legend="Civilité"
+                    options=CIVILITIES.iter().map(|c| (*c, *c, true)).collect()
+                    value=patient.civility error=message_of(errors, "civility") />
+            </div>
+            <div class="fr-fieldset__element">
+                <Field id="first_name" name="request[patient][first_name]" label="Prénom du patient" autocomplete="off"
+                    required=true value=patient.first_name error=message_of(errors, "first_name") on_blur=on_blur("first_name") />
+            </div>
+            <div class="fr-fieldset__element">
+                <Field id="last_name" name="request[patient][last_name]" label="Nom du patient" autocomplete="off"
+                    required=true value=patient.last_name error=message_of(errors, "last_name") on_blur=on_blur("last_name") />
+            </div>
+            <div class="fr-fieldset__element">
+                <Field id="birth_name" name="request[patient][birth_name]" label="Nom de naissance du patient" autocomplete="off"
+                    required=true value=patient.birth_name error=message_of(errors, "birth_name") on_blur=on_blur("birth_name") />
+            </div>
+            <div class="fr-fieldset__element">
+                <Field id="birth_date" name="request[patient][birth_date]" label="Date de naissance du patient"
+                    hint="Format attendu : JJ/MM/AAAA" autocomplete="off" required=true value=patient.birth_date
+                    error=message_of(errors, "birth_date") on_blur=on_blur("birth_date") />
+            </div>
+            <div class="fr-fieldset__element">
+                <div class="fr-select-group" class:fr-select-group--error=has_place_error>
+                    <label class="fr-label" for="birth_place">"Lieu de naissance du patient"
+                        {move || needs(ExtraField::BirthPlace).then(|| view! { <span class="required-mark" aria-hidden="true">" *"</span> })}
+                    </label>
+                    <select class="fr-select" id="birth_place" name="request[patient][birth_place]"
+                        aria-describedby="birth_place-error" aria-invalid=move || has_place_error().then_some("true")
+                        required=move || needs(ExtraField::BirthPlace)
+                        prop:value=move || patient.birth_place.get()
+                        on:change=move |ev| { patient.birth_place.set(event_target_value(&ev)); check("birth_place"); }>
+                        <option value="">"Non renseigné"</option>
+                        <option value="france">"Né(e) en France"</option>
+                        <option value="etranger">"Né(e) à l'étranger"</option>
+                    </select>
+                    <p id="birth_place-error" class="fr-error-text" hidden=move || !has_place_error() aria-live="polite">{place_error}</p>
+                </div>
+            </div>
+            <Show when=move || patient.birth_place.get() == "france">
+                <div class="fr-fieldset__element">
+                    <PlaceField id="birth_insee" name="request[patient][birth_city]" label="Ville de naissance"
+                        text=patient.birth_city insee=patient.birth_insee choose=pick_city
+                        error=message_of(errors, "birth_insee") />
+                </div>
+            </Show>
+            <Show when=move || patient.birth_place.get() == "etranger">
+                <div class="fr-fieldset__element">
+                    <Field id="birth_country" name="request[patient][birth_country]" label="Pays de naissance"
+                        required=true value=patient.birth_country error=message_of(errors, "birth_country")
+                        on_blur=on_blur("birth_country") />
+                </div>
+            </Show>
+            <div class="fr-fieldset__element">
+                <Field id="phone" name="request[patient][phone]" label="Téléphone du patient" kind="tel" autocomplete="off"
+                    hint="Numéro français, ou étranger avec son indicatif (+32 …)"
+                    required=true value=patient.phone error=message_of(errors, "phone") on_blur=on_blur("phone") />
+                <p class="fr-text--sm">
+                    "Un numéro de téléphone valide est nécessaire afin que l'établissement puisse contacter "
+                    "le patient en cas de changement lié au rendez-vous."
+                </p>
+            </div>
+            {move || {
+                let (email, address, nir) = (needs(ExtraField::Email), needs(ExtraField::Address), needs(ExtraField::SocialSecurityNumber));
+                view! {
+                    <div class="fr-fieldset__element">
+                        <Field id="email" name="request[patient][email]" label="Email du patient" kind="email" autocomplete="off"
+                            required=email value=patient.email error=message_of(errors, "email") on_blur=on_blur("email") />
+                    </div>
+                    {address.then(|| view! {
+                        <div class="fr-fieldset__element">
+                            <Field id="address" name="request[patient][address]" label="Adresse postale du patient" autocomplete="off"
+                                required=true value=patient.address error=message_of(errors, "address") on_blur=on_blur("address") />
+                        </div>
+                    })}
+                    {nir.then(|| view! {
+                        <div class="fr-fieldset__element">
+                            <Field id="nir" name="request[patient][nir]" label="Numéro de sécurité sociale du patient"
+                                hint="15 caractères, clé comprise" autocomplete="off"
+                                required=true value=patient.nir error=message_of(errors, "nir") on_blur=on_blur("nir") />
+                        </div>
+                    })}
+                }
+            }}
+        </fieldset>
+        <Questions details answers errors check />
+    }
+}
+
+/// « Répondre aux questions des médecins effecteurs ».
+#[component]
+fn Questions(
+    details: RwSignal<SlotDetails>,
+    answers: RwSignal<Vec<(i64, String)>>,
+    errors: RwSignal<Vec<FieldError>>,
+    check: impl Fn(&str) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    move || {
+        let questions = details.get().offer.questions;
+        (!questions.is_empty()).then(|| view! {
+            <h2 class="fr-h4 fr-mt-3w">"Répondre aux questions du médecin"</h2>
+            {questions.into_iter().map(|q| {
+                let field = question_field(q.id);
+                let error_id = format!("{field}-error");
+                let error = Signal::derive({
+                    let field = field.clone();
+                    move || errors.read().iter().find(|e| e.field == field).map(|e| e.message.clone())
+                });
+                let has_error = move || error.get().is_some();
+                let value = move || answers.read().iter().find(|(id, _)| *id == q.id).map(|(_, t)| t.clone()).unwrap_or_default();
+                let on_input = move |ev: leptos::ev::Event| {
+                    let text = event_target_value(&ev);
+                    answers.update(|all| {
+                        all.retain(|(id, _)| *id != q.id);
+                        all.push((q.id, text));
+                    });
+                };
+                let blur_field = field.clone();
+                view! {
+                    <div class="fr-input-group" class:fr-input-group--error=has_error>
+                        <label class="fr-label" for=field.clone()>{q.label.clone()}
+                            {q.required.then(|| view! { <span class="required-mark" aria-hidden="true">" *"</span> })}
+                        </label>
+                        <textarea class="fr-input" id=field.clone() rows="2" maxlength="500"
+                            required=q.required aria-describedby=error_id.clone()
+                            aria-invalid=move || has_error().then_some("true")
+                            prop:value=value on:input=on_input on:blur=move |_| check(&blur_field)></textarea>
+                        <p id=error_id class="fr-error-text" hidden=move || !has_error() aria-live="polite">{error}</p>
+                    </div>
+                }
+            }).collect_view()}
+        })
+    }
+}
+
+/// « Message à destination du praticien », with the guide's warning.
+#[component]
+fn MessageField(
+    choices: ChoiceSignals,
+    errors: RwSignal<Vec<FieldError>>,
+    check: impl Fn(&str) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let error = message_of(errors, "message");
+    let has_error = move || error.get().is_some();
+    let count = move || choices.message.read().chars().count();
+    view! {
+        <div class="fr-input-group fr-mt-3w" class:fr-input-group--error=has_error>
+            <label class="fr-label" for="message">"Message à destination du praticien"
+                <span class="fr-hint-text" id="message-warning">{MESSAGE_WARNING}</span>
+            </label>
+            <textarea class="fr-input" id="message" name="request[choices][message]" rows="4"
+                maxlength=MESSAGE_MAX.to_string()
+                aria-describedby="message-warning message-count message-error"
+                aria-invalid=move || has_error().then_some("true")
+                prop:value=move || choices.message.get()
+                on:input=move |ev| choices.message.set(event_target_value(&ev))
+                on:blur=move |_| check("message")></textarea>
+            <p id="message-count" class="fr-hint-text">{move || format!("{} / {MESSAGE_MAX} caractères", count())}</p>
+            <p id="message-error" class="fr-error-text" hidden=move || !has_error() aria-live="polite">{error}</p>
+        </div>
+    }
+}
+
+/// « Pièce jointe »: sent to the server as soon as it is chosen, streamed.
+#[component]
+fn AttachmentField(
+    attachment: RwSignal<Option<Uploaded>>,
+    errors: RwSignal<Vec<FieldError>>,
+) -> impl IntoView {
+    let error = message_of(errors, "attachment");
+    let has_error = move || error.get().is_some();
+    let sending = RwSignal::new(false);
+    let on_change = move |ev: leptos::ev::Event| {
+        #[cfg(feature = "hydrate")]
+        {
+            use leptos::wasm_bindgen::JsCast;
+            let file = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+                .and_then(|input| input.files())
+                .and_then(|files| files.get(0));
+            attachment.set(None);
+            let Some(file) = file else { return };
+            let allowed = [".pdf", ".jpg", ".jpeg", ".png"];
+            let name = file.name();
+            if file.size() > crate::domain::booking::ATTACHMENT_MAX_BYTES as f64
+                || !allowed.iter().any(|ext| name.to_lowercase().ends_with(ext))
+            {
+                set_error(errors, "attachment", Some(ATTACHMENT_RULE.into()));
+                return;
+            }
+            set_error(errors, "attachment", None);
+            sending.set(true);
+            leptos::task::spawn_local(async move {
+                let outcome = upload(file).await;
+                sending.set(false);
+                match outcome {
+                    Ok(uploaded) => attachment.set(Some(uploaded)),
+                    Err(message) => set_error(errors, "attachment", Some(message)),
+                }
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (ev, attachment, sending);
+    };
+    view! {
+        <div class="fr-upload-group fr-mt-3w" class:fr-input-group--error=has_error>
+            <label class="fr-label" for="attachment">"Pièce jointe"
+                <span class="fr-hint-text">{ATTACHMENT_RULE}</span>
+            </label>
+            <input class="fr-upload" type="file" id="attachment" accept=".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
+                aria-describedby="attachment-status attachment-error"
+                aria-invalid=move || has_error().then_some("true")
+                on:change=on_change />
+            <p id="attachment-status" class="fr-hint-text" aria-live="polite">
+                {move || if sending.get() {
+                    "Envoi de la pièce jointe…".to_string()
+                } else {
+                    attachment.get().map(|a| format!("Pièce jointe ajoutée : {} ({} ko)", a.name, a.size.div_ceil(1024))).unwrap_or_default()
+                }}
+            </p>
+            <p id="attachment-error" class="fr-error-text" hidden=move || !has_error() aria-live="polite">{error}</p>
+        </div>
+    }
+}
+
+/// Sends the file itself as the request body: the browser streams it from disk.
+#[cfg(feature = "hydrate")]
+async fn upload(file: web_sys::File) -> Result<Uploaded, String> {
+    let url = format!(
+        "/pieces-jointes?nom={}",
+        form_urlencoded::byte_serialize(file.name().as_bytes()).collect::<String>()
+    );
+    let failed = || "L'envoi de la pièce jointe a échoué. Réessayez.".to_string();
+    let response = gloo_net::http::Request::post(&url)
+        .header("content-type", "application/octet-stream")
+        .body(leptos::wasm_bindgen::JsValue::from(file))
+        .map_err(|_| failed())?
+        .send()
+        .await
+        .map_err(|_| failed())?;
+    if response.ok() {
+        return response.json::<Uploaded>().await.map_err(|_| failed());
+    }
+    #[derive(Deserialize)]
+    struct Refusal {
+        message: String,
+    }
+    Err(response
+        .json::<Refusal>()
+        .await
+        .map(|r| r.message)
+        .unwrap_or_else(|_| failed()))
+}
+
+/// « Annuler »: gives the slot back and returns to the search.
+#[component]
+fn CancelButton(slot_id: Signal<i64>) -> impl IntoView {
+    let navigate = use_navigate();
+    view! {
+        <button type="button" class="fr-btn fr-btn--secondary" on:click=move |_| {
+            let navigate = navigate.clone();
+            let id = slot_id.get_untracked();
+            leptos::task::spawn_local(async move {
+                let _ = release_slot(id).await;
+                navigate("/recherche", Default::default());
+            });
+        }>"Annuler"</button>
+    }
+}
+
+#[component]
+fn Confirmed(details: SlotDetails, id: i64, patient: String) -> impl IntoView {
+    view! {
+        <div class="fr-alert fr-alert--success fr-mb-3w" role="status">
+            <h2 class="fr-alert__title">"Rendez-vous confirmé"</h2>
+            <p>{format!(
+                "Le rendez-vous du {} à {} avec {} est réservé pour votre patient, {patient}.",
+                details.day, details.time, details.practitioner
+            )}</p>
+            <p>{details.address.clone()} " — le praticien est prévenu par courriel."</p>
+        </div>
+        <ul class="fr-btns-group fr-btns-group--inline-md">
+            <li><A href=format!("/adressages/{id}") attr:class="fr-btn">"Voir le rendez-vous"</A></li>
+            <li><A href="/adressages" attr:class="fr-btn fr-btn--secondary">"Mes adressages"</A></li>
+            <li><A href="/recherche" attr:class="fr-btn fr-btn--tertiary">"Nouvelle recherche"</A></li>
+        </ul>
+    }
+}
