@@ -3,6 +3,8 @@
 pub mod attachments;
 pub mod auth;
 pub mod bench;
+#[cfg(test)]
+mod booking_http;
 pub mod communes;
 pub mod http;
 pub mod mail;

@@ -138,19 +138,26 @@ fn table() -> Vec<(&'static str, &'static str, Access)> {
     ]
 }
 
-struct Server {
-    base: String,
-    store: Arc<dyn Store>,
-    client: reqwest::Client,
+/// The real router on 127.0.0.1, for tests that speak HTTP.
+pub(super) struct Server {
+    pub base: String,
+    pub store: Arc<dyn Store>,
+    pub client: reqwest::Client,
     _dir: Option<tempfile::TempDir>,
+    pub attachments: tempfile::TempDir,
 }
 
-const OTHER_EMAIL: &str = "autre.profession@demo.test";
+pub(super) const OTHER_EMAIL: &str = "autre.profession@demo.test";
 
 impl Server {
     /// The real router on 127.0.0.1:0, on a fresh SQLite database with the demo.
     async fn start() -> Self {
         let (store, dir) = super::store::conformance::sqlite_store().await;
+        Self::start_on(store, dir).await
+    }
+
+    /// The same on a given store (SQLite or PostgreSQL), with the demo loaded.
+    pub async fn start_on(store: Arc<dyn Store>, dir: Option<tempfile::TempDir>) -> Self {
         seed::seed_demo(store.as_ref()).await.expect("demo");
         store
             .insert_user(&NewUser {
@@ -168,6 +175,7 @@ impl Server {
             .await
             .expect("port");
         let addr = listener.local_addr().expect("address");
+        let attachments = tempfile::tempdir().expect("attachments dir");
         let state = AppState {
             leptos_options: leptos::prelude::LeptosOptions::builder()
                 .output_name("sas-rdv")
@@ -179,7 +187,7 @@ impl Server {
             horizon_days: super::slots::DEFAULT_HORIZON_DAYS,
             booking: super::BookingSettings {
                 hold_seconds: super::slots::DEFAULT_HOLD_SECONDS,
-                attachments_dir: std::env::temp_dir().join("sas-rdv-role-matrix"),
+                attachments_dir: attachments.path().to_path_buf(),
             },
         };
         let app = http::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
@@ -192,10 +200,11 @@ impl Server {
                 .build()
                 .expect("client"),
             _dir: dir,
+            attachments,
         }
     }
 
-    async fn post(&self, path: &str, body: &str, cookie: Option<&str>) -> reqwest::Response {
+    pub async fn post(&self, path: &str, body: &str, cookie: Option<&str>) -> reqwest::Response {
         let mut request = self
             .client
             .post(format!("{}{path}", self.base))
@@ -208,14 +217,14 @@ impl Server {
         request.send().await.expect("request")
     }
 
-    async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
+    pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
         use crate::features::accounts::Login;
         let body = format!("email={}&password={password}", email.replace('@', "%40"));
         self.post(Login::PATH, &body, None).await
     }
 
     /// The session cookie of a fresh sign-in.
-    async fn session(&self, email: &str) -> String {
+    pub async fn session(&self, email: &str) -> String {
         let response = self.sign_in(email, seed::DEMO_PASSWORD).await;
         response
             .headers()

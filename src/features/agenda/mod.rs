@@ -55,11 +55,12 @@ fn refused(err: StoreError) -> AppError {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AppointmentLine {
     pub id: i64,
-    pub day: String,
-    pub time: String,
+    /// "lundi 30 novembre à 09:00"
+    pub when: String,
     pub mode: String,
     pub status: String,
-    /// "Marie DURAND (née MARTIN)"
+    pub reason: String,
+    /// "Marie DURAND (naissance : MARTIN)"
     pub patient: String,
     pub birth_date: String,
     /// `tel:` target and display.
@@ -69,8 +70,9 @@ pub struct AppointmentLine {
 /// Practitioners only: their own appointments, patient identity included (audited).
 #[server]
 pub async fn my_appointments() -> Result<Vec<AppointmentLine>, AppError> {
-    use crate::domain::agenda::{Mode, Status, day_label_fr, time_label};
-    use crate::domain::identity::PhoneFr;
+    use crate::domain::agenda::{Mode, Status};
+    use crate::domain::identity::Phone;
+    use crate::features::booking::referrals::{patient_label, when_label};
     with_status(
         async {
             let user = auth::require(&[crate::domain::Role::Practitioner]).await?;
@@ -86,34 +88,26 @@ pub async fn my_appointments() -> Result<Vec<AppointmentLine>, AppError> {
             )
             .await?;
             Ok(records
-                .into_iter()
-                .filter_map(|a| {
-                    let start = chrono::DateTime::from_timestamp(a.starts_at, 0)?;
-                    let phone = PhoneFr::from_e164(&a.patient_phone).ok()?;
+                .iter()
+                .map(|a| {
                     let birth =
                         chrono::NaiveDate::parse_from_str(&a.patient_birth_date, "%Y-%m-%d")
-                            .ok()?;
-                    let born = if a.patient_birth_name != a.patient_last_name {
-                        format!(" (naissance : {})", a.patient_birth_name.to_uppercase())
-                    } else {
-                        String::new()
-                    };
-                    Some(AppointmentLine {
+                            .map(|d| d.format("%d/%m/%Y").to_string())
+                            .unwrap_or_default();
+                    let phone = Phone::parse(&a.patient_phone)
+                        .map_or_else(|_| a.patient_phone.clone(), |p| p.display());
+                    AppointmentLine {
                         id: a.id,
-                        day: day_label_fr(start),
-                        time: time_label(start),
+                        when: when_label(a.starts_at),
                         mode: Mode::from_code(&a.mode).map_or("", Mode::label).into(),
                         status: Status::from_code(&a.status)
                             .map_or("", Status::label)
                             .into(),
-                        patient: format!(
-                            "{} {}{born}",
-                            a.patient_first_name,
-                            a.patient_last_name.to_uppercase()
-                        ),
-                        birth_date: birth.format("%d/%m/%Y").to_string(),
-                        phone: (format!("tel:{}", phone.e164()), phone.display_fr()),
-                    })
+                        reason: a.reason_name.clone(),
+                        patient: patient_label(a),
+                        birth_date: birth,
+                        phone: (format!("tel:{}", a.patient_phone), phone),
+                    }
                 })
                 .collect())
         }
@@ -146,25 +140,29 @@ fn AppointmentTable(lines: Vec<AppointmentLine>) -> impl IntoView {
                 <caption>"Rendez-vous pris par le SAS"</caption>
                 <thead>
                     <tr>
-                        <th scope="col">"Date"</th>
-                        <th scope="col">"Heure"</th>
+                        <th scope="col">"Rendez-vous"</th>
                         <th scope="col">"Patient"</th>
                         <th scope="col">"Date de naissance"</th>
                         <th scope="col">"Téléphone"</th>
                         <th scope="col">"Type de consultation"</th>
+                        <th scope="col">"Motif"</th>
                         <th scope="col">"Statut"</th>
+                        <th scope="col">"Détail"</th>
                     </tr>
                 </thead>
                 <tbody>
                     {lines.into_iter().map(|a| view! {
                         <tr>
-                            <td>{a.day}</td>
-                            <td>{a.time}</td>
-                            <td>{a.patient}</td>
+                            <td>{a.when}</td>
+                            <td>{a.patient.clone()}</td>
                             <td>{a.birth_date}</td>
                             <td><a href=a.phone.0 class="fr-link">{a.phone.1}</a></td>
                             <td>{a.mode}</td>
+                            <td>{a.reason}</td>
                             <td>{a.status}</td>
+                            <td><a class="fr-link" href=format!("/adressages/{}", a.id)>
+                                "Voir" <span class="fr-sr-only">{format!(" le rendez-vous de {}", a.patient)}</span>
+                            </a></td>
                         </tr>
                     }).collect_view()}
                 </tbody>

@@ -42,6 +42,8 @@ pub struct SlotCell {
     pub past: bool,
     /// "Marie DURAND" when an appointment is booked.
     pub patient: Option<String>,
+    /// The appointment's page and reason.
+    pub appointment: Option<(i64, String)>,
     /// Booked on a slot no range or absence-free period covers any more.
     pub out_of_agenda: bool,
     /// Why the SAS sees the slot, if it does.
@@ -168,6 +170,9 @@ pub async fn week_agenda(week: String) -> Result<WeekView, AppError> {
                                     .to_uppercase()
                             )
                         }),
+                        appointment: slot
+                            .appointment_id
+                            .map(|id| (id, slot.appointment_reason.clone().unwrap_or_default())),
                         out_of_agenda: booked && slot.range_id.is_none(),
                         snp: why.snp,
                         new_patients: why.new_patients,
@@ -268,7 +273,13 @@ fn SlotItem(cell: SlotCell) -> impl IntoView {
             <br />
             {match slot.patient {
                 Some(patient) => view! {
-                    <span>"Réservé : " {patient}</span>
+                    {match slot.appointment.clone() {
+                        Some((id, reason)) => view! {
+                            <a class="fr-link" href=format!("/adressages/{id}")>"Réservé : " {patient}</a>
+                            {(!reason.is_empty()).then(|| view! { <br /> <span class="fr-text--xs">{reason}</span> })}
+                        }.into_any(),
+                        None => view! { <span>"Réservé : " {patient}</span> }.into_any(),
+                    }}
                     {slot.out_of_agenda.then(|| view! {
                         " " <span class="fr-badge fr-badge--sm fr-badge--warning">"Hors agenda"</span>
                     })}

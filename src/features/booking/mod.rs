@@ -6,6 +6,8 @@ mod funnel;
 pub mod referrals;
 
 pub use funnel::BookingPage;
+#[cfg(feature = "ssr")]
+pub use referrals::patient_label;
 pub use referrals::{AppointmentPage, ReferralsPage};
 
 use crate::domain::booking::{ChoicesInput, Offer};
@@ -62,8 +64,9 @@ pub struct Alternative {
 #[cfg(feature = "ssr")]
 const GONE: &str = "Ce créneau n'est plus disponible. Choisissez-en un autre dans la recherche.";
 
+/// "lundi 30 novembre à 09:00", in Paris time.
 #[cfg(feature = "ssr")]
-fn when(starts_at: i64) -> String {
+pub fn when_label(starts_at: i64) -> String {
     use crate::domain::agenda::{day_label_fr, time_label};
     chrono::DateTime::from_timestamp(starts_at, 0)
         .map(|t| format!("{} à {}", day_label_fr(t), time_label(t)))
@@ -293,7 +296,7 @@ async fn notify_practitioner(id: i64, compose: fn(&str, &str, &str) -> crate::se
         return;
     };
     let link = format!("{}/adressages/{id}", state.public_url.trim_end_matches('/'));
-    let mail = compose(to, &when(appointment.starts_at), &link);
+    let mail = compose(to, &when_label(appointment.starts_at), &link);
     if let Err(err) = state.mailer.send(state.store.as_ref(), &mail).await {
         tracing::error!("appointment mail for appointment {id} not sent: {err}");
     }
@@ -317,7 +320,7 @@ pub async fn slot_alternatives(slot_id: i64) -> Result<Vec<Alternative>, AppErro
                         "Dr {} {} — {}",
                         a.first_name,
                         a.last_name,
-                        when(a.starts_at)
+                        when_label(a.starts_at)
                     ),
                     place: format!("{}, {}", a.address, a.city),
                 })

@@ -1,6 +1,8 @@
 //! « Mes adressages » (a regulator's bookings, newest first) and one appointment's page, read by
 //! the regulator who booked it, its practitioner and administrators; every read is audited.
 
+#[cfg(feature = "ssr")]
+pub use super::when_label;
 use crate::components::ErrorAlert;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
@@ -60,8 +62,9 @@ fn status_label(code: &str) -> String {
         .into()
 }
 
+/// "Marie DURAND (naissance : MARTIN)"
 #[cfg(feature = "ssr")]
-fn patient_name(a: &crate::server::store::AppointmentRecord) -> String {
+pub fn patient_label(a: &crate::server::store::AppointmentRecord) -> String {
     let born = if a.patient_birth_name != a.patient_last_name {
         format!(" (naissance : {})", a.patient_birth_name.to_uppercase())
     } else {
@@ -94,12 +97,12 @@ pub async fn my_referrals() -> Result<Vec<ReferralLine>, AppError> {
                 .iter()
                 .map(|a| ReferralLine {
                     id: a.id,
-                    when: super::when(a.starts_at),
+                    when: when_label(a.starts_at),
                     practitioner: format!(
                         "Dr {} {}",
                         a.practitioner_first_name, a.practitioner_last_name
                     ),
-                    patient: patient_name(a),
+                    patient: patient_label(a),
                     reason: a.reason_name.clone(),
                     status: status_label(&a.status),
                 })
@@ -191,7 +194,7 @@ pub async fn appointment_detail(id: i64) -> Result<AppointmentView, AppError> {
             let future = a.starts_at > crate::server::now();
             Ok(AppointmentView {
                 id,
-                when: super::when(a.starts_at),
+                when: when_label(a.starts_at),
                 practitioner: format!(
                     "Dr {} {}",
                     a.practitioner_first_name, a.practitioner_last_name

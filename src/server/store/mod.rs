@@ -194,6 +194,7 @@ pub struct AgendaSlot {
     pub mode: String,
     pub appointment_id: Option<i64>,
     pub appointment_status: Option<String>,
+    pub appointment_reason: Option<String>,
     pub patient_first_name: Option<String>,
     pub patient_last_name: Option<String>,
     /// The active reasons of its range, filled after the query.

@@ -1176,7 +1176,8 @@ macro_rules! impl_store {
             async fn agenda_slots(&self, practitioner_id: i64, from: i64, to: i64) -> StoreResult<Vec<AgendaSlot>> {
                 let mut slots: Vec<AgendaSlot> = sqlx::query_as(
                     "SELECT s.id AS slot_id, s.range_id, s.starts_at, s.ends_at, s.mode, a.id AS appointment_id,
-                         a.status AS appointment_status, pa.first_name AS patient_first_name,
+                         a.status AS appointment_status, a.reason_name AS appointment_reason,
+                         pa.first_name AS patient_first_name,
                          pa.last_name AS patient_last_name
                      FROM slots s
                      LEFT JOIN appointments a ON a.slot_id = s.id AND a.status <> 'cancelled'

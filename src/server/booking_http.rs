@@ -1,0 +1,281 @@
+//! The booking funnel over real HTTP on the real router, on SQLite and on PostgreSQL: fifty
+//! simultaneous bookings of one slot, and attachments (content checks, size, who may read).
+
+use super::role_matrix::Server;
+use super::store::conformance::{postgres_store, sqlite_store};
+use super::store::{CandidateSlot, NewUser, Store};
+use super::{auth, seed};
+use crate::domain::Role;
+use crate::features::booking::{BookSlot, OpenSlot, SlotDetails};
+use leptos::server_fn::ServerFn;
+use std::sync::Arc;
+
+const SECOND_REGULATOR: &str = "second.regulateur@demo.test";
+
+async fn start(store: Arc<dyn Store>, dir: Option<tempfile::TempDir>) -> Server {
+    let server = Server::start_on(store, dir).await;
+    server
+        .store
+        .insert_user(&NewUser {
+            email: SECOND_REGULATOR,
+            password_hash: &auth::hash_password(seed::DEMO_PASSWORD).expect("hash"),
+            role: Role::Regulator,
+            first_name: "Paul",
+            last_name: "Second",
+            practitioner_id: None,
+            created_at: 0,
+        })
+        .await
+        .expect("second regulator");
+    server
+}
+
+/// A slot the search shows in Paris, and its practitioner's demo address.
+async fn a_visible_slot(store: &dyn Store) -> CandidateSlot {
+    let now = chrono::Utc::now().timestamp();
+    store
+        .candidate_slots("75", now, now + 3 * 86_400)
+        .await
+        .expect("candidates")
+        .into_iter()
+        .find(|s| crate::features::search::visibility(s, now, None).is_some())
+        .expect("a visible slot")
+}
+
+/// Opens the slot as the regulator of `cookie` (the hold), over HTTP.
+async fn open(server: &Server, slot_id: i64, cookie: &str) -> SlotDetails {
+    let response = server
+        .post(OpenSlot::PATH, &format!("slot_id={slot_id}"), Some(cookie))
+        .await;
+    assert_eq!(response.status(), 200);
+    serde_json::from_str(&response.text().await.expect("body")).expect("slot details")
+}
+
+/// A complete funnel form, as the browser sends it.
+fn form(details: &SlotDetails, key: &str, attachment: Option<&str>) -> String {
+    let reason = details
+        .offer
+        .preselected_reason()
+        .or_else(|| details.offer.reasons.first().map(|r| r.id))
+        .expect("a reason on this slot");
+    let mut form = form_urlencoded::Serializer::new(String::new());
+    form.append_pair("request[slot_id]", &details.slot_id.to_string())
+        .append_pair("request[idempotency_key]", key)
+        .append_pair("request[choices][mode]", details.offer.mode.code())
+        .append_pair("request[choices][known_patient]", "non")
+        .append_pair("request[choices][reason_id]", &reason.to_string())
+        .append_pair("request[patient][civility]", "Madame")
+        .append_pair("request[patient][first_name]", "Marie")
+        .append_pair("request[patient][last_name]", "Durand")
+        .append_pair("request[patient][birth_name]", "Martin")
+        .append_pair("request[patient][birth_date]", "21/11/1952")
+        .append_pair("request[patient][phone]", "06 45 37 26 53");
+    if let Some(token) = attachment {
+        form.append_pair("request[attachment]", token);
+    }
+    form.finish()
+}
+
+async fn fifty_simultaneous_bookings_give_one_appointment(server: Server) {
+    let holder = server.session(seed::REGULATOR_EMAIL).await;
+    let other = server.session(SECOND_REGULATOR).await;
+    let slot = a_visible_slot(server.store.as_ref()).await;
+    let details = open(&server, slot.slot_id, &holder).await;
+    // Fifty different forms at once: half from the regulator holding the slot, half from another.
+    let server = Arc::new(server);
+    let requests = (0..50).map(|i| {
+        let (server, details) = (server.clone(), details.clone());
+        let cookie = if i % 2 == 0 {
+            holder.clone()
+        } else {
+            other.clone()
+        };
+        tokio::spawn(async move {
+            let response = server
+                .post(
+                    BookSlot::PATH,
+                    &form(&details, &format!("form-{i}"), None),
+                    Some(&cookie),
+                )
+                .await;
+            let status = response.status().as_u16();
+            (status, response.text().await.unwrap_or_default())
+        })
+    });
+    let mut answers = Vec::new();
+    for request in requests.collect::<Vec<_>>() {
+        answers.push(request.await.expect("request"));
+    }
+    let ok = answers.iter().filter(|(s, _)| *s == 200).count();
+    let refused: Vec<_> = answers.iter().filter(|(s, _)| *s != 200).collect();
+    assert_eq!(ok, 1, "{answers:?}");
+    assert_eq!(refused.len(), 49);
+    for (status, body) in refused {
+        assert_eq!(*status, 409, "{body}");
+        assert!(body.contains("SlotTaken"), "{body}");
+    }
+    let booked = server
+        .store
+        .practitioner_appointments(slot.practitioner_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        booked
+            .iter()
+            .filter(|a| a.slot_id == slot.slot_id && a.status == "booked")
+            .count(),
+        1
+    );
+    // The practitioner was told by mail, without patient data.
+    let mails = server.store.outbox(20).await.unwrap();
+    let notice = mails
+        .iter()
+        .find(|m| m.subject.starts_with("Nouveau rendez-vous SAS"))
+        .expect("practitioner mail");
+    assert!(!notice.body.contains("Durand") && !notice.body.contains("06 45"));
+    let log = server.store.audit_log(50).await.unwrap();
+    assert_eq!(
+        log.iter()
+            .filter(|e| e.action == "appointment_created")
+            .count(),
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_simultaneous_bookings_on_sqlite() {
+    let (store, dir) = sqlite_store().await;
+    fifty_simultaneous_bookings_give_one_appointment(start(store, dir).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_simultaneous_bookings_on_postgres() {
+    if let Some((store, dir)) = postgres_store().await {
+        fifty_simultaneous_bookings_give_one_appointment(start(store, dir).await).await;
+    }
+}
+
+async fn upload(server: &Server, name: &str, body: Vec<u8>, cookie: Option<&str>) -> (u16, String) {
+    let mut request = server
+        .client
+        .post(format!("{}/pieces-jointes?nom={name}", server.base))
+        .header("content-type", "application/octet-stream")
+        .body(body);
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    let response = request.send().await.expect("upload");
+    (
+        response.status().as_u16(),
+        response.text().await.unwrap_or_default(),
+    )
+}
+
+async fn download(server: &Server, token: &str, cookie: &str) -> reqwest::Response {
+    server
+        .client
+        .get(format!("{}/pieces-jointes/{token}", server.base))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .expect("download")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attachments_are_checked_by_content_and_read_only_by_those_concerned() {
+    use crate::domain::booking::ATTACHMENT_RULE;
+    let (store, dir) = sqlite_store().await;
+    let server = start(store, dir).await;
+    let regulator = server.session(seed::REGULATOR_EMAIL).await;
+    let pdf = b"%PDF-1.4\n1 0 obj << >> endobj\n%%EOF\n".to_vec();
+
+    assert_eq!(upload(&server, "a.pdf", pdf.clone(), None).await.0, 401);
+    let practitioner = server.session("sophie.martin@demo.test").await;
+    assert_eq!(
+        upload(&server, "a.pdf", pdf.clone(), Some(&practitioner))
+            .await
+            .0,
+        403
+    );
+    // Wrong content whatever the name, a name that lies about the content, too big.
+    for (name, body) in [
+        (
+            "ordonnance.pdf",
+            b"MZ\x90\x00\x03\x00\x00\x00binaire".to_vec(),
+        ),
+        ("radio.pdf", b"\x89PNG\r\n\x1a\n0000".to_vec()),
+        ("vide.pdf", Vec::new()),
+    ] {
+        let (status, body) = upload(&server, name, body, Some(&regulator)).await;
+        assert_eq!(
+            (status, body.contains(ATTACHMENT_RULE)),
+            (422, true),
+            "{name}"
+        );
+    }
+    let too_big = vec![b'%'; crate::domain::booking::ATTACHMENT_MAX_BYTES as usize + 1];
+    let (status, body) = upload(&server, "gros.pdf", too_big, Some(&regulator)).await;
+    assert_eq!((status, body.contains(ATTACHMENT_RULE)), (413, true));
+    let left: Vec<_> = std::fs::read_dir(server.attachments.path())
+        .map(|d| d.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "refused files are removed: {left:?}");
+
+    let (status, body) = upload(
+        &server,
+        "ordonnance%20sign%C3%A9e.pdf",
+        pdf.clone(),
+        Some(&regulator),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let uploaded: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let token = uploaded["token"].as_str().unwrap().to_string();
+    assert_eq!(uploaded["name"], "ordonnance signée.pdf");
+
+    // Booked with the appointment; read by its practitioner, by no other one.
+    let slot = a_visible_slot(server.store.as_ref()).await;
+    let details = open(&server, slot.slot_id, &regulator).await;
+    let booked = server
+        .post(
+            BookSlot::PATH,
+            &form(&details, "k", Some(&token)),
+            Some(&regulator),
+        )
+        .await;
+    assert_eq!(booked.status(), 200);
+    let owner = server
+        .store
+        .appointment(booked.text().await.unwrap().parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let owner_email = server
+        .store
+        .user_by_email(owner.practitioner_email.as_deref().unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .email;
+    let theirs = server.session(&owner_email).await;
+    let response = download(&server, &token, &theirs).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/pdf");
+    assert_eq!(response.bytes().await.unwrap().to_vec(), pdf);
+    assert_eq!(download(&server, &token, &regulator).await.status(), 200);
+    let stranger_email = if owner_email == "sophie.martin@demo.test" {
+        "thomas.bernard@demo.test"
+    } else {
+        "sophie.martin@demo.test"
+    };
+    let stranger = server.session(stranger_email).await;
+    assert_eq!(download(&server, &token, &stranger).await.status(), 404);
+    let second = server.session(SECOND_REGULATOR).await;
+    assert_eq!(download(&server, &token, &second).await.status(), 404);
+    let log = server.store.audit_log(100).await.unwrap();
+    assert_eq!(
+        log.iter().filter(|e| e.action == "attachment_read").count(),
+        2
+    );
+    assert!(log.iter().any(|e| e.action == "attachment_uploaded"));
+}
