@@ -61,6 +61,7 @@ export default defineConfig({
         LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
         LEPTOS_SITE_ROOT: 'target/site',
         SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+        SAS_DATA_DIR: dataDir,
         RUST_LOG: 'warn',
       },
     },

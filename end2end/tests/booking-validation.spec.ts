@@ -12,6 +12,8 @@ test('un formulaire incomplet est signalé champ par champ et rien n’est rése
   await hydrated(page);
 
   await page.getByRole('button', { name: 'Confirmer le rendez-vous' }).click();
+  // Step A: whether the patient already saw this practitioner has no default.
+  await expect(page.locator('#known_patient-error')).toHaveText('Indiquez si le patient a déjà consulté ce praticien.');
   const fields = [
     ['first_name', 'Prénom du patient'],
     ['last_name', 'Nom du patient'],
@@ -25,7 +27,7 @@ test('un formulaire incomplet est signalé champ par champ et rien n’est rése
     await expect(input).toHaveAttribute('aria-describedby', `${id}-error`);
     await expect(page.locator(`#${id}-error`)).toHaveText('Ce champ est obligatoire.');
   }
-  await expect(page.locator('#first_name')).toBeFocused();
+  await expect(page.locator('#known_patient-oui')).toBeFocused();
   await expectAccessible(page);
 
   // Messages follow the input as the regulator goes.
@@ -40,22 +42,28 @@ test('un formulaire incomplet est signalé champ par champ et rien n’est rése
   await expect(page.locator('#first_name-error')).toBeHidden();
 
   // The server refuses the same input on its own, whatever the browser did.
-  const action = (await page.locator('form[action*="book_slot"]').getAttribute('action'))!;
-  const refused = await page.request.post(action, {
+  const refused = await page.request.post('/api/booking/book_slot', {
     headers: { Accept: 'application/json' },
     form: {
-      slot_id: slotHref.split('/').pop()!,
-      'patient[first_name]': 'Marie',
-      'patient[last_name]': '',
-      'patient[birth_name]': 'Martin',
-      'patient[birth_date]': '21/11/1952',
-      'patient[phone]': '12',
+      'request[slot_id]': slotHref.split('/').pop()!,
+      'request[idempotency_key]': 'essai',
+      'request[choices][mode]': 'cabinet',
+      'request[patient][first_name]': 'Marie',
+      'request[patient][last_name]': '',
+      'request[patient][birth_name]': 'Martin',
+      'request[patient][birth_date]': '21/11/1952',
+      'request[patient][phone]': '12',
     },
   });
   expect(refused.status()).toBe(422);
   const body = await refused.text();
   expect(body).toContain('Ce champ est obligatoire.');
   expect(body).toContain('Numéro de téléphone invalide');
+  expect(body).toContain('Indiquez si le patient a déjà consulté ce praticien.');
+
+  // Leaving the funnel gives the slot back.
+  await page.getByRole('button', { name: 'Annuler' }).click();
+  await expect(page).toHaveURL(/\/recherche$/);
 
   // Nothing was booked: the slot is still offered.
   await page.goto('/recherche?inseecode=75056&rayon=20');

@@ -90,7 +90,12 @@ export type Mail = { subject: string; text: string; link: string };
  * The newest mail received by the SMTP server for `to` whose subject contains `subject`,
  * with the secure link it carries. Waits for it to arrive.
  */
-export async function receivedMail(to: string, subject: string, after = 0): Promise<Mail> {
+export async function receivedMail(
+  to: string,
+  subject: string,
+  after = 0,
+  linkPattern = /https?:\/\/\S+jeton=[A-Za-z0-9_-]+/,
+): Promise<Mail> {
   let found: Mail | undefined;
   await expect
     .poll(
@@ -113,7 +118,7 @@ export async function receivedMail(to: string, subject: string, after = 0): Prom
           });
         const mail = mails.find((m) => m.to.includes(to) && m.subject.includes(subject));
         if (mail) {
-          const link = /https?:\/\/\S+jeton=[A-Za-z0-9_-]+/.exec(mail.text)?.[0] ?? '';
+          const link = linkPattern.exec(mail.text)?.[0] ?? '';
           found = { subject: mail.subject, text: mail.text, link };
         }
         return found?.link ?? '';

@@ -27,6 +27,9 @@ test('un régulateur réserve un créneau pour un patient, le créneau disparaî
   await expect(page.getByRole('heading', { name: 'Praticien référent' })).toBeVisible();
   await expect(page.getByText('SAS', { exact: true })).toBeVisible();
   await expect(page.getByRole('heading', { name: 'Les informations du patient' })).toBeVisible();
+  await page.getByRole('radio', { name: 'Non', exact: true }).check({ force: true });
+  const reason = page.getByLabel('Motif de consultation');
+  if ((await reason.inputValue()) === '') await reason.selectOption({ index: 1 });
   await page.getByLabel('Prénom du patient').fill('Marie');
   await page.getByRole('textbox', { name: 'Nom du patient', exact: true }).fill('Durand');
   await page.getByLabel('Nom de naissance du patient').fill('Martin');

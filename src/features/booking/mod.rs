@@ -110,7 +110,7 @@ async fn slot_offer(
 
 /// Regulators only: holds the slot for this regulator (others no longer see it) and returns
 /// what the funnel needs.
-#[server]
+#[server(endpoint = "booking/open_slot")]
 pub async fn open_slot(slot_id: i64) -> Result<SlotDetails, AppError> {
     use crate::features::search::{practitioner_name, visibility};
     use crate::server::store::StoreError;
@@ -160,7 +160,7 @@ pub async fn open_slot(slot_id: i64) -> Result<SlotDetails, AppError> {
 }
 
 /// Regulators only: gives back a slot they held (the funnel's « Annuler »).
-#[server]
+#[server(endpoint = "booking/release_slot")]
 pub async fn release_slot(slot_id: i64) -> Result<(), AppError> {
     with_status(
         async {
@@ -221,7 +221,7 @@ async fn check_request(
 
 /// Regulators only: books the held slot for the patient, in one transaction. The practitioner
 /// is told by mail. A second submit with the same key answers the same appointment.
-#[server]
+#[server(endpoint = "booking/book_slot")]
 pub async fn book_slot(request: BookingRequest) -> Result<i64, AppError> {
     use crate::features::search::visibility;
     use crate::server::store::{NewBooking, StoreError};
@@ -303,7 +303,7 @@ async fn notify_practitioner(id: i64, compose: fn(&str, &str, &str) -> crate::se
 }
 
 /// Regulators only: up to three free slots like this one, nearest in time.
-#[server]
+#[server(endpoint = "booking/slot_alternatives")]
 pub async fn slot_alternatives(slot_id: i64) -> Result<Vec<Alternative>, AppError> {
     with_status(
         async {

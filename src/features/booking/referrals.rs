@@ -78,7 +78,7 @@ pub fn patient_label(a: &crate::server::store::AppointmentRecord) -> String {
 }
 
 /// Regulators only: their bookings, newest first (patient names: audited).
-#[server]
+#[server(endpoint = "booking/my_referrals")]
 pub async fn my_referrals() -> Result<Vec<ReferralLine>, AppError> {
     with_status(
         async {
@@ -173,7 +173,7 @@ fn patient_fields(a: &crate::server::store::AppointmentRecord) -> Vec<(String, S
 
 /// The regulator who booked it, its practitioner or an administrator: one appointment with
 /// its patient (audited).
-#[server]
+#[server(endpoint = "booking/appointment_detail")]
 pub async fn appointment_detail(id: i64) -> Result<AppointmentView, AppError> {
     use crate::domain::Role;
     use crate::domain::agenda::Mode;
@@ -239,7 +239,7 @@ fn size_label(bytes: i64) -> String {
 
 /// The regulator who booked it (or an administrator): cancels a future appointment with a
 /// reason; the slot is back in the search at once and the practitioner is told by mail.
-#[server]
+#[server(endpoint = "booking/cancel_booking")]
 pub async fn cancel_booking(id: i64, reason: String) -> Result<(), AppError> {
     use crate::domain::Role;
     use crate::server::store::StoreError;
@@ -283,7 +283,7 @@ pub async fn cancel_booking(id: i64, reason: String) -> Result<(), AppError> {
 
 /// The practitioner of the appointment: honoré / non honoré (once its time has come) or annulé
 /// (which frees the slot).
-#[server]
+#[server(endpoint = "booking/set_appointment_outcome")]
 pub async fn set_appointment_outcome(id: i64, status: String) -> Result<(), AppError> {
     use crate::domain::Role;
     use crate::domain::agenda::Status;
@@ -483,7 +483,7 @@ fn CancelForm(id: i64, changed: RwSignal<u32>) -> impl IntoView {
         }
     });
     view! {
-        <form class="fr-mt-4w" on:submit=move |ev| {
+        <form class="fr-mt-4w" novalidate on:submit=move |ev| {
             ev.prevent_default();
             cancel.dispatch(CancelBooking { id, reason: reason.get_untracked() });
         }>
@@ -534,7 +534,7 @@ fn OutcomeForm(id: i64, changed: RwSignal<u32>) -> impl IntoView {
         }
     };
     view! {
-        <form class="fr-mt-4w" on:submit=move |ev| {
+        <form class="fr-mt-4w" novalidate on:submit=move |ev| {
             ev.prevent_default();
             save.dispatch(SetAppointmentOutcome { id, status: status.get_untracked() });
         }>
