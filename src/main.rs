@@ -4,8 +4,8 @@
 use clap::{Parser, Subcommand};
 use sas_rdv::domain::account::RegulatorInput;
 use sas_rdv::server::{
-    AppState, BookingSettings, auth, bench, communes, http, mail::Mailer, national, seed, slots,
-    store,
+    AppState, BookingSettings, attachments, auth, bench, communes, http, mail::Mailer, national,
+    seed, slots, store,
 };
 use std::process::ExitCode;
 
@@ -257,7 +257,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             slots::spawn_top_up(store.clone(), cli.slot_horizon_days);
             slots::spawn_hold_sweeper(store.clone());
-            http::serve(state(store)?).await.map_err(|e| e.to_string())
+            let state = state(store)?;
+            attachments::spawn_cleanup(state.store.clone(), state.booking.attachments_dir.clone());
+            http::serve(state).await.map_err(|e| e.to_string())
         }
     }
 }

@@ -752,6 +752,8 @@ pub trait Store: Send + Sync {
     async fn insert_attachment(&self, attachment: &NewAttachment<'_>) -> StoreResult<i64>;
     async fn attachment(&self, token: &str) -> StoreResult<Option<AttachmentRecord>>;
     async fn appointment_attachments(&self, id: i64) -> StoreResult<Vec<AttachmentRecord>>;
+    /// Forgets the uploads no booking used, sent before `before`; returns their tokens (files).
+    async fn forget_unused_attachments(&self, before: i64) -> StoreResult<Vec<String>>;
 
     async fn audit(&self, entry: &AuditEntry<'_>) -> StoreResult<()>;
     /// The newest entries first.

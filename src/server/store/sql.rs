@@ -1596,6 +1596,16 @@ macro_rules! impl_store {
                 Ok(sqlx::query_as(&sql).bind(token).fetch_optional(&self.pool).await?)
             }
 
+            async fn forget_unused_attachments(&self, before: i64) -> StoreResult<Vec<String>> {
+                let forgotten: Vec<(String,)> = sqlx::query_as(
+                    "DELETE FROM attachments WHERE appointment_id IS NULL AND created_at < $1 RETURNING token",
+                )
+                .bind(before)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(forgotten.into_iter().map(|(token,)| token).collect())
+            }
+
             async fn appointment_attachments(&self, id: i64) -> StoreResult<Vec<AttachmentRecord>> {
                 let sql = format!("SELECT {ATTACHMENT_COLUMNS} FROM attachments WHERE appointment_id = $1 ORDER BY id");
                 Ok(sqlx::query_as(&sql).bind(id).fetch_all(&self.pool).await?)

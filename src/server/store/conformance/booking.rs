@@ -490,6 +490,24 @@ async fn the_whole_form_and_its_attachment_are_stored(store: Arc<dyn Store>) {
     let by_token = store.attachment("jeton-1").await.unwrap().unwrap();
     assert_eq!(by_token.appointment_id, Some(booked.id));
     assert!(store.attachment("inconnu").await.unwrap().is_none());
+    // An upload no booking used is forgotten after a while; a used one stays.
+    store
+        .insert_attachment(&NewAttachment {
+            token: "jeton-2",
+            regulator_id: regulator,
+            file_name: "radio.png",
+            content_type: "image/png",
+            size_bytes: 10,
+            now: now() - 90_000,
+        })
+        .await
+        .unwrap();
+    let forgotten = store
+        .forget_unused_attachments(now() - 86_400)
+        .await
+        .unwrap();
+    assert_eq!(forgotten, ["jeton-2"]);
+    assert!(store.attachment("jeton-1").await.unwrap().is_some());
 }
 
 async fn the_database_forbids_two_active_appointments_on_one_slot(store: Arc<dyn Store>) {
