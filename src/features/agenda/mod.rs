@@ -3,7 +3,6 @@
 //! booked for their patients. Every server function works on the signed-in practitioner's own
 //! agenda only: the practitioner id comes from the session, never from the request.
 
-mod form;
 pub mod ranges;
 pub mod reasons;
 pub mod register;

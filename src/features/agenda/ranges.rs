@@ -2,9 +2,9 @@
 //! reasons, and the absences that remove the slots they cover. Every change regenerates the
 //! free slots over the horizon in the same transaction; booked ones are never touched.
 
-use super::form::{Choices, Errors, Radios, general_error, successes};
 #[cfg(feature = "ssr")]
 use super::{refused, signed_in_practitioner};
+use crate::components::form::{Choices, Errors, Radios, general_error, successes};
 use crate::components::{ErrorAlert, Field};
 use crate::domain::agenda::{AbsenceInput, RangeInput, paris_today};
 use crate::error::AppError;

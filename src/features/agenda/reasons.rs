@@ -1,9 +1,9 @@
 //! "Motifs de consultation": the practitioner's reasons, with the built-in
 //! "Soins non programmés" added in one action.
 
-use super::form::{Checkbox, Errors, general_error, successes};
 #[cfg(feature = "ssr")]
 use super::{refused, signed_in_practitioner};
+use crate::components::form::{Checkbox, Errors, general_error, successes};
 use crate::components::{ErrorAlert, Field};
 use crate::domain::practitioner::{ReasonInput, SNP_NAME};
 use crate::error::AppError;

@@ -1,7 +1,7 @@
 //! "Créer mon compte de médecin effecteur": a practitioner registers, then sets up their
 //! participation, reasons and ranges.
 
-use super::form::{Errors, Radios, Select, general_error};
+use crate::components::form::{Errors, Radios, Select, general_error};
 use crate::components::{ErrorAlert, Field};
 use crate::domain::practitioner::{CIVILITIES, RegistrationInput, SPECIALTIES};
 use crate::error::AppError;

@@ -1,9 +1,9 @@
 //! "Participation au SAS": the practitioner's SAS settings, the notice shown before booking,
 //! and what bookings must carry beyond the default patient fields.
 
-use super::form::{Checkbox, Choices, Errors, TextArea, general_error, successes};
 #[cfg(feature = "ssr")]
 use super::{refused, signed_in_practitioner};
+use crate::components::form::{Checkbox, Choices, Errors, TextArea, general_error, successes};
 use crate::components::{ErrorAlert, Field};
 use crate::domain::practitioner::{ExtraField, QuestionInput, SettingsInput};
 use crate::error::AppError;

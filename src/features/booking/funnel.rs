@@ -5,7 +5,8 @@
 use super::{
     Alternative, BookSlot, BookingRequest, SlotDetails, open_slot, release_slot, slot_alternatives,
 };
-use crate::components::{ErrorAlert, Field, RadioGroup};
+use crate::components::form::{ErrorText, Errors, Radios};
+use crate::components::{ErrorAlert, Field};
 use crate::domain::booking::{
     ATTACHMENT_RULE, Answer, ChoicesInput, MESSAGE_MAX, MESSAGE_WARNING, question_field,
 };
@@ -172,7 +173,7 @@ fn Funnel(details: SlotDetails) -> impl IntoView {
         message: RwSignal::new(String::new()),
     };
     choices.fit(&details.get_untracked());
-    let errors = RwSignal::new(Vec::<FieldError>::new());
+    let errors = Errors::new();
     let attachment = RwSignal::new(None::<Uploaded>);
     let blocker = RwSignal::new(None::<Blocker>);
     // One key per funnel: a double submit books once.
@@ -189,7 +190,7 @@ fn Funnel(details: SlotDetails) -> impl IntoView {
             f if f.starts_with("question-") => choices.read().check_field(f, &d.offer),
             f => patient.read().check_field(f, today(), &d.extra_fields),
         };
-        set_error(errors, field, found.err());
+        errors.set_field(field, found.err());
     };
     let validate_all = move || -> Vec<FieldError> {
         let d = details.get_untracked();
@@ -207,11 +208,10 @@ fn Funnel(details: SlotDetails) -> impl IntoView {
         ev.prevent_default();
         let found = validate_all();
         if !found.is_empty() {
-            focus_first_error(&found);
-            errors.set(found);
+            errors.show(found);
             return;
         }
-        errors.set(Vec::new());
+        errors.clear();
         book.dispatch(BookSlot {
             request: BookingRequest {
                 slot_id: details.get_untracked().slot_id,
@@ -224,10 +224,7 @@ fn Funnel(details: SlotDetails) -> impl IntoView {
     };
     // The server's refusals: on their fields, or a blocker with what to do next.
     Effect::new(move || match book.value().get() {
-        Some(Err(AppError::Invalid(found))) => {
-            focus_first_error(&found);
-            errors.set(found);
-        }
+        Some(Err(AppError::Invalid(found))) => errors.show(found),
         Some(Err(AppError::SlotTaken)) => {
             let slot_id = details.get_untracked().slot_id;
             leptos::task::spawn_local(async move {
@@ -288,28 +285,6 @@ fn Funnel(details: SlotDetails) -> impl IntoView {
     }
 }
 
-fn set_error(errors: RwSignal<Vec<FieldError>>, field: &str, message: Option<String>) {
-    errors.update(|all| {
-        all.retain(|e| e.field != field);
-        if let Some(message) = message {
-            all.push(FieldError {
-                field: field.into(),
-                message,
-            });
-        }
-    });
-}
-
-fn message_of(errors: RwSignal<Vec<FieldError>>, field: &'static str) -> Signal<Option<String>> {
-    Signal::derive(move || {
-        errors
-            .read()
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.clone())
-    })
-}
-
 /// Keeps the address bar on the slot being booked (a reload reopens it).
 fn replace_url(slot_id: i64) {
     #[cfg(feature = "hydrate")]
@@ -320,25 +295,6 @@ fn replace_url(slot_id: i64) {
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = slot_id;
-}
-
-/// Moves keyboard focus to the first field in error (RGAA: errors are reachable at once).
-fn focus_first_error(errors: &[FieldError]) {
-    #[cfg(feature = "hydrate")]
-    if let Some(first) = errors.first() {
-        use leptos::wasm_bindgen::JsCast;
-        let f = &first.field;
-        let selector = format!("#{f} input:not([disabled]), input#{f}, select#{f}, textarea#{f}");
-        let element = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.query_selector(&selector).ok().flatten())
-            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
-        if let Some(element) = element {
-            let _ = element.focus();
-        }
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = errors;
 }
 
 #[component]
@@ -445,27 +401,28 @@ fn BlockerNotice(
 fn StepA(
     details: RwSignal<SlotDetails>,
     choices: ChoiceSignals,
-    errors: RwSignal<Vec<FieldError>>,
+    errors: Errors,
     check: impl Fn(&str) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
-    let reason_error = message_of(errors, "reason_id");
+    let reason_error = errors.of("reason_id");
     let has_reason_error = move || reason_error.get().is_some();
     view! {
         <h2 class="fr-h4">"Sélection du type de consultation et du motif"</h2>
         {move || {
             let offered = details.get().offer.mode.code();
             view! {
-                <RadioGroup id="mode" name="request[choices][mode]" legend="Type de consultation" required=true
+                <Radios id="mode" legend="Type de consultation" required=true
                     hint="Seul le type de consultation de ce créneau peut être choisi."
-                    options=vec![("cabinet", "Au cabinet", offered == "cabinet"), ("video", "En vidéo", offered == "video")]
-                    value=choices.mode error=message_of(errors, "mode") />
+                    options=vec![("cabinet", "Au cabinet"), ("video", "En vidéo")]
+                    disabled=vec![if offered == "cabinet" { "video" } else { "cabinet" }]
+                    value=choices.mode error=errors.of("mode") />
             }
         }}
-        <RadioGroup id="known_patient" name="request[choices][known_patient]" required=true
+        <Radios id="known_patient" required=true
             legend="Avez-vous déjà consulté ce praticien ?"
             hint="Si vous prenez rendez-vous pour quelqu'un d'autre, cette question le concerne."
-            options=vec![("oui", "Oui", true), ("non", "Non", true)]
-            value=choices.known_patient error=message_of(errors, "known_patient") />
+            options=vec![("oui", "Oui"), ("non", "Non")]
+            value=choices.known_patient error=errors.of("known_patient") />
         <div class="fr-select-group" class:fr-select-group--error=has_reason_error>
             <label class="fr-label" for="reason_id">"Motif de consultation"
                 <span class="required-mark" aria-hidden="true">" *"</span>
@@ -480,7 +437,7 @@ fn StepA(
                     <option value=r.id.to_string() selected=move || choices.reason_id.get() == r.id.to_string()>{r.name.clone()}</option>
                 }).collect_view()}
             </select>
-            <p id="reason_id-error" class="fr-error-text" hidden=move || !has_reason_error() aria-live="polite">{reason_error}</p>
+            <ErrorText id="reason_id" error=reason_error />
         </div>
         {move || {
             let notice = details.get().notice;
@@ -504,7 +461,7 @@ fn PatientFields(
     details: RwSignal<SlotDetails>,
     patient: PatientSignals,
     answers: RwSignal<Vec<(i64, String)>>,
-    errors: RwSignal<Vec<FieldError>>,
+    errors: Errors,
     check: impl Fn(&str) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let needs = move |f: ExtraField| details.get().extra_fields.contains(&f);
@@ -513,7 +470,7 @@ fn PatientFields(
         patient.birth_city.set(c.name.clone());
         check("birth_insee");
     });
-    let place_error = message_of(errors, "birth_place");
+    let place_error = errors.of("birth_place");
     let has_place_error = move || place_error.get().is_some();
     view! {
         <fieldset class="fr-fieldset fr-mt-3w">
@@ -523,26 +480,26 @@ fn PatientFields(
                 "Certains médecins effecteurs demandent plus d'informations."
             </p>
             <div class="fr-fieldset__element">
-                <RadioGroup id="civility" name="request[patient][civility]" legend="Civilité"
-                    options=CIVILITIES.iter().map(|c| (*c, *c, true)).collect()
-                    value=patient.civility error=message_of(errors, "civility") />
+                <Radios id="civility" legend="Civilité"
+                    options=CIVILITIES.iter().map(|c| (*c, *c)).collect()
+                    value=patient.civility error=errors.of("civility") />
             </div>
             <div class="fr-fieldset__element">
                 <Field id="first_name" name="request[patient][first_name]" label="Prénom du patient" autocomplete="off"
-                    required=true value=patient.first_name error=message_of(errors, "first_name") on_blur=on_blur("first_name") />
+                    required=true value=patient.first_name error=errors.of("first_name") on_blur=on_blur("first_name") />
             </div>
             <div class="fr-fieldset__element">
                 <Field id="last_name" name="request[patient][last_name]" label="Nom du patient" autocomplete="off"
-                    required=true value=patient.last_name error=message_of(errors, "last_name") on_blur=on_blur("last_name") />
+                    required=true value=patient.last_name error=errors.of("last_name") on_blur=on_blur("last_name") />
             </div>
             <div class="fr-fieldset__element">
                 <Field id="birth_name" name="request[patient][birth_name]" label="Nom de naissance du patient" autocomplete="off"
-                    required=true value=patient.birth_name error=message_of(errors, "birth_name") on_blur=on_blur("birth_name") />
+                    required=true value=patient.birth_name error=errors.of("birth_name") on_blur=on_blur("birth_name") />
             </div>
             <div class="fr-fieldset__element">
                 <Field id="birth_date" name="request[patient][birth_date]" label="Date de naissance du patient"
                     hint="Format attendu : JJ/MM/AAAA" autocomplete="off" required=true value=patient.birth_date
-                    error=message_of(errors, "birth_date") on_blur=on_blur("birth_date") />
+                    error=errors.of("birth_date") on_blur=on_blur("birth_date") />
             </div>
             <div class="fr-fieldset__element">
                 <div class="fr-select-group" class:fr-select-group--error=has_place_error>
@@ -558,27 +515,27 @@ fn PatientFields(
                         <option value="france">"Né(e) en France"</option>
                         <option value="etranger">"Né(e) à l'étranger"</option>
                     </select>
-                    <p id="birth_place-error" class="fr-error-text" hidden=move || !has_place_error() aria-live="polite">{place_error}</p>
+                    <ErrorText id="birth_place" error=place_error />
                 </div>
             </div>
             <Show when=move || patient.birth_place.get() == "france">
                 <div class="fr-fieldset__element">
                     <PlaceField id="birth_insee" name="request[patient][birth_city]" label="Ville de naissance"
                         text=patient.birth_city insee=patient.birth_insee choose=pick_city
-                        error=message_of(errors, "birth_insee") />
+                        error=errors.of("birth_insee") />
                 </div>
             </Show>
             <Show when=move || patient.birth_place.get() == "etranger">
                 <div class="fr-fieldset__element">
                     <Field id="birth_country" name="request[patient][birth_country]" label="Pays de naissance"
-                        required=true value=patient.birth_country error=message_of(errors, "birth_country")
+                        required=true value=patient.birth_country error=errors.of("birth_country")
                         on_blur=on_blur("birth_country") />
                 </div>
             </Show>
             <div class="fr-fieldset__element">
                 <Field id="phone" name="request[patient][phone]" label="Téléphone du patient" kind="tel" autocomplete="off"
                     hint="Numéro français, ou étranger avec son indicatif (+32 …)"
-                    required=true value=patient.phone error=message_of(errors, "phone") on_blur=on_blur("phone") />
+                    required=true value=patient.phone error=errors.of("phone") on_blur=on_blur("phone") />
                 <p class="fr-text--sm">
                     "Un numéro de téléphone valide est nécessaire afin que l'établissement puisse contacter "
                     "le patient en cas de changement lié au rendez-vous."
@@ -589,19 +546,19 @@ fn PatientFields(
                 view! {
                     <div class="fr-fieldset__element">
                         <Field id="email" name="request[patient][email]" label="Email du patient" kind="email" autocomplete="off"
-                            required=email value=patient.email error=message_of(errors, "email") on_blur=on_blur("email") />
+                            required=email value=patient.email error=errors.of("email") on_blur=on_blur("email") />
                     </div>
                     {address.then(|| view! {
                         <div class="fr-fieldset__element">
                             <Field id="address" name="request[patient][address]" label="Adresse postale du patient" autocomplete="off"
-                                required=true value=patient.address error=message_of(errors, "address") on_blur=on_blur("address") />
+                                required=true value=patient.address error=errors.of("address") on_blur=on_blur("address") />
                         </div>
                     })}
                     {nir.then(|| view! {
                         <div class="fr-fieldset__element">
                             <Field id="nir" name="request[patient][nir]" label="Numéro de sécurité sociale du patient"
                                 hint="15 caractères, clé comprise" autocomplete="off"
-                                required=true value=patient.nir error=message_of(errors, "nir") on_blur=on_blur("nir") />
+                                required=true value=patient.nir error=errors.of("nir") on_blur=on_blur("nir") />
                         </div>
                     })}
                 }
@@ -616,7 +573,7 @@ fn PatientFields(
 fn Questions(
     details: RwSignal<SlotDetails>,
     answers: RwSignal<Vec<(i64, String)>>,
-    errors: RwSignal<Vec<FieldError>>,
+    errors: Errors,
     check: impl Fn(&str) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     move || {
@@ -626,10 +583,7 @@ fn Questions(
             {questions.into_iter().map(|q| {
                 let field = question_field(q.id);
                 let error_id = format!("{field}-error");
-                let error = Signal::derive({
-                    let field = field.clone();
-                    move || errors.read().iter().find(|e| e.field == field).map(|e| e.message.clone())
-                });
+                let error = errors.of(field.clone());
                 let has_error = move || error.get().is_some();
                 let value = move || answers.read().iter().find(|(id, _)| *id == q.id).map(|(_, t)| t.clone()).unwrap_or_default();
                 let on_input = move |ev: leptos::ev::Event| {
@@ -649,7 +603,7 @@ fn Questions(
                             required=q.required aria-describedby=error_id.clone()
                             aria-invalid=move || has_error().then_some("true")
                             prop:value=value on:input=on_input on:blur=move |_| check(&blur_field)></textarea>
-                        <p id=error_id class="fr-error-text" hidden=move || !has_error() aria-live="polite">{error}</p>
+                        <ErrorText id=field.clone() error />
                     </div>
                 }
             }).collect_view()}
@@ -661,10 +615,10 @@ fn Questions(
 #[component]
 fn MessageField(
     choices: ChoiceSignals,
-    errors: RwSignal<Vec<FieldError>>,
+    errors: Errors,
     check: impl Fn(&str) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
-    let error = message_of(errors, "message");
+    let error = errors.of("message");
     let has_error = move || error.get().is_some();
     let count = move || choices.message.read().chars().count();
     view! {
@@ -680,18 +634,15 @@ fn MessageField(
                 on:input=move |ev| choices.message.set(event_target_value(&ev))
                 on:blur=move |_| check("message")></textarea>
             <p id="message-count" class="fr-hint-text">{move || format!("{} / {MESSAGE_MAX} caractères", count())}</p>
-            <p id="message-error" class="fr-error-text" hidden=move || !has_error() aria-live="polite">{error}</p>
+            <ErrorText id="message" error />
         </div>
     }
 }
 
 /// « Pièce jointe »: sent to the server as soon as it is chosen, streamed.
 #[component]
-fn AttachmentField(
-    attachment: RwSignal<Option<Uploaded>>,
-    errors: RwSignal<Vec<FieldError>>,
-) -> impl IntoView {
-    let error = message_of(errors, "attachment");
+fn AttachmentField(attachment: RwSignal<Option<Uploaded>>, errors: Errors) -> impl IntoView {
+    let error = errors.of("attachment");
     let has_error = move || error.get().is_some();
     let sending = RwSignal::new(false);
     let on_change = move |ev: leptos::ev::Event| {
@@ -710,17 +661,17 @@ fn AttachmentField(
             if file.size() > crate::domain::booking::ATTACHMENT_MAX_BYTES as f64
                 || !allowed.iter().any(|ext| name.to_lowercase().ends_with(ext))
             {
-                set_error(errors, "attachment", Some(ATTACHMENT_RULE.into()));
+                errors.set_field("attachment", Some(ATTACHMENT_RULE.into()));
                 return;
             }
-            set_error(errors, "attachment", None);
+            errors.set_field("attachment", None);
             sending.set(true);
             leptos::task::spawn_local(async move {
                 let outcome = upload(file).await;
                 sending.set(false);
                 match outcome {
                     Ok(uploaded) => attachment.set(Some(uploaded)),
-                    Err(message) => set_error(errors, "attachment", Some(message)),
+                    Err(message) => errors.set_field("attachment", Some(message)),
                 }
             });
         }
@@ -743,7 +694,7 @@ fn AttachmentField(
                     attachment.get().map(|a| format!("Pièce jointe ajoutée : {} ({} ko)", a.name, a.size.div_ceil(1024))).unwrap_or_default()
                 }}
             </p>
-            <p id="attachment-error" class="fr-error-text" hidden=move || !has_error() aria-live="polite">{error}</p>
+            <ErrorText id="attachment" error />
         </div>
     }
 }

@@ -4,6 +4,7 @@
 #[cfg(feature = "ssr")]
 pub use super::when_label;
 use crate::components::ErrorAlert;
+use crate::components::form::{Errors, Radios, TextArea, general_error};
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::server::{auth, internal, store, with_status};
@@ -471,34 +472,22 @@ fn AppointmentDetail(view: AppointmentView, changed: RwSignal<u32>) -> impl Into
 fn CancelForm(id: i64, changed: RwSignal<u32>) -> impl IntoView {
     let cancel = ServerAction::<CancelBooking>::new();
     let reason = RwSignal::new(String::new());
-    let error = move || {
-        cancel.value().get().and_then(|r| r.err()).map(|e| {
-            e.field_message("cancel_reason")
-                .unwrap_or_else(|| e.to_string())
-        })
-    };
-    Effect::new(move || {
-        if let Some(Ok(())) = cancel.value().get() {
-            changed.update(|n| *n += 1);
-        }
+    let errors = Errors::new();
+    Effect::new(move || match cancel.value().get() {
+        Some(Ok(())) => changed.update(|n| *n += 1),
+        Some(Err(e)) => errors.show_server(&e),
+        None => {}
     });
     view! {
+        <ErrorAlert error=general_error(cancel.value()) />
         <form class="fr-mt-4w" novalidate on:submit=move |ev| {
             ev.prevent_default();
             cancel.dispatch(CancelBooking { id, reason: reason.get_untracked() });
         }>
             <h2 class="fr-h4">"Annuler le rendez-vous"</h2>
-            <div class="fr-input-group" class:fr-input-group--error=move || error().is_some()>
-                <label class="fr-label" for="cancel_reason">"Motif de l'annulation"
-                    <span class="fr-hint-text">"Le créneau redevient disponible dans la recherche et le praticien est prévenu par courriel."</span>
-                </label>
-                <textarea class="fr-input" id="cancel_reason" name="reason" maxlength="300" required
-                    aria-describedby="cancel_reason-error"
-                    aria-invalid=move || error().is_some().then_some("true")
-                    prop:value=move || reason.get()
-                    on:input=move |ev| reason.set(event_target_value(&ev))></textarea>
-                <p id="cancel_reason-error" class="fr-error-text" hidden=move || error().is_none() aria-live="polite">{error}</p>
-            </div>
+            <TextArea id="cancel_reason" label="Motif de l'annulation"
+                hint="Le créneau redevient disponible dans la recherche et le praticien est prévenu par courriel."
+                value=reason error=errors.of("cancel_reason") />
             <button type="submit" class="fr-btn fr-btn--secondary" disabled=move || cancel.pending().get()>
                 "Annuler le rendez-vous"
             </button>
@@ -510,42 +499,21 @@ fn CancelForm(id: i64, changed: RwSignal<u32>) -> impl IntoView {
 fn OutcomeForm(id: i64, changed: RwSignal<u32>) -> impl IntoView {
     let save = ServerAction::<SetAppointmentOutcome>::new();
     let status = RwSignal::new(String::new());
-    let error = move || {
-        save.value()
-            .get()
-            .and_then(|r| r.err())
-            .map(|e| e.field_message("outcome").unwrap_or_else(|| e.to_string()))
-    };
-    Effect::new(move || {
-        if let Some(Ok(())) = save.value().get() {
-            changed.update(|n| *n += 1);
-        }
+    let errors = Errors::new();
+    Effect::new(move || match save.value().get() {
+        Some(Ok(())) => changed.update(|n| *n += 1),
+        Some(Err(e)) => errors.show_server(&e),
+        None => {}
     });
-    let choice = move |code: &'static str, label: &'static str| {
-        let input_id = format!("outcome-{code}");
-        view! {
-            <div class="fr-fieldset__element fr-fieldset__element--inline">
-                <div class="fr-radio-group">
-                    <input type="radio" id=input_id.clone() name="outcome" value=code
-                        on:change=move |_| status.set(code.into()) />
-                    <label class="fr-label" for=input_id>{label}</label>
-                </div>
-            </div>
-        }
-    };
     view! {
+        <ErrorAlert error=general_error(save.value()) />
         <form class="fr-mt-4w" novalidate on:submit=move |ev| {
             ev.prevent_default();
             save.dispatch(SetAppointmentOutcome { id, status: status.get_untracked() });
         }>
-            <fieldset class="fr-fieldset" id="outcome" aria-describedby="outcome-error"
-                class:fr-fieldset--error=move || error().is_some()>
-                <legend class="fr-fieldset__legend">"Résultat du rendez-vous"</legend>
-                {choice("fulfilled", "Honoré")}
-                {choice("noshow", "Non honoré")}
-                {choice("cancelled", "Annulé")}
-                <p id="outcome-error" class="fr-error-text fr-fieldset__element" hidden=move || error().is_none() aria-live="polite">{error}</p>
-            </fieldset>
+            <Radios id="outcome" legend="Résultat du rendez-vous"
+                options=vec![("fulfilled", "Honoré"), ("noshow", "Non honoré"), ("cancelled", "Annulé")]
+                value=status error=errors.of("outcome") />
             <button type="submit" class="fr-btn" disabled=move || save.pending().get()>"Enregistrer le résultat"</button>
         </form>
     }

@@ -1,4 +1,4 @@
-//! Form pieces of the practitioner pages: per-field errors, checkboxes, radios, text areas.
+//! Form pieces shared by the pages: per-field errors, checkboxes, radios, text areas, selects.
 
 use crate::domain::patient::FieldError;
 use crate::error::AppError;
@@ -14,7 +14,8 @@ impl Errors {
     }
 
     /// The message of `field`, if any.
-    pub fn of(self, field: &'static str) -> Signal<Option<String>> {
+    pub fn of(self, field: impl Into<String>) -> Signal<Option<String>> {
+        let field = field.into();
         Signal::derive(move || {
             self.0
                 .read()
@@ -39,6 +40,19 @@ impl Errors {
 
     pub fn clear(self) {
         self.0.set(Vec::new());
+    }
+
+    /// Replaces the message of one field (as the user goes from field to field).
+    pub fn set_field(self, field: &str, message: Option<String>) {
+        self.0.update(|all| {
+            all.retain(|e| e.field != field);
+            if let Some(message) = message {
+                all.push(FieldError {
+                    field: field.into(),
+                    message,
+                });
+            }
+        });
     }
 }
 
@@ -77,7 +91,7 @@ where
 }
 
 /// Moves keyboard focus to the first field in error, or into the first group in error.
-fn focus_first(errors: &[FieldError]) {
+pub fn focus_first(errors: &[FieldError]) {
     #[cfg(feature = "hydrate")]
     if let Some(first) = errors.first() {
         use leptos::wasm_bindgen::JsCast;
@@ -86,7 +100,7 @@ fn focus_first(errors: &[FieldError]) {
             .and_then(|w| w.document())
             .and_then(|d| {
                 d.query_selector(&format!(
-                    "input[id='{id}'], textarea[id='{id}'], select[id='{id}'], [id='{id}'] input"
+                    "input[id='{id}'], textarea[id='{id}'], select[id='{id}'], [id='{id}'] input:not([disabled])"
                 ))
                 .ok()
                 .flatten()
@@ -102,7 +116,7 @@ fn focus_first(errors: &[FieldError]) {
 
 /// The error paragraph of a field or group, linked by `aria-describedby="{id}-error"`.
 #[component]
-fn ErrorText(id: String, error: Signal<Option<String>>) -> impl IntoView {
+pub fn ErrorText(#[prop(into)] id: String, error: Signal<Option<String>>) -> impl IntoView {
     view! {
         <p id=format!("{id}-error") class="fr-error-text" hidden=move || error.get().is_none() aria-live="polite">
             {move || error.get()}
@@ -183,8 +197,13 @@ pub fn Choices(
 pub fn Radios(
     id: &'static str,
     legend: &'static str,
+    #[prop(optional)] hint: &'static str,
     /// (value, label)
     options: Vec<(&'static str, &'static str)>,
+    /// Values shown but not offered.
+    #[prop(optional)]
+    disabled: Vec<&'static str>,
+    #[prop(optional)] required: bool,
     value: RwSignal<String>,
     #[prop(optional, into)] error: Option<Signal<Option<String>>>,
 ) -> impl IntoView {
@@ -192,13 +211,18 @@ pub fn Radios(
     view! {
         <fieldset id=id class="fr-fieldset" class:fr-fieldset--error=move || error.get().is_some()
             aria-describedby=format!("{id}-error")>
-            <legend class="fr-fieldset__legend fr-fieldset__legend--regular">{legend}</legend>
+            <legend class="fr-fieldset__legend fr-fieldset__legend--regular">
+                {legend}
+                {required.then(|| view! { <span class="required-mark" aria-hidden="true">" *"</span> })}
+                {(!hint.is_empty()).then(|| view! { <span class="fr-hint-text">{hint}</span> })}
+            </legend>
             {options.into_iter().map(|(code, label)| {
                 let radio_id = format!("{id}-{code}");
                 view! {
                     <div class="fr-fieldset__element fr-fieldset__element--inline">
                         <div class="fr-radio-group">
                             <input type="radio" id=radio_id.clone() name=id value=code
+                                disabled=disabled.contains(&code) required=required
                                 prop:checked=move || value.get() == code
                                 on:change=move |_| value.set(code.to_string()) />
                             <label class="fr-label" for=radio_id>{label}</label>
@@ -206,7 +230,7 @@ pub fn Radios(
                     </div>
                 }
             }).collect_view()}
-            <ErrorText id=id.to_string() error />
+            <ErrorText id=id error />
         </fieldset>
     }
 }

@@ -1,5 +1,7 @@
 //! Small DSFR building blocks shared by the pages.
 
+pub mod form;
+
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -71,51 +73,5 @@ pub fn ErrorAlert(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoVie
                 </div>
             })}
         </div>
-    }
-}
-
-/// A DSFR radio group; its error is linked to the fieldset and announced.
-#[component]
-pub fn RadioGroup(
-    /// `id` of the fieldset; each radio is `{id}-{value}`, the error `{id}-error`.
-    id: &'static str,
-    name: &'static str,
-    legend: &'static str,
-    #[prop(optional)] hint: &'static str,
-    /// Value, label, and whether it can be chosen.
-    options: Vec<(&'static str, &'static str, bool)>,
-    #[prop(optional)] required: bool,
-    value: RwSignal<String>,
-    #[prop(optional, into)] error: MaybeProp<String>,
-) -> impl IntoView {
-    let error_id = format!("{id}-error");
-    let described = error_id.clone();
-    let has_error = move || error.get().is_some();
-    view! {
-        <fieldset class="fr-fieldset" id=id class:fr-fieldset--error=has_error
-            aria-describedby=described>
-            <legend class="fr-fieldset__legend fr-fieldset__legend--regular">
-                {legend}
-                {required.then(|| view! { <span class="required-mark" aria-hidden="true">" *"</span> })}
-                {(!hint.is_empty()).then(|| view! { <span class="fr-hint-text">{hint}</span> })}
-            </legend>
-            {options.into_iter().map(|(option, label, enabled)| {
-                let input_id = format!("{id}-{option}");
-                view! {
-                    <div class="fr-fieldset__element fr-fieldset__element--inline">
-                        <div class="fr-radio-group">
-                            <input type="radio" id=input_id.clone() name=name value=option
-                                disabled=!enabled required=required
-                                prop:checked=move || value.get() == option
-                                on:change=move |_| value.set(option.to_string()) />
-                            <label class="fr-label" for=input_id>{label}</label>
-                        </div>
-                    </div>
-                }
-            }).collect_view()}
-            <p id=error_id class="fr-error-text fr-fieldset__element" hidden=move || !has_error() aria-live="polite">
-                {move || error.get()}
-            </p>
-        </fieldset>
     }
 }
