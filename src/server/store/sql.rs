@@ -1421,6 +1421,8 @@ macro_rules! impl_store {
                 .fetch_all(&mut *tx)
                 .await?;
                 let mut practitioners = untake!(&mut *tx, &others);
+                // Waits for a booking of this slot under way, then sees it.
+                lock_slot!(&mut *tx, slot_id);
                 let slot = candidate_by_id!(&mut *tx, slot_id).ok_or(StoreError::SlotTaken)?;
                 if !still_eligible(&slot) {
                     return Err(StoreError::SlotTaken);
@@ -1486,10 +1488,14 @@ macro_rules! impl_store {
                 still_eligible: &(dyn for<'s> Fn(&'s CandidateSlot) -> bool + Send + Sync),
             ) -> StoreResult<Booked> {
                 match self.book_once(booking, still_eligible).await {
-                    // A double submit that raced past the first check: answer the first one.
-                    Err(StoreError::Taken("idempotency_key")) => {
-                        let existing = existing_booking!(&self.pool, booking);
-                        existing.map(|id| Booked { id, created: false }).ok_or(StoreError::SlotTaken)
+                    // A double submit that raced past the first check (stopped by the slot's lock,
+                    // its index or the claimed hold): answer the first submit's appointment.
+                    Err(e @ (StoreError::Taken(_) | StoreError::SlotTaken | StoreError::HoldExpired)) => {
+                        match existing_booking!(&self.pool, booking) {
+                            Some(id) => Ok(Booked { id, created: false }),
+                            None if matches!(e, StoreError::Taken(_)) => Err(StoreError::SlotTaken),
+                            None => Err(e),
+                        }
                     }
                     other => other,
                 }
@@ -1652,13 +1658,22 @@ macro_rules! impl_store {
                 if let Some(id) = existing_booking!(&mut *tx, booking) {
                     return Ok(Booked { id, created: false });
                 }
+                lock_slot!(&mut *tx, booking.slot_id);
                 let slot = candidate_by_id!(&mut *tx, booking.slot_id).ok_or(StoreError::SlotTaken)?;
                 if !still_eligible(&slot) {
                     return Err(StoreError::SlotTaken);
                 }
-                let held = slot.held_by == Some(booking.regulator_id)
-                    && slot.hold_expires_at.is_some_and(|end| end > booking.now);
-                if !held {
+                // The hold is this regulator's and running: claimed (deleted) in one statement.
+                let claimed: Option<(i64,)> = sqlx::query_as(
+                    "DELETE FROM slot_holds WHERE slot_id = $1 AND regulator_id = $2 AND expires_at > $3
+                     RETURNING slot_id",
+                )
+                .bind(booking.slot_id)
+                .bind(booking.regulator_id)
+                .bind(booking.now)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if claimed.is_none() {
                     return Err(StoreError::HoldExpired);
                 }
                 let p = booking.patient;
@@ -1729,10 +1744,6 @@ macro_rules! impl_store {
                         return Err(StoreError::UnknownAttachment);
                     }
                 }
-                sqlx::query("DELETE FROM slot_holds WHERE slot_id = $1")
-                    .bind(slot.slot_id)
-                    .execute(&mut *tx)
-                    .await?;
                 // Already hidden by the hold; the flag now stands for the appointment.
                 sqlx::query("UPDATE slots SET taken = TRUE WHERE id = $1")
                     .bind(slot.slot_id)
@@ -1902,9 +1913,22 @@ macro_rules! regenerate {
 /// through any connection or transaction.
 macro_rules! repack {
     ($conn:expr, $practitioner_ids:expr) => {{
-        let ids: &[i64] = $practitioner_ids;
+        let mut sorted: Vec<i64> = $practitioner_ids.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
         let now = chrono::Utc::now().timestamp();
-        for ids in ids.chunks(500) {
+        for ids in sorted.chunks(500) {
+            // Lock the practitioners first (in id order: no deadlock), so that on PostgreSQL
+            // two transactions repacking one practitioner read each other's committed slots
+            // instead of overwriting each other's packing. SQLite writes one at a time anyway.
+            let mut lock = sqlx::QueryBuilder::new(
+                "UPDATE practitioners SET sas_video = sas_video WHERE id IN (",
+            );
+            let mut list = lock.separated(", ");
+            for id in ids {
+                list.push_bind(*id);
+            }
+            lock.push(")").build().execute(&mut *$conn).await?;
             let mut q = sqlx::QueryBuilder::new(
                 "SELECT s.practitioner_id, s.starts_at, s.mode FROM slots s WHERE s.practitioner_id IN (",
             );
@@ -2014,4 +2038,15 @@ macro_rules! existing_booking {
         .await?;
         row.map(|(id,)| id)
     }};
+}
+
+/// Locks a slot's row until the end of the transaction (a no-op write: PostgreSQL takes the row
+/// lock, SQLite already writes one transaction at a time).
+macro_rules! lock_slot {
+    ($conn:expr, $slot_id:expr) => {
+        sqlx::query("UPDATE slots SET taken = taken WHERE id = $1")
+            .bind($slot_id)
+            .execute(&mut *$conn)
+            .await?
+    };
 }

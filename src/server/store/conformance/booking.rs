@@ -7,8 +7,10 @@ use crate::features::search::visibility;
 conformance!(
     a_held_slot_is_booked_once,
     concurrent_bookings_give_one_appointment,
+    a_form_submitted_many_times_at_once_books_once,
     a_refused_booking_saves_nothing,
     holds_hide_slots_from_others_until_released_or_ended,
+    simultaneous_holds_of_one_practitioner_all_leave_the_search,
     cancelling_puts_the_slot_back_and_outcomes_stay_with_the_practitioner,
     the_whole_form_and_its_attachment_are_stored,
     the_database_forbids_two_active_appointments_on_one_slot,
@@ -180,6 +182,57 @@ async fn concurrent_bookings_give_one_appointment(store: Arc<dyn Store>) {
     );
 }
 
+async fn a_form_submitted_many_times_at_once_books_once(store: Arc<dyn Store>) {
+    let (practitioner_id, _) = practitioner_with_range(store.as_ref(), "10000000009", SNP).await;
+    let regulator = user(store.as_ref(), "r@demo.test", Role::Regulator, None).await;
+    let slot_id = first_visible_slot(store.as_ref()).await.slot_id;
+    store
+        .hold_slot(
+            slot_id,
+            regulator,
+            now(),
+            now() + 600,
+            &visible_to(regulator),
+        )
+        .await
+        .unwrap();
+    let attempts = (0..8).map(|_| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let (patient, choices) = (patient(), choices());
+            let booking = NewBooking {
+                slot_id,
+                regulator_id: regulator,
+                idempotency_key: "the-same-form",
+                choices: &choices,
+                patient: &patient,
+                attachment: None,
+                now: now(),
+            };
+            store.book(&booking, &visible_to(regulator)).await
+        })
+    });
+    let mut answers = Vec::new();
+    for attempt in attempts.collect::<Vec<_>>() {
+        answers.push(
+            attempt
+                .await
+                .unwrap()
+                .expect("every submit answers the appointment"),
+        );
+    }
+    assert_eq!(answers.iter().filter(|b| b.created).count(), 1);
+    assert!(answers.iter().all(|b| b.id == answers[0].id));
+    assert_eq!(
+        store
+            .practitioner_appointments(practitioner_id)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
 async fn a_refused_booking_saves_nothing(store: Arc<dyn Store>) {
     let (practitioner_id, _) = practitioner_with_range(store.as_ref(), "10000000009", SNP).await;
     let regulator = user(store.as_ref(), "r@demo.test", Role::Regulator, None).await;
@@ -304,6 +357,47 @@ async fn holds_hide_slots_from_others_until_released_or_ended(store: Arc<dyn Sto
     assert!(packed_in_search(store.as_ref(), second).await);
     let still = store.candidate_slot(first.slot_id).await.unwrap().unwrap();
     assert_eq!(still.held_by, Some(b));
+}
+
+async fn simultaneous_holds_of_one_practitioner_all_leave_the_search(store: Arc<dyn Store>) {
+    practitioner_with_range(store.as_ref(), "10000000009", SNP).await;
+    let slots: Vec<CandidateSlot> = future_slots(store.as_ref())
+        .await
+        .into_iter()
+        .filter(visible)
+        .take(6)
+        .collect();
+    let mut regulators = Vec::new();
+    for i in 0..slots.len() {
+        regulators.push(
+            user(
+                store.as_ref(),
+                &format!("r{i}@demo.test"),
+                Role::Regulator,
+                None,
+            )
+            .await,
+        );
+    }
+    // Six regulators each open a different slot of the same practitioner at once.
+    let holds = slots.iter().zip(regulators).map(|(slot, regulator)| {
+        let (store, slot_id) = (store.clone(), slot.slot_id);
+        tokio::spawn(async move {
+            store
+                .hold_slot(slot_id, regulator, now(), now() + 600, &|_| true)
+                .await
+        })
+    });
+    for hold in holds.collect::<Vec<_>>() {
+        hold.await.unwrap().expect("hold");
+    }
+    for slot in &slots {
+        assert!(
+            !packed_in_search(store.as_ref(), slot).await,
+            "slot {} is held but still packed for the search",
+            slot.slot_id
+        );
+    }
 }
 
 async fn cancelling_puts_the_slot_back_and_outcomes_stay_with_the_practitioner(
