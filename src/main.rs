@@ -108,8 +108,17 @@ enum BenchTarget {
     },
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    match http::runtime() {
+        Ok(runtime) => runtime.block_on(start()),
+        Err(err) => {
+            eprintln!("démarrage impossible : {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn start() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()

@@ -10,7 +10,7 @@ use crate::domain::booking::{
 };
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
@@ -19,11 +19,9 @@ use tokio::io::AsyncWriteExt;
 
 pub const UPLOAD_PATH: &str = "/pieces-jointes";
 
-#[derive(Deserialize)]
-pub struct UploadQuery {
-    /// The file's name on the regulator's computer.
-    nom: String,
-}
+/// The file's name on the regulator's computer, percent-encoded (a name may hold the
+/// patient's: it travels in a header, not in the address that proxies log).
+pub const NAME_HEADER: &str = "x-nom-fichier";
 
 /// What the funnel keeps of an upload until the booking links it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -54,12 +52,9 @@ async fn signed_in(
     }
 }
 
-/// `POST /pieces-jointes?nom=…` with the file as the body: regulators only.
-pub async fn upload(
-    State(state): State<AppState>,
-    Query(query): Query<UploadQuery>,
-    request: Request,
-) -> Response {
+/// `POST /pieces-jointes` with the file as the body and its name in `x-nom-fichier`:
+/// regulators only.
+pub async fn upload(State(state): State<AppState>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let user = match signed_in(&state, &parts).await {
         Ok(user) if user.role() == Some(Role::Regulator) => user,
@@ -79,7 +74,18 @@ pub async fn upload(
     if declared.is_some_and(|len| len > ATTACHMENT_MAX_BYTES) {
         return refuse(StatusCode::PAYLOAD_TOO_LARGE, ATTACHMENT_RULE);
     }
-    let name = clean_file_name(&query.nom);
+    let typed_name = parts
+        .headers
+        .get(NAME_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            form_urlencoded::parse(format!("n={v}").as_bytes())
+                .next()
+                .map(|(_, n)| n.into_owned())
+                .unwrap_or_default()
+        })
+        .unwrap_or_default();
+    let name = clean_file_name(&typed_name);
     let token = auth::random_token();
     match store_file(&state, &token, &name, body).await {
         Ok((kind, size)) => {
@@ -97,7 +103,7 @@ pub async fn upload(
                 return refuse(StatusCode::INTERNAL_SERVER_ERROR, "Erreur technique.");
             };
             let ip = client_ip(&parts);
-            let _ = auth::record_audit(
+            let audited = auth::record_audit(
                 state.store.as_ref(),
                 Some(user.id),
                 "attachment_uploaded",
@@ -105,6 +111,9 @@ pub async fn upload(
                 ip.as_deref(),
             )
             .await;
+            if audited.is_err() {
+                return refuse(StatusCode::INTERNAL_SERVER_ERROR, "Erreur technique.");
+            }
             Json(Uploaded { token, name, size }).into_response()
         }
         Err(response) => response,
@@ -223,7 +232,7 @@ pub async fn download(
         return not_found();
     };
     let ip = client_ip(&parts);
-    let _ = auth::record_audit(
+    let audited = auth::record_audit(
         state.store.as_ref(),
         Some(user.id),
         "attachment_read",
@@ -231,6 +240,10 @@ pub async fn download(
         ip.as_deref(),
     )
     .await;
+    // No read without its audit entry.
+    if audited.is_err() {
+        return refuse(StatusCode::INTERNAL_SERVER_ERROR, "Erreur technique.");
+    }
     let ascii_name: String = file
         .file_name
         .chars()
@@ -248,7 +261,12 @@ pub async fn download(
             (header::CONTENT_LENGTH, file.size_bytes.to_string()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{ascii_name}\""),
+                format!(
+                    "attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{}",
+                    form_urlencoded::byte_serialize(file.file_name.as_bytes())
+                        .collect::<String>()
+                        .replace('+', "%20")
+                ),
             ),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff".into()),
             (header::CACHE_CONTROL, "private, no-store".into()),

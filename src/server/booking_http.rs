@@ -12,6 +12,12 @@ use std::sync::Arc;
 
 const SECOND_REGULATOR: &str = "second.regulateur@demo.test";
 
+/// Runs a test on the runtime the server uses (its worker threads have the stack that
+/// rendering pages needs).
+fn on_server_runtime(test: impl std::future::Future<Output = ()>) {
+    super::http::runtime().expect("runtime").block_on(test);
+}
+
 async fn start(store: Arc<dyn Store>, dir: Option<tempfile::TempDir>) -> Server {
     let server = Server::start_on(store, dir).await;
     server
@@ -142,24 +148,29 @@ async fn fifty_simultaneous_bookings_give_one_appointment(server: Server) {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn fifty_simultaneous_bookings_on_sqlite() {
-    let (store, dir) = sqlite_store().await;
-    fifty_simultaneous_bookings_give_one_appointment(start(store, dir).await).await;
+#[test]
+fn fifty_simultaneous_bookings_on_sqlite() {
+    on_server_runtime(async {
+        let (store, dir) = sqlite_store().await;
+        fifty_simultaneous_bookings_give_one_appointment(start(store, dir).await).await;
+    });
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn fifty_simultaneous_bookings_on_postgres() {
-    if let Some((store, dir)) = postgres_store().await {
-        fifty_simultaneous_bookings_give_one_appointment(start(store, dir).await).await;
-    }
+#[test]
+fn fifty_simultaneous_bookings_on_postgres() {
+    on_server_runtime(async {
+        if let Some((store, dir)) = postgres_store().await {
+            fifty_simultaneous_bookings_give_one_appointment(start(store, dir).await).await;
+        }
+    });
 }
 
 async fn upload(server: &Server, name: &str, body: Vec<u8>, cookie: Option<&str>) -> (u16, String) {
     let mut request = server
         .client
-        .post(format!("{}/pieces-jointes?nom={name}", server.base))
+        .post(format!("{}/pieces-jointes", server.base))
         .header("content-type", "application/octet-stream")
+        .header("x-nom-fichier", name)
         .body(body);
     if let Some(cookie) = cookie {
         request = request.header("cookie", cookie);
@@ -169,6 +180,36 @@ async fn upload(server: &Server, name: &str, body: Vec<u8>, cookie: Option<&str>
         response.status().as_u16(),
         response.text().await.unwrap_or_default(),
     )
+}
+
+/// An upload written by hand on the socket: `framing` is the length header, then `chunked`
+/// bytes of a PDF go out in 1 MiB chunks (the server may stop reading; that is the point).
+async fn raw_upload(server: &Server, cookie: &str, framing: &str, chunked: usize) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = server.base.trim_start_matches("http://");
+    let mut socket = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let head = format!(
+        "POST /pieces-jointes HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}\r\n\
+         x-nom-fichier: gros.pdf\r\nContent-Type: application/octet-stream\r\n{framing}\r\n"
+    );
+    socket.write_all(head.as_bytes()).await.expect("head");
+    let mut chunk = vec![b'0'; 1024 * 1024];
+    chunk[..5].copy_from_slice(b"%PDF-");
+    let mut sent = 0;
+    while sent < chunked {
+        let frame = [format!("{:x}\r\n", chunk.len()).as_bytes(), &chunk, b"\r\n"].concat();
+        if socket.write_all(&frame).await.is_err() {
+            break;
+        }
+        sent += chunk.len();
+    }
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        socket.read_to_end(&mut answer),
+    )
+    .await;
+    String::from_utf8_lossy(&answer).into_owned()
 }
 
 async fn download(server: &Server, token: &str, cookie: &str) -> reqwest::Response {
@@ -181,101 +222,158 @@ async fn download(server: &Server, token: &str, cookie: &str) -> reqwest::Respon
         .expect("download")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn attachments_are_checked_by_content_and_read_only_by_those_concerned() {
-    use crate::domain::booking::ATTACHMENT_RULE;
-    let (store, dir) = sqlite_store().await;
-    let server = start(store, dir).await;
-    let regulator = server.session(seed::REGULATOR_EMAIL).await;
-    let pdf = b"%PDF-1.4\n1 0 obj << >> endobj\n%%EOF\n".to_vec();
+#[test]
+fn attachments_are_checked_by_content_and_read_only_by_those_concerned() {
+    on_server_runtime(async {
+        use crate::domain::booking::ATTACHMENT_RULE;
+        let (store, dir) = sqlite_store().await;
+        let server = start(store, dir).await;
+        let regulator = server.session(seed::REGULATOR_EMAIL).await;
+        let pdf = b"%PDF-1.4\n1 0 obj << >> endobj\n%%EOF\n".to_vec();
 
-    assert_eq!(upload(&server, "a.pdf", pdf.clone(), None).await.0, 401);
-    let practitioner = server.session("sophie.martin@demo.test").await;
-    assert_eq!(
-        upload(&server, "a.pdf", pdf.clone(), Some(&practitioner))
-            .await
-            .0,
-        403
-    );
-    // Wrong content whatever the name, a name that lies about the content, too big.
-    for (name, body) in [
-        (
-            "ordonnance.pdf",
-            b"MZ\x90\x00\x03\x00\x00\x00binaire".to_vec(),
-        ),
-        ("radio.pdf", b"\x89PNG\r\n\x1a\n0000".to_vec()),
-        ("vide.pdf", Vec::new()),
-    ] {
-        let (status, body) = upload(&server, name, body, Some(&regulator)).await;
+        assert_eq!(upload(&server, "a.pdf", pdf.clone(), None).await.0, 401);
+        let practitioner = server.session("sophie.martin@demo.test").await;
         assert_eq!(
-            (status, body.contains(ATTACHMENT_RULE)),
-            (422, true),
-            "{name}"
+            upload(&server, "a.pdf", pdf.clone(), Some(&practitioner))
+                .await
+                .0,
+            403
         );
-    }
-    let too_big = vec![b'%'; crate::domain::booking::ATTACHMENT_MAX_BYTES as usize + 1];
-    let (status, body) = upload(&server, "gros.pdf", too_big, Some(&regulator)).await;
-    assert_eq!((status, body.contains(ATTACHMENT_RULE)), (413, true));
-    let left: Vec<_> = std::fs::read_dir(server.attachments.path())
-        .map(|d| d.flatten().map(|e| e.file_name()).collect())
-        .unwrap_or_default();
-    assert!(left.is_empty(), "refused files are removed: {left:?}");
+        // Wrong content whatever the name, a name that lies about the content, too big.
+        for (name, body) in [
+            (
+                "ordonnance.pdf",
+                b"MZ\x90\x00\x03\x00\x00\x00binaire".to_vec(),
+            ),
+            ("radio.pdf", b"\x89PNG\r\n\x1a\n0000".to_vec()),
+            ("vide.pdf", Vec::new()),
+        ] {
+            let (status, body) = upload(&server, name, body, Some(&regulator)).await;
+            assert_eq!(
+                (status, body.contains(ATTACHMENT_RULE)),
+                (422, true),
+                "{name}"
+            );
+        }
+        // Too big: refused on its declared length before any byte is read…
+        let max = crate::domain::booking::ATTACHMENT_MAX_BYTES as usize;
+        let declared = format!("Content-Length: {}\r\n", max + 1);
+        let answer = raw_upload(&server, &regulator, &declared, 0).await;
+        assert!(
+            answer.starts_with("HTTP/1.1 413") && answer.contains(ATTACHMENT_RULE),
+            "{answer}"
+        );
+        // …and, sent without a length, as soon as the streamed bytes pass 50 Mo.
+        let chunked = "Transfer-Encoding: chunked\r\n";
+        let answer = raw_upload(&server, &regulator, chunked, max + 1024 * 1024).await;
+        assert!(
+            answer.starts_with("HTTP/1.1 413") && answer.contains(ATTACHMENT_RULE),
+            "{answer}"
+        );
+        let left: Vec<_> = std::fs::read_dir(server.attachments.path())
+            .map(|d| d.flatten().map(|e| e.file_name()).collect())
+            .unwrap_or_default();
+        assert!(left.is_empty(), "refused files are removed: {left:?}");
 
-    let (status, body) = upload(
-        &server,
-        "ordonnance%20sign%C3%A9e.pdf",
-        pdf.clone(),
-        Some(&regulator),
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
-    let uploaded: serde_json::Value = serde_json::from_str(&body).unwrap();
-    let token = uploaded["token"].as_str().unwrap().to_string();
-    assert_eq!(uploaded["name"], "ordonnance signée.pdf");
-
-    // Booked with the appointment; read by its practitioner, by no other one.
-    let slot = a_visible_slot(server.store.as_ref()).await;
-    let details = open(&server, slot.slot_id, &regulator).await;
-    let booked = server
-        .post(
-            BookSlot::PATH,
-            &form(&details, "k", Some(&token)),
+        let (status, body) = upload(
+            &server,
+            "ordonnance%20sign%C3%A9e.pdf",
+            pdf.clone(),
             Some(&regulator),
         )
         .await;
-    assert_eq!(booked.status(), 200);
-    let owner = server
-        .store
-        .appointment(booked.text().await.unwrap().parse().unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    let owner_email = server
-        .store
-        .user_by_email(owner.practitioner_email.as_deref().unwrap())
-        .await
-        .unwrap()
-        .unwrap()
-        .email;
-    let theirs = server.session(&owner_email).await;
-    let response = download(&server, &token, &theirs).await;
-    assert_eq!(response.status(), 200);
-    assert_eq!(response.headers()["content-type"], "application/pdf");
-    assert_eq!(response.bytes().await.unwrap().to_vec(), pdf);
-    assert_eq!(download(&server, &token, &regulator).await.status(), 200);
-    let stranger_email = if owner_email == "sophie.martin@demo.test" {
-        "thomas.bernard@demo.test"
-    } else {
-        "sophie.martin@demo.test"
-    };
-    let stranger = server.session(stranger_email).await;
-    assert_eq!(download(&server, &token, &stranger).await.status(), 404);
-    let second = server.session(SECOND_REGULATOR).await;
-    assert_eq!(download(&server, &token, &second).await.status(), 404);
-    let log = server.store.audit_log(100).await.unwrap();
-    assert_eq!(
-        log.iter().filter(|e| e.action == "attachment_read").count(),
-        2
-    );
-    assert!(log.iter().any(|e| e.action == "attachment_uploaded"));
+        assert_eq!(status, 200, "{body}");
+        let uploaded: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let token = uploaded["token"].as_str().unwrap().to_string();
+        assert_eq!(uploaded["name"], "ordonnance signée.pdf");
+
+        // Booked with the appointment; read by its practitioner, by no other one.
+        let slot = a_visible_slot(server.store.as_ref()).await;
+        let details = open(&server, slot.slot_id, &regulator).await;
+        let booked = server
+            .post(
+                BookSlot::PATH,
+                &form(&details, "k", Some(&token)),
+                Some(&regulator),
+            )
+            .await;
+        assert_eq!(booked.status(), 200);
+        let owner = server
+            .store
+            .appointment(booked.text().await.unwrap().parse().unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        let owner_email = server
+            .store
+            .user_by_email(owner.practitioner_email.as_deref().unwrap())
+            .await
+            .unwrap()
+            .unwrap()
+            .email;
+        let theirs = server.session(&owner_email).await;
+        let response = download(&server, &token, &theirs).await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["content-type"], "application/pdf");
+        assert!(
+            response.headers()["content-disposition"]
+                .to_str()
+                .unwrap()
+                .ends_with("filename*=UTF-8''ordonnance%20sign%C3%A9e.pdf")
+        );
+        assert_eq!(response.bytes().await.unwrap().to_vec(), pdf);
+        assert_eq!(download(&server, &token, &regulator).await.status(), 200);
+        let stranger_email = if owner_email == "sophie.martin@demo.test" {
+            "thomas.bernard@demo.test"
+        } else {
+            "sophie.martin@demo.test"
+        };
+        let stranger = server.session(stranger_email).await;
+        assert_eq!(download(&server, &token, &stranger).await.status(), 404);
+        let second = server.session(SECOND_REGULATOR).await;
+        assert_eq!(download(&server, &token, &second).await.status(), 404);
+        let log = server.store.audit_log(100).await.unwrap();
+        assert_eq!(
+            log.iter().filter(|e| e.action == "attachment_read").count(),
+            2
+        );
+        assert!(log.iter().any(|e| e.action == "attachment_uploaded"));
+    });
+}
+
+#[test]
+fn a_link_from_another_site_does_not_hold_a_slot() {
+    on_server_runtime(async {
+        let (store, dir) = sqlite_store().await;
+        let server = start(store, dir).await;
+        let regulator = server.session(seed::REGULATOR_EMAIL).await;
+        let slot = a_visible_slot(server.store.as_ref()).await;
+        let page = |site: &'static str| {
+            server
+                .client
+                .get(format!("{}/rendez-vous/{}", server.base, slot.slot_id))
+                .header("cookie", &regulator)
+                .header("sec-fetch-site", site)
+                .send()
+        };
+        let html = page("cross-site").await.unwrap().text().await.unwrap();
+        assert!(html.contains("ouvrez-le depuis la recherche de la plateforme"));
+        let untouched = server
+            .store
+            .candidate_slot(slot.slot_id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(untouched.held_by, None);
+        // From the platform's own search, the same page holds it.
+        let html = page("same-origin").await.unwrap().text().await.unwrap();
+        assert!(html.contains("Les informations du patient"));
+        let held = server
+            .store
+            .candidate_slot(slot.slot_id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(held.held_by.is_some());
+    });
 }

@@ -72,6 +72,18 @@ async fn same_origin_writes(request: Request, next: Next) -> Response {
     }
 }
 
+/// Stack of each worker thread. Rendering a page walks its whole view tree, which needs more
+/// than tokio's 2 MiB in a debug build; an overflow would abort the whole server.
+pub const WORKER_STACK_BYTES: usize = 16 * 1024 * 1024;
+
+/// The multi-threaded runtime the server (and its HTTP tests) run on.
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_stack_size(WORKER_STACK_BYTES)
+        .build()
+}
+
 pub async fn serve(state: AppState) -> std::io::Result<()> {
     let addr = state.leptos_options.site_addr;
     let listener = tokio::net::TcpListener::bind(addr).await?;

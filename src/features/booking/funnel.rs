@@ -702,13 +702,11 @@ fn AttachmentField(attachment: RwSignal<Option<Uploaded>>, errors: Errors) -> im
 /// Sends the file itself as the request body: the browser streams it from disk.
 #[cfg(feature = "hydrate")]
 async fn upload(file: web_sys::File) -> Result<Uploaded, String> {
-    let url = format!(
-        "/pieces-jointes?nom={}",
-        form_urlencoded::byte_serialize(file.name().as_bytes()).collect::<String>()
-    );
+    let name = form_urlencoded::byte_serialize(file.name().as_bytes()).collect::<String>();
     let failed = || "L'envoi de la pièce jointe a échoué. Réessayez.".to_string();
-    let response = gloo_net::http::Request::post(&url)
+    let response = gloo_net::http::Request::post("/pieces-jointes")
         .header("content-type", "application/octet-stream")
+        .header("x-nom-fichier", &name)
         .body(leptos::wasm_bindgen::JsValue::from(file))
         .map_err(|_| failed())?
         .send()

@@ -117,6 +117,14 @@ pub async fn open_slot(slot_id: i64) -> Result<SlotDetails, AppError> {
     with_status(
         async {
             let regulator = auth::require(&[crate::domain::Role::Regulator]).await?;
+            // The page holds the slot as it renders: a link from another site (which carries
+            // the session cookie) must not hold slots in the regulator's name.
+            if auth::from_another_site() {
+                return Err(AppError::NotFound(
+                    "Pour réserver ce créneau, ouvrez-le depuis la recherche de la plateforme."
+                        .into(),
+                ));
+            }
             let state = crate::server::state()?;
             let now = crate::server::now();
             let expires_at = now + state.booking.hold_seconds;
