@@ -114,11 +114,12 @@ pub fn focus_first(errors: &[FieldError]) {
     let _ = errors;
 }
 
-/// The error paragraph of a field or group, linked by `aria-describedby="{id}-error"`.
+/// The error paragraph of a field or group, linked by `aria-describedby="{id}-error"`. It stays
+/// in the page, empty, when there is no error: a live region must exist before it speaks.
 #[component]
 pub fn ErrorText(#[prop(into)] id: String, error: Signal<Option<String>>) -> impl IntoView {
     view! {
-        <p id=format!("{id}-error") class="fr-error-text" hidden=move || error.get().is_none() aria-live="polite">
+        <p id=format!("{id}-error") class="field-message" class:fr-error-text=move || error.get().is_some() aria-live="polite">
             {move || error.get()}
         </p>
     }

@@ -55,7 +55,7 @@ pub fn Field(
                     }
                 }
             />
-            <p id=error_id class="fr-error-text" hidden=move || !has_error() aria-live="polite">
+            <p id=error_id class="field-message" class:fr-error-text=has_error aria-live="polite">
                 {move || error.get()}
             </p>
         </div>

@@ -1,7 +1,7 @@
 //! Identity values parsed from user input: once built, they are valid.
 //! Error messages are French because they are shown as typed by the user.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 pub const REQUIRED: &str = "Ce champ est obligatoire.";
@@ -57,7 +57,10 @@ impl BirthDate {
         if date > today {
             return Err("La date de naissance ne peut pas être dans le futur.".into());
         }
-        if today.year() - date.year() > Self::MAX_AGE_YEARS {
+        let oldest = today
+            .checked_sub_months(chrono::Months::new(12 * Self::MAX_AGE_YEARS as u32))
+            .unwrap_or(NaiveDate::MIN);
+        if date < oldest {
             return Err(format!(
                 "La date de naissance ne peut pas remonter à plus de {} ans.",
                 Self::MAX_AGE_YEARS
@@ -403,6 +406,9 @@ mod tests {
         assert_eq!(ok("26/11/2026"), Ok("26/11/2026".into()));
         assert!(ok("27/11/2026").unwrap_err().contains("futur"));
         assert!(ok("01/01/1890").unwrap_err().contains("130 ans"));
+        // Exactly 130 years is accepted; a day more is not (today is 26/11/2026).
+        assert_eq!(ok("26/11/1896"), Ok("26/11/1896".into()));
+        assert!(ok("25/11/1896").unwrap_err().contains("130 ans"));
         assert!(ok("31/02/2000").unwrap_err().contains("JJ/MM/AAAA"));
         assert!(ok("hier").unwrap_err().contains("JJ/MM/AAAA"));
         assert_eq!(ok(""), Err(REQUIRED.into()));

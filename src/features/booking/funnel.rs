@@ -202,6 +202,8 @@ fn Funnel(details: SlotDetails) -> impl IntoView {
                 .err()
                 .unwrap_or_default(),
         );
+        // In the page's order, so that focus goes to the first one on screen.
+        found.sort_by_key(|e| page_order(&e.field));
         found
     };
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -246,6 +248,7 @@ fn Funnel(details: SlotDetails) -> impl IntoView {
                     blocker.set(None);
                     book.value().set(None);
                     replace_url(slot_id);
+                    focus_element("creneau");
                 }
                 Err(_) => {
                     let others = slot_alternatives(slot_id).await.unwrap_or_default();
@@ -263,13 +266,15 @@ fn Funnel(details: SlotDetails) -> impl IntoView {
     view! {
         <Show when=move || booked().is_none() fallback=move || view! {
             <Confirmed details=details.get_untracked() id=booked().unwrap_or_default()
-                patient=format!("{} {}", patient.first_name.get_untracked(), patient.last_name.get_untracked().to_uppercase()) />
+                patient=format!("{} {}", patient.first_name.get_untracked(), patient.last_name.get_untracked().to_uppercase())
+                summary=summary(&details.get_untracked(), &choices, &patient, attachment.get_untracked()) />
         }>
             {move || view! { <SlotRecap details=details.get() /> }}
-            <HoldTimer details blocker />
+            <HoldTimer details blocker reopen />
             <BlockerNotice blocker reopen slot_id=Signal::derive(move || details.get().slot_id) />
             <ErrorAlert error=server_error />
             <form on:submit=on_submit novalidate>
+                <p class="fr-hint-text">"Les champs marqués d'un astérisque (" <span class="required-mark">"*"</span> ") sont obligatoires."</p>
                 <StepA details choices errors check />
                 <PatientFields details patient answers=choices.answers errors check />
                 <MessageField choices errors check />
@@ -283,6 +288,39 @@ fn Funnel(details: SlotDetails) -> impl IntoView {
             </form>
         </Show>
     }
+}
+
+/// Where a field sits in the page: step A, the patient, the questions, the message, the file.
+fn page_order(field: &str) -> usize {
+    let step_a = ["mode", "known_patient", "reason_id"];
+    if let Some(i) = step_a.iter().position(|f| *f == field) {
+        return i;
+    }
+    if let Some(i) = PatientInput::FIELDS.iter().position(|f| *f == field) {
+        return 10 + i;
+    }
+    match field {
+        f if f.starts_with("question-") => 100,
+        "message" => 200,
+        _ => 300,
+    }
+}
+
+/// Moves focus to the element `id` (a heading with `tabindex="-1"` after the page changed).
+fn focus_element(id: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::JsCast;
+        let element = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(id))
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+        if let Some(element) = element {
+            let _ = element.focus();
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = id;
 }
 
 /// Keeps the address bar on the slot being booked (a reload reopens it).
@@ -301,7 +339,7 @@ fn replace_url(slot_id: i64) {
 fn SlotRecap(details: SlotDetails) -> impl IntoView {
     view! {
         <div class="fr-callout fr-mb-4w">
-            <h2 class="fr-callout__title">{format!("{} à {}", details.day, details.time)}</h2>
+            <h2 class="fr-callout__title" id="creneau" tabindex="-1">{format!("{} à {}", details.day, details.time)}</h2>
             <p class="fr-callout__text">
                 {details.practitioner} " — " {details.specialty} <br />
                 {details.address}
@@ -310,9 +348,14 @@ fn SlotRecap(details: SlotDetails) -> impl IntoView {
     }
 }
 
-/// The time left on the hold; when it is over, the regulator may take the slot again.
+/// The time left on the hold, announced two minutes before its end, with « Prolonger »; when it
+/// is over, the regulator may take the slot again.
 #[component]
-fn HoldTimer(details: RwSignal<SlotDetails>, blocker: RwSignal<Option<Blocker>>) -> impl IntoView {
+fn HoldTimer(
+    details: RwSignal<SlotDetails>,
+    blocker: RwSignal<Option<Blocker>>,
+    reopen: Callback<i64>,
+) -> impl IntoView {
     let now = RwSignal::new(chrono::Utc::now().timestamp());
     Effect::new(move || {
         let handle = set_interval_with_handle(
@@ -336,6 +379,12 @@ fn HoldTimer(details: RwSignal<SlotDetails>, blocker: RwSignal<Option<Blocker>>)
             .map(crate::domain::agenda::time_label)
             .unwrap_or_default()
     };
+    // Said once by screen readers, not every second.
+    let warning = move || {
+        (left() > 0 && left() <= 120).then_some(
+            "Il reste moins de 2 minutes pour confirmer ce rendez-vous : prolongez la réservation si besoin.",
+        )
+    };
     view! {
         <div class="fr-notice fr-notice--info fr-mb-3w" hidden=move || left() <= 0>
             <div class="fr-container"><div class="fr-notice__body">
@@ -345,8 +394,13 @@ fn HoldTimer(details: RwSignal<SlotDetails>, blocker: RwSignal<Option<Blocker>>)
                         {move || format!("Temps restant : {} min {:02} s", left().max(0) / 60, left().max(0) % 60)}
                     </span>
                 </p>
+                <button type="button" class="fr-btn fr-btn--tertiary fr-btn--sm fr-mt-1w"
+                    on:click=move |_| reopen.run(details.get_untracked().slot_id)>
+                    "Prolonger la réservation"
+                </button>
             </div></div>
         </div>
+        <p class="fr-sr-only" aria-live="polite">{warning}</p>
     }
 }
 
@@ -362,7 +416,7 @@ fn BlockerNotice(
                 Blocker::Expired => view! {
                     <div class="fr-alert fr-alert--warning fr-mb-3w">
                         <h2 class="fr-alert__title">"Délai de réservation dépassé"</h2>
-                        <p>"Le créneau a été libéré au bout de 10 minutes. Vos saisies sont conservées : reprenez-le s'il est encore disponible."</p>
+                        <p>"Le créneau a été libéré à la fin de sa réservation temporaire. Vos saisies sont conservées : reprenez-le s'il est encore disponible."</p>
                         <button type="button" class="fr-btn fr-btn--sm fr-mt-2w"
                             on:click=move |_| reopen.run(slot_id.get_untracked())>"Reprendre ce créneau"</button>
                     </div>
@@ -579,7 +633,7 @@ fn Questions(
     move || {
         let questions = details.get().offer.questions;
         (!questions.is_empty()).then(|| view! {
-            <h2 class="fr-h4 fr-mt-3w">"Répondre aux questions du médecin"</h2>
+            <h2 class="fr-h4 fr-mt-3w">"Répondre aux questions des médecins effecteurs"</h2>
             {questions.into_iter().map(|q| {
                 let field = question_field(q.id);
                 let error_id = format!("{field}-error");
@@ -628,7 +682,7 @@ fn MessageField(
             </label>
             <textarea class="fr-input" id="message" name="request[choices][message]" rows="4"
                 maxlength=MESSAGE_MAX.to_string()
-                aria-describedby="message-warning message-count message-error"
+                aria-describedby="message-count message-error"
                 aria-invalid=move || has_error().then_some("true")
                 prop:value=move || choices.message.get()
                 on:input=move |ev| choices.message.set(event_target_value(&ev))
@@ -679,7 +733,7 @@ fn AttachmentField(attachment: RwSignal<Option<Uploaded>>, errors: Errors) -> im
         let _ = (ev, attachment, sending);
     };
     view! {
-        <div class="fr-upload-group fr-mt-3w" class:fr-input-group--error=has_error>
+        <div class="fr-upload-group fr-mt-3w" class:fr-upload-group--error=has_error>
             <label class="fr-label" for="attachment">"Pièce jointe"
                 <span class="fr-hint-text">{ATTACHMENT_RULE}</span>
             </label>
@@ -742,17 +796,71 @@ fn CancelButton(slot_id: Signal<i64>) -> impl IntoView {
     }
 }
 
+/// What was booked, as the confirmation lists it.
+fn summary(
+    details: &SlotDetails,
+    choices: &ChoiceSignals,
+    patient: &PatientSignals,
+    attachment: Option<Uploaded>,
+) -> Vec<(&'static str, String)> {
+    let reason_id = choices.reason_id.get_untracked();
+    let reason = details
+        .offer
+        .reasons
+        .iter()
+        .find(|r| r.id.to_string() == reason_id)
+        .map_or(String::new(), |r| r.name.clone());
+    let known = if choices.known_patient.get_untracked() == "oui" {
+        "Oui"
+    } else {
+        "Non"
+    };
+    let message = choices.message.get_untracked();
+    vec![
+        (
+            "Type de consultation",
+            details.offer.mode.label().to_string(),
+        ),
+        ("Motif de consultation", reason),
+        ("A déjà consulté ce praticien", known.to_string()),
+        ("Praticien référent", "SAS".to_string()),
+        ("Téléphone du patient", patient.phone.get_untracked()),
+        (
+            "Message à destination du praticien",
+            if message.trim().is_empty() {
+                "Aucun".into()
+            } else {
+                message
+            },
+        ),
+        (
+            "Pièce jointe",
+            attachment.map_or("Aucune".into(), |a| a.name),
+        ),
+    ]
+}
+
 #[component]
-fn Confirmed(details: SlotDetails, id: i64, patient: String) -> impl IntoView {
+fn Confirmed(
+    details: SlotDetails,
+    id: i64,
+    patient: String,
+    summary: Vec<(&'static str, String)>,
+) -> impl IntoView {
+    // The form is gone: focus goes to what replaced it.
+    Effect::new(|| focus_element("confirmation"));
     view! {
         <div class="fr-alert fr-alert--success fr-mb-3w" role="status">
-            <h2 class="fr-alert__title">"Rendez-vous confirmé"</h2>
+            <h2 class="fr-alert__title" id="confirmation" tabindex="-1">"Rendez-vous confirmé"</h2>
             <p>{format!(
                 "Le rendez-vous du {} à {} avec {} est réservé pour votre patient, {patient}.",
                 details.day, details.time, details.practitioner
             )}</p>
-            <p>{details.address.clone()} " — le praticien est prévenu par courriel."</p>
+            <p>{details.address.clone()} " — le praticien le retrouve dans son agenda et en est informé par courriel."</p>
         </div>
+        <dl class="patient-fields fr-mb-3w">
+            {summary.into_iter().map(|(label, value)| view! { <dt>{label}</dt> <dd>{value}</dd> }).collect_view()}
+        </dl>
         <ul class="fr-btns-group fr-btns-group--inline-md">
             <li><A href=format!("/adressages/{id}") attr:class="fr-btn">"Voir le rendez-vous"</A></li>
             <li><A href="/adressages" attr:class="fr-btn fr-btn--secondary">"Mes adressages"</A></li>

@@ -206,20 +206,21 @@ async fn check_request(
     if let Err(found) = &patient {
         errors.extend(found.iter().cloned());
     }
-    // The birth commune must exist, not only look like an INSEE code.
-    if let Ok(identity) = &patient
-        && let Some(crate::domain::patient::BirthPlace::France { insee, .. }) =
-            &identity.birth_place
-        && store()?
-            .commune(insee.as_str())
-            .await
-            .map_err(internal)?
-            .is_none()
+    // The birth commune must exist, not only look like an INSEE code; its name is the
+    // reference's, not what the browser sent.
+    let mut patient = patient;
+    if let Ok(identity) = &mut patient
+        && let Some(crate::domain::patient::BirthPlace::France { insee, city }) =
+            &mut identity.birth_place
     {
-        errors.push(crate::domain::patient::FieldError {
-            field: "birth_insee".into(),
-            message: "Commune inconnue : choisissez la ville de naissance dans la liste.".into(),
-        });
+        match store()?.commune(insee.as_str()).await.map_err(internal)? {
+            Some(commune) => *city = commune.name,
+            None => errors.push(crate::domain::patient::FieldError {
+                field: "birth_insee".into(),
+                message: "Commune inconnue : choisissez la ville de naissance dans la liste."
+                    .into(),
+            }),
+        }
     }
     match (choices, patient) {
         (Ok(choices), Ok(patient)) if errors.is_empty() => Ok((choices, patient)),

@@ -386,7 +386,7 @@ pub fn PlaceField(
                     </li>
                 }).collect_view()}
             </ul>
-            <p id=error_id class="fr-error-text" hidden=move || !has_error() aria-live="polite">
+            <p id=error_id class="field-message" class:fr-error-text=has_error aria-live="polite">
                 {move || error.get()}
             </p>
         </div>
