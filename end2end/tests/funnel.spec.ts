@@ -172,8 +172,16 @@ test('le parcours complet : chaque champ, la question du médecin, une pièce jo
   await page.getByRole('button', { name: 'Enregistrer le résultat' }).click();
   await expect(page.locator('#outcome-error')).toContainText('une fois son heure passée');
   await expectAccessible(page);
+  // The week view shows who, why, the message and the file.
   await page.goto('/agenda/semaine');
-  await expect(page.getByRole('link', { name: 'Réservé : Marie DURAND' }).first()).toBeVisible();
+  await hydrated(page);
+  const booked = page.getByRole('link', { name: 'Réservé : Marie DURAND' });
+  // The slot may fall in next week (the search looks 72 hours ahead).
+  if ((await booked.count()) === 0) await page.getByRole('link', { name: 'Semaine suivante' }).click();
+  const cell = page.locator('li', { has: page.getByRole('link', { name: 'Réservé : Marie DURAND' }) }).first();
+  await expect(cell).toContainText('Message : Fièvre depuis trois jours.');
+  await expect(cell).toContainText('1 pièce jointe');
+  await expectAccessible(page);
 });
 
 test('une pièce jointe d’un mauvais type est refusée avec le message du guide', async ({ page }) => {

@@ -42,13 +42,22 @@ pub struct SlotCell {
     pub past: bool,
     /// "Marie DURAND" when an appointment is booked.
     pub patient: Option<String>,
-    /// The appointment's page and reason.
-    pub appointment: Option<(i64, String)>,
+    /// The appointment's page, reason, message and number of attachments.
+    pub appointment: Option<Booked>,
     /// Booked on a slot no range or absence-free period covers any more.
     pub out_of_agenda: bool,
     /// Why the SAS sees the slot, if it does.
     pub snp: bool,
     pub new_patients: bool,
+}
+
+/// What the week view shows of an appointment (its page has the rest).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Booked {
+    pub id: i64,
+    pub reason: String,
+    pub message: Option<String>,
+    pub files: i64,
 }
 
 /// Practitioners only: their own week, Monday of `week` (`AAAA-MM-JJ`, this week if empty).
@@ -170,9 +179,12 @@ pub async fn week_agenda(week: String) -> Result<WeekView, AppError> {
                                     .to_uppercase()
                             )
                         }),
-                        appointment: slot
-                            .appointment_id
-                            .map(|id| (id, slot.appointment_reason.clone().unwrap_or_default())),
+                        appointment: slot.appointment_id.map(|id| Booked {
+                            id,
+                            reason: slot.appointment_reason.clone().unwrap_or_default(),
+                            message: slot.appointment_message.clone(),
+                            files: slot.appointment_files,
+                        }),
                         out_of_agenda: booked && slot.range_id.is_none(),
                         snp: why.snp,
                         new_patients: why.new_patients,
@@ -274,9 +286,13 @@ fn SlotItem(cell: SlotCell) -> impl IntoView {
             {match slot.patient {
                 Some(patient) => view! {
                     {match slot.appointment.clone() {
-                        Some((id, reason)) => view! {
-                            <a class="fr-link" href=format!("/adressages/{id}")>"Réservé : " {patient}</a>
-                            {(!reason.is_empty()).then(|| view! { <br /> <span class="fr-text--xs">{reason}</span> })}
+                        Some(booked) => view! {
+                            <a class="fr-link" href=format!("/adressages/{}", booked.id)>"Réservé : " {patient}</a>
+                            {(!booked.reason.is_empty()).then(|| view! { <br /> <span class="fr-text--xs">{booked.reason.clone()}</span> })}
+                            {booked.message.clone().map(|m| view! { <br /> <span class="fr-text--xs agenda-slot__message">"Message : " {m}</span> })}
+                            {(booked.files > 0).then(|| view! {
+                                <br /> <span class="fr-text--xs">{if booked.files == 1 { "1 pièce jointe".to_string() } else { format!("{} pièces jointes", booked.files) }}</span>
+                            })}
                         }.into_any(),
                         None => view! { <span>"Réservé : " {patient}</span> }.into_any(),
                     }}

@@ -195,6 +195,9 @@ pub struct AgendaSlot {
     pub appointment_id: Option<i64>,
     pub appointment_status: Option<String>,
     pub appointment_reason: Option<String>,
+    pub appointment_message: Option<String>,
+    /// Attachments of the appointment (0 without one).
+    pub appointment_files: i64,
     pub patient_first_name: Option<String>,
     pub patient_last_name: Option<String>,
     /// The active reasons of its range, filled after the query.

@@ -1177,6 +1177,8 @@ macro_rules! impl_store {
                 let mut slots: Vec<AgendaSlot> = sqlx::query_as(
                     "SELECT s.id AS slot_id, s.range_id, s.starts_at, s.ends_at, s.mode, a.id AS appointment_id,
                          a.status AS appointment_status, a.reason_name AS appointment_reason,
+                         a.message AS appointment_message,
+                         (SELECT COUNT(*) FROM attachments f WHERE f.appointment_id = a.id) AS appointment_files,
                          pa.first_name AS patient_first_name,
                          pa.last_name AS patient_last_name
                      FROM slots s
