@@ -72,7 +72,7 @@ async fn found_in(
     center: Option<(f64, f64)>,
 ) -> Result<Vec<Found>, AppError> {
     let practitioners: Vec<AreaPractitioner> = store
-        .area_practitioners(area, filter.specialty, with_empty)
+        .grid_practitioners(area, filter.specialty, with_empty)
         .await
         .map_err(internal)?;
     Ok(practitioners
