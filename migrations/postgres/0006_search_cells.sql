@@ -10,6 +10,9 @@ CREATE TABLE search_cells (
     practitioners BYTEA NOT NULL,
     PRIMARY KEY (specialty, cell_lat, cell_lon)
 );
+-- Out of line but not compressed: a search reads hundreds of kilobytes of blobs, and
+-- decompressing them cost more than reading them.
+ALTER TABLE search_cells ALTER COLUMN practitioners SET STORAGE EXTERNAL;
 -- The cells where a département has practitioners of a specialty (never removed: a cell left
 -- only costs a read), so that a département search reads its cells too.
 CREATE TABLE departement_cells (
@@ -19,3 +22,7 @@ CREATE TABLE departement_cells (
     cell_lon BIGINT NOT NULL,
     PRIMARY KEY (departement, specialty, cell_lat, cell_lon)
 );
+-- The search no longer reads practitioners by area: their covering indexes only cost writes.
+DROP INDEX practitioners_geo;
+DROP INDEX practitioners_departement_search;
+DROP INDEX practitioners_video;

@@ -19,3 +19,7 @@ CREATE TABLE departement_cells (
     cell_lon BIGINT NOT NULL,
     PRIMARY KEY (departement, specialty, cell_lat, cell_lon)
 );
+-- The search no longer reads practitioners by area: their covering indexes only cost writes.
+DROP INDEX practitioners_geo;
+DROP INDEX practitioners_departement_search;
+DROP INDEX practitioners_video;

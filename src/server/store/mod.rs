@@ -594,7 +594,8 @@ pub trait Store: Send + Sync {
 
     // National search.
     /// The SAS practitioners of `specialty` in the area who have slots (all of them with
-    /// `with_empty`), with their packed slots.
+    /// `with_empty`), with their packed slots, read one row per practitioner (a circle gives its
+    /// bounding box): the reference the tests hold `grid_practitioners` to.
     async fn area_practitioners(
         &self,
         area: &SearchArea,

@@ -570,7 +570,7 @@ async fn grid_cells_stay_exact_through_holds_bookings_and_agenda_changes(store: 
         let mine: Vec<i64> = slots
             .iter()
             .filter(|s| s.practitioner_id == p && !s.booked && s.held_by.is_none())
-            .map(|s| s.id)
+            .map(|s| s.slot_id)
             .collect();
         mine
     };
