@@ -1361,11 +1361,12 @@ macro_rules! impl_store {
                 specialty: &str,
                 with_empty: bool,
             ) -> StoreResult<Vec<AreaPractitioner>> {
-                let blobs: Vec<(Vec<u8>,)> = match area {
+                // Rows, so that the blobs are read in place rather than copied.
+                let rows = match area {
                     SearchArea::Circle { center, radius_km } => {
                         let (r0, r1, c0, c1) =
                             cells_of_box(crate::domain::place::bounding_box(*center, *radius_km));
-                        sqlx::query_as(
+                        sqlx::query(
                             "SELECT practitioners FROM search_cells
                              WHERE specialty = $1 AND cell_lat BETWEEN $2 AND $3 AND cell_lon BETWEEN $4 AND $5",
                         )
@@ -1378,7 +1379,7 @@ macro_rules! impl_store {
                         .await?
                     }
                     SearchArea::Departement(code) | SearchArea::VideoInDepartement(code) => {
-                        sqlx::query_as(
+                        sqlx::query(
                             "SELECT c.practitioners FROM departement_cells d JOIN search_cells c
                                  ON c.specialty = d.specialty AND c.cell_lat = d.cell_lat AND c.cell_lon = d.cell_lon
                              WHERE d.departement = $1 AND d.specialty = $2",
@@ -1389,12 +1390,16 @@ macro_rules! impl_store {
                         .await?
                     }
                 };
-                Ok(blobs
-                    .iter()
-                    .flat_map(|(blob,)| entries(blob))
-                    .filter(|e| (with_empty || !e.slots.is_empty()) && in_area(e, area))
-                    .map(|e| e.area_practitioner())
-                    .collect())
+                let mut found = Vec::new();
+                for row in &rows {
+                    let blob: &[u8] = sqlx::Row::try_get(row, 0)?;
+                    found.extend(
+                        entries(blob)
+                            .filter(|e| (with_empty || !e.slots.is_empty()) && in_area(e, area))
+                            .map(|e| e.area_practitioner()),
+                    );
+                }
+                Ok(found)
             }
 
             async fn search_cards(
