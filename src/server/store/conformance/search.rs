@@ -17,6 +17,7 @@ conformance!(
     bad_places_get_a_french_message,
     the_national_seed_loads_and_is_searchable,
     grid_cells_stay_exact_through_holds_bookings_and_agenda_changes,
+    simultaneous_holds_in_one_cell_keep_it_exact,
 );
 
 fn fixture() -> &'static Path {
@@ -646,4 +647,54 @@ async fn grid_cells_stay_exact_through_holds_bookings_and_agenda_changes(store: 
         .await
         .unwrap();
     assert!(with_empty.iter().any(|p| p.sas_slots.is_none()));
+}
+
+/// Holds of eight practitioners of one cell at once: each transaction patches the cell after the
+/// previous one committed (the upsert locks its row), so no hold is lost from the cell.
+async fn simultaneous_holds_in_one_cell_keep_it_exact(store: Arc<dyn Store>) {
+    with_communes(store.as_ref()).await;
+    let mut doctors = Vec::new();
+    for i in 0..8 {
+        let at = (LYON.0, LYON.1 + f64::from(i) * 0.001);
+        let d = Doctor {
+            rpps: rpps(20 + i as usize),
+            at,
+            departement: "69",
+            sas: true,
+            accepts_new: false,
+            flags: SNP,
+            mode: Mode::Cabinet,
+        };
+        doctors.push(doctor(store.as_ref(), d).await);
+    }
+    let today = paris_today(Utc::now());
+    store
+        .materialize_slots(today, today + Duration::days(2))
+        .await
+        .unwrap();
+    let now = Utc::now().timestamp();
+    let slots = store
+        .candidate_slots("69", now, now + 3 * 86_400)
+        .await
+        .unwrap();
+    let mut holds = tokio::task::JoinSet::new();
+    for (i, p) in doctors.into_iter().enumerate() {
+        let slot = slots
+            .iter()
+            .find(|s| s.practitioner_id == p)
+            .unwrap()
+            .slot_id;
+        let email = format!("r{i}@demo.test");
+        let regulator = user(store.as_ref(), &email, Role::Regulator, None).await;
+        let store = store.clone();
+        holds.spawn(async move {
+            store
+                .hold_slot(slot, regulator, now, now + 600, &|_| true)
+                .await
+        });
+    }
+    while let Some(held) = holds.join_next().await {
+        held.unwrap().unwrap();
+    }
+    assert_cells_exact(store.as_ref(), "simultaneous holds").await;
 }
