@@ -417,8 +417,8 @@ fn list(value: &str) -> impl Iterator<Item = &str> {
     value.split(',').map(str::trim).filter(|s| !s.is_empty())
 }
 
-/// The free slots of one practitioner that the eligibility rule shows, packed for the search
-/// (`practitioners.sas_slots`): 4 bytes each, little-endian minutes since the Unix epoch, the
+/// The free slots of one practitioner that the eligibility rule shows, in time order, packed for
+/// the search (`practitioners.sas_slots`): 4 bytes each, little-endian minutes since the Unix epoch, the
 /// top bit set for a video slot. A search reads one row per practitioner instead of every slot.
 pub fn pack_slots(slots: impl IntoIterator<Item = (i64, Mode)>) -> Vec<u8> {
     let mut packed = Vec::new();
@@ -432,20 +432,44 @@ pub fn pack_slots(slots: impl IntoIterator<Item = (i64, Mode)>) -> Vec<u8> {
     packed
 }
 
-/// How many packed slots start in one of `intervals` (seconds) in one of `modes`.
+/// How many packed slots start in one of `intervals` (seconds, sorted, disjoint) in one of
+/// `modes`. Slots are packed in time order: each interval's bounds are found by binary search.
 pub fn count_packed(packed: &[u8], intervals: &[(i64, i64)], modes: &[Mode]) -> i64 {
     let (cabinet, video) = (modes.contains(&Mode::Cabinet), modes.contains(&Mode::Video));
-    packed
-        .chunks_exact(4)
-        .filter(|b| {
-            let word = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-            let starts_at = i64::from(word & !(1 << 31)) * 60;
-            (if word >> 31 == 1 { video } else { cabinet })
-                && intervals
-                    .iter()
-                    .any(|&(a, z)| a <= starts_at && starts_at < z)
+    let word = |i: usize| {
+        u32::from_le_bytes([
+            packed[4 * i],
+            packed[4 * i + 1],
+            packed[4 * i + 2],
+            packed[4 * i + 3],
+        ])
+    };
+    let starts_at = |i: usize| i64::from(word(i) & !(1 << 31)) * 60;
+    // The first slot starting at `t` or later.
+    let first_from = |t: i64| {
+        let (mut lo, mut hi) = (0, packed.len() / 4);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if starts_at(mid) < t {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
+    };
+    let wanted = |i: usize| if word(i) >> 31 == 1 { video } else { cabinet };
+    intervals
+        .iter()
+        .map(|&(a, z)| {
+            let (lo, hi) = (first_from(a), first_from(z));
+            if cabinet && video {
+                hi.saturating_sub(lo)
+            } else {
+                (lo..hi).filter(|&i| wanted(i)).count()
+            }
         })
-        .count() as i64
+        .sum::<usize>() as i64
 }
 
 /// The place of a practitioner in the fair rotation of a département search: a different

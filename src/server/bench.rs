@@ -17,6 +17,18 @@ pub struct BenchReport {
     pub latencies: Vec<Duration>,
     pub practitioners_found: usize,
     pub slots_found: i64,
+    /// Each search's kind (`kind`) and latency, to see where the slow ones come from.
+    pub by_kind: Vec<(&'static str, Duration)>,
+}
+
+/// The kind of a search of the mix: département-wide, or its radius in bands.
+fn kind(p: &SearchParams) -> &'static str {
+    match (p.perimetre.as_str(), p.rayon.parse::<u32>().unwrap_or(0)) {
+        ("departement", _) => "département",
+        (_, 0..=15) => "rayon 5-15 km",
+        (_, 16..=30) => "rayon 16-30 km",
+        _ => "rayon 31-50 km",
+    }
 }
 
 impl BenchReport {
@@ -45,6 +57,29 @@ impl BenchReport {
             self.practitioners_found as f64 / self.searches as f64,
             self.slots_found as f64 / self.searches as f64
         );
+        for name in [
+            "rayon 5-15 km",
+            "rayon 16-30 km",
+            "rayon 31-50 km",
+            "département",
+        ] {
+            let mut mine: Vec<Duration> = self
+                .by_kind
+                .iter()
+                .filter(|k| k.0 == name)
+                .map(|k| k.1)
+                .collect();
+            mine.sort_unstable();
+            if let Some(&max) = mine.last() {
+                let p95 = mine[(mine.len() * 95).div_ceil(100).max(1) - 1];
+                println!(
+                    "  {name} : {} recherches, p95 {:.2} ms, max {:.2} ms",
+                    mine.len(),
+                    ms(p95),
+                    ms(max)
+                );
+            }
+        }
     }
 }
 
@@ -104,7 +139,7 @@ pub async fn bench_search(
         .map(|_| draw(&mut rng, &located, &weights))
         .collect();
     let run_one = |store: Arc<dyn Store>, p: SearchParams| async move {
-        let query = p.parse().map_err(|e| format!("{e:?}"))?;
+        let (query, kind) = (p.parse().map_err(|e| format!("{e:?}"))?, kind(&p));
         let started = Instant::now();
         let results = run_search(store.as_ref(), &p, &query, chrono::Utc::now())
             .await
@@ -113,6 +148,7 @@ pub async fn bench_search(
             started.elapsed(),
             results.practitioner_count,
             results.slot_count,
+            kind,
         ))
     };
     for p in &mix[..warm_up] {
@@ -146,5 +182,6 @@ pub async fn bench_search(
         latencies,
         practitioners_found: all.iter().map(|r| r.1).sum(),
         slots_found: all.iter().map(|r| r.2).sum(),
+        by_kind: all.iter().map(|r| (r.3, r.0)).collect(),
     })
 }

@@ -15,6 +15,7 @@ use crate::server::store::{
     Store,
 };
 use chrono::{DateTime, Utc};
+use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 
 /// What the rule says of a candidate slot at `now`, for `viewer` (a regulator's own hold does
@@ -72,7 +73,7 @@ async fn found_in(
     center: Option<(f64, f64)>,
 ) -> Result<Vec<Found>, AppError> {
     let practitioners: Vec<AreaPractitioner> = store
-        .area_practitioners(area, filter.specialty, with_empty)
+        .grid_practitioners(area, filter.specialty, with_empty)
         .await
         .map_err(internal)?;
     Ok(practitioners
@@ -142,6 +143,8 @@ pub async fn run_search(
         modes: &query.modes,
     };
     let with_empty = !query.only_with_slots;
+    // Only the practitioners up to the requested page need an order.
+    let shown_up_to = query.page.max(1).saturating_mul(PAGE_SIZE);
     let mut found: Vec<Found> =
         match &scope {
             Scope::Radius {
@@ -172,10 +175,10 @@ pub async fn run_search(
                         }
                     }));
                 }
-                found.sort_by(|a, b| {
+                order_first(&mut found, shown_up_to, |a, b| {
                     a.distance_km
                         .partial_cmp(&b.distance_km)
-                        .unwrap_or(std::cmp::Ordering::Equal)
+                        .unwrap_or(Ordering::Equal)
                         .then(a.id.cmp(&b.id))
                 });
                 found
@@ -185,7 +188,8 @@ pub async fn run_search(
                 let area = SearchArea::Departement(code.clone());
                 let mut found = found_in(store, &area, &filter, with_empty, None).await?;
                 // Practitioners with slots first, in the rotation of this search.
-                found.sort_by_key(|f| (f.slots == 0, rotation_key(*seed, f.id)));
+                let key = |f: &Found| (f.slots == 0, rotation_key(*seed, f.id));
+                order_first(&mut found, shown_up_to, |a, b| key(a).cmp(&key(b)));
                 found
             }
         };
@@ -232,6 +236,16 @@ pub async fn run_search(
         pages,
         cards,
     })
+}
+
+/// Puts the first `n` of `found` in `order` and leaves the others after them, unordered: a
+/// page needs its place in the order, not the order of the whole area.
+fn order_first<T>(found: &mut [T], n: usize, mut order: impl FnMut(&T, &T) -> Ordering) {
+    let n = n.min(found.len());
+    if n < found.len() {
+        found.select_nth_unstable_by(n, &mut order);
+    }
+    found[..n].sort_by(order);
 }
 
 async fn resolve_place(

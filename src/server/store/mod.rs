@@ -1,5 +1,6 @@
 //! Persistence: one `Store` trait, a SQLite and a PostgreSQL backend sharing their SQL.
 
+mod cells;
 #[macro_use]
 mod sql;
 #[cfg(test)]
@@ -596,8 +597,17 @@ pub trait Store: Send + Sync {
 
     // National search.
     /// The SAS practitioners of `specialty` in the area who have slots (all of them with
-    /// `with_empty`), with their packed slots.
+    /// `with_empty`), with their packed slots, read one row per practitioner (a circle gives its
+    /// bounding box): the reference the tests hold `grid_practitioners` to.
     async fn area_practitioners(
+        &self,
+        area: &SearchArea,
+        specialty: &str,
+        with_empty: bool,
+    ) -> StoreResult<Vec<AreaPractitioner>>;
+    /// The SAS practitioners of `area` and `specialty` (exactly within a circle), read from the
+    /// grid cells: what `area_practitioners` gives from one row per practitioner.
+    async fn grid_practitioners(
         &self,
         area: &SearchArea,
         specialty: &str,

@@ -35,6 +35,7 @@ impl PgStore {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Migration(e.to_string()))?;
+        fill_cells!(pool.begin().await?);
         Ok(Self { pool })
     }
 

@@ -2,12 +2,13 @@
 //! (`$n` parameters, `RETURNING`, `ON CONFLICT`, partial indexes), so each backend only says
 //! how to connect, migrate and open a write transaction, and `impl_store!` writes the rest.
 
+pub use super::cells::{CellEntry, CellMember, cells_of_box, encode, entries, in_area, patch};
 use super::{CandidateSlot, Horizon, SearchArea, SlotFilter, StoreError};
 use crate::domain::agenda::{Mode, RangeTimes, Recurrence, fit_slots};
 use crate::domain::eligibility::{ReasonFlags, SasVisibility, range_visibility};
 use crate::domain::patient::BirthPlace;
 use chrono::{NaiveDate, NaiveTime, Weekday};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 pub const USER_COLUMNS: &str = "u.id, u.email, u.password_hash, u.role, u.first_name, u.last_name,
     u.practitioner_id, u.profession, u.disabled";
@@ -343,6 +344,22 @@ pub fn pack_by_practitioner(rows: Vec<(i64, i64, String)>) -> HashMap<i64, (Vec<
             (id, (crate::domain::search::pack_slots(slots), video))
         })
         .collect()
+}
+
+pub const CELL_MEMBER_SELECT: &str =
+    "SELECT id, specialty, sas_registered, latitude, longitude, departement,
+    sas_video, sas_slots FROM practitioners";
+
+/// The SAS practitioners grouped by cell, by id within a cell.
+pub fn cells_from(members: Vec<CellMember>) -> BTreeMap<(String, i64, i64), Vec<CellEntry>> {
+    let mut cells: BTreeMap<(String, i64, i64), Vec<CellEntry>> = BTreeMap::new();
+    for m in members.into_iter().filter(|m| m.sas_registered) {
+        cells.entry(m.key()).or_default().push(m.entry);
+    }
+    for entries in cells.values_mut() {
+        entries.sort_by_key(|e| e.id);
+    }
+    cells
 }
 
 /// ` AND …` conditions keeping the slots of `filter`. They repeat the predicate of the partial
@@ -737,8 +754,10 @@ macro_rules! impl_store {
             }
 
             async fn insert_practitioner(&self, p: &NewPractitioner<'_>) -> StoreResult<i64> {
-                let mut conn = self.pool.acquire().await?;
-                Ok(insert_practitioner!(&mut *conn, p))
+                let mut tx = self.begin_write().await?;
+                let id = insert_practitioner!(&mut *tx, p);
+                tx.commit().await?;
+                Ok(id)
             }
 
             async fn insert_reason(&self, practitioner_id: i64, reason: &NewReason<'_>) -> StoreResult<i64> {
@@ -1338,6 +1357,53 @@ macro_rules! impl_store {
                 Ok(q.build_query_as().fetch_all(&self.pool).await?)
             }
 
+            async fn grid_practitioners(
+                &self,
+                area: &SearchArea,
+                specialty: &str,
+                with_empty: bool,
+            ) -> StoreResult<Vec<AreaPractitioner>> {
+                // Rows, so that the blobs are read in place rather than copied.
+                let rows = match area {
+                    SearchArea::Circle { center, radius_km } => {
+                        let (r0, r1, c0, c1) =
+                            cells_of_box(crate::domain::place::bounding_box(*center, *radius_km));
+                        sqlx::query(
+                            "SELECT practitioners FROM search_cells
+                             WHERE specialty = $1 AND cell_lat BETWEEN $2 AND $3 AND cell_lon BETWEEN $4 AND $5",
+                        )
+                        .bind(specialty)
+                        .bind(r0)
+                        .bind(r1)
+                        .bind(c0)
+                        .bind(c1)
+                        .fetch_all(&self.pool)
+                        .await?
+                    }
+                    SearchArea::Departement(code) | SearchArea::VideoInDepartement(code) => {
+                        sqlx::query(
+                            "SELECT c.practitioners FROM departement_cells d JOIN search_cells c
+                                 ON c.specialty = d.specialty AND c.cell_lat = d.cell_lat AND c.cell_lon = d.cell_lon
+                             WHERE d.departement = $1 AND d.specialty = $2",
+                        )
+                        .bind(code.as_str())
+                        .bind(specialty)
+                        .fetch_all(&self.pool)
+                        .await?
+                    }
+                };
+                let mut found = Vec::new();
+                for row in &rows {
+                    let blob: &[u8] = sqlx::Row::try_get(row, 0)?;
+                    found.extend(
+                        entries(blob)
+                            .filter(|e| (with_empty || !e.slots.is_empty()) && in_area(e, area))
+                            .map(|e| e.area_practitioner()),
+                    );
+                }
+                Ok(found)
+            }
+
             async fn search_cards(
                 &self,
                 practitioner_ids: &[i64],
@@ -1828,6 +1894,8 @@ macro_rules! insert_practitioner {
         .bind(p.booking_notice)
         .fetch_one(&mut *$conn)
         .await?;
+        // Into its grid cell.
+        recell!($conn, &[id]);
         id
     }};
 }
@@ -1952,6 +2020,107 @@ macro_rules! repack {
                     .await?;
             }
         }
+        recell!($conn, &sorted);
+    }};
+}
+
+/// Rewrites the grid cells (`search_cells`) of `sorted_ids` from their practitioner rows, after
+/// the practitioners' own locks: each cell in key order is locked and read by one upsert, then
+/// patched. Through any connection or transaction.
+macro_rules! recell {
+    ($conn:expr, $sorted_ids:expr) => {{
+        let mut members: Vec<CellMember> = Vec::new();
+        for ids in $sorted_ids.chunks(500) {
+            let mut q = sqlx::QueryBuilder::new(CELL_MEMBER_SELECT);
+            q.push(" WHERE id IN (");
+            let mut list = q.separated(", ");
+            for id in ids {
+                list.push_bind(*id);
+            }
+            q.push(")");
+            members.extend(q.build_query_as::<CellMember>().fetch_all(&mut *$conn).await?);
+        }
+        let mut by_cell: std::collections::BTreeMap<(String, i64, i64), Vec<&CellMember>> =
+            std::collections::BTreeMap::new();
+        for m in &members {
+            by_cell.entry(m.key()).or_default().push(m);
+        }
+        for ((specialty, row, col), members) in by_cell {
+            let (blob,): (Vec<u8>,) = sqlx::query_as(
+                "INSERT INTO search_cells (specialty, cell_lat, cell_lon, practitioners) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (specialty, cell_lat, cell_lon) DO UPDATE SET practitioners = search_cells.practitioners
+                 RETURNING practitioners",
+            )
+            .bind(&specialty)
+            .bind(row)
+            .bind(col)
+            .bind(Vec::<u8>::new())
+            .fetch_one(&mut *$conn)
+            .await?;
+            for departement in members.iter().map(|m| &m.entry.departement).collect::<std::collections::BTreeSet<_>>() {
+                sqlx::query(
+                    "INSERT INTO departement_cells (departement, specialty, cell_lat, cell_lon) VALUES ($1, $2, $3, $4)
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(departement)
+                .bind(&specialty)
+                .bind(row)
+                .bind(col)
+                .execute(&mut *$conn)
+                .await?;
+            }
+            sqlx::query(
+                "UPDATE search_cells SET practitioners = $1 WHERE specialty = $2 AND cell_lat = $3 AND cell_lon = $4",
+            )
+            .bind(patch(&blob, &members))
+            .bind(&specialty)
+            .bind(row)
+            .bind(col)
+            .execute(&mut *$conn)
+            .await?;
+        }
+    }};
+}
+
+/// Fills `search_cells` from the practitioners once, on a database migrated before the grid
+/// existed (the `reference_data` row `search_cells` says it is done).
+macro_rules! fill_cells {
+    ($tx:expr) => {{
+        let mut tx = $tx;
+        let first = sqlx::query(
+            "INSERT INTO reference_data (name, version) VALUES ('search_cells', '1') ON CONFLICT (name) DO NOTHING",
+        )
+        .execute(&mut *tx)
+        .await?;
+        if first.rows_affected() == 1 {
+            let sql = format!("{CELL_MEMBER_SELECT} WHERE sas_registered");
+            let members: Vec<CellMember> = sqlx::query_as(&sql).fetch_all(&mut *tx).await?;
+            for ((specialty, row, col), entries) in cells_from(members) {
+                for departement in entries.iter().map(|e| &e.departement).collect::<std::collections::BTreeSet<_>>() {
+                    sqlx::query(
+                        "INSERT INTO departement_cells (departement, specialty, cell_lat, cell_lon)
+                         VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(departement)
+                    .bind(&specialty)
+                    .bind(row)
+                    .bind(col)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                sqlx::query(
+                    "INSERT INTO search_cells (specialty, cell_lat, cell_lon, practitioners) VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (specialty, cell_lat, cell_lon) DO UPDATE SET practitioners = excluded.practitioners",
+                )
+                .bind(&specialty)
+                .bind(row)
+                .bind(col)
+                .bind(encode(&entries))
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await?;
     }};
 }
 

@@ -43,6 +43,7 @@ impl SqliteStore {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Migration(e.to_string()))?;
+        fill_cells!(pool.begin_with("BEGIN IMMEDIATE").await?);
         Ok(Self { pool })
     }
 

@@ -1,6 +1,8 @@
 //! The national search on both backends: communes, distance, filters, rotation, eligibility.
 
 use super::*;
+use crate::domain::place::distance_km;
+use crate::domain::practitioner::Settings;
 use crate::domain::search::SearchParams;
 use crate::error::AppError;
 use crate::features::search::{SearchResults, run_search};
@@ -14,6 +16,8 @@ conformance!(
     a_departement_search_rotates_fairly_and_pages_stably,
     bad_places_get_a_french_message,
     the_national_seed_loads_and_is_searchable,
+    grid_cells_stay_exact_through_holds_bookings_and_agenda_changes,
+    simultaneous_holds_in_one_cell_keep_it_exact,
 );
 
 fn fixture() -> &'static Path {
@@ -510,4 +514,187 @@ async fn the_national_seed_loads_and_is_searchable(store: Arc<dyn Store>) {
         paris.practitioner_count
     );
     assert!(everyone.practitioner_count > paris.practitioner_count);
+}
+
+/// The grid cells give, for circles around Lyon and for its département, exactly what one row
+/// per practitioner gives.
+async fn assert_cells_exact(store: &dyn Store, step: &str) {
+    let specialty = practitioner("", "69", true, true).specialty;
+    let circle = |radius_km| SearchArea::Circle {
+        center: LYON,
+        radius_km,
+    };
+    let areas = [
+        circle(2.0),
+        circle(10.0),
+        circle(50.0),
+        SearchArea::Departement("69".into()),
+        SearchArea::VideoInDepartement("69".into()),
+    ];
+    for area in &areas {
+        for with_empty in [false, true] {
+            let within = |p: &AreaPractitioner| match area {
+                SearchArea::Circle { center, radius_km } => {
+                    distance_km(*center, (p.latitude, p.longitude)) <= *radius_km
+                }
+                _ => true,
+            };
+            let mut rows: Vec<AreaPractitioner> = store
+                .area_practitioners(area, specialty, with_empty)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(within)
+                .collect();
+            let mut cells = store
+                .grid_practitioners(area, specialty, with_empty)
+                .await
+                .unwrap();
+            rows.sort_by_key(|p| p.id);
+            cells.sort_by_key(|p| p.id);
+            assert_eq!(cells, rows, "{step}: {area:?}, with_empty {with_empty}");
+        }
+    }
+}
+
+async fn grid_cells_stay_exact_through_holds_bookings_and_agenda_changes(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let [a, b, c, _, e, _] = lyon(store).await;
+    assert_cells_exact(store, "seeded").await;
+    let regulator = user(store, "r@demo.test", Role::Regulator, None).await;
+    let now = Utc::now().timestamp();
+    let free = |p: i64| async move {
+        let slots = store
+            .candidate_slots("69", now, now + 3 * 86_400)
+            .await
+            .unwrap();
+        let mine: Vec<i64> = slots
+            .iter()
+            .filter(|s| s.practitioner_id == p && !s.booked && s.held_by.is_none())
+            .map(|s| s.slot_id)
+            .collect();
+        mine
+    };
+    let (a1, a2) = (free(a).await[0], free(a).await[1]);
+    store
+        .hold_slot(a1, regulator, now, now + 600, &|_| true)
+        .await
+        .unwrap();
+    assert_cells_exact(store, "held").await;
+    // Opening another slot gives the first one back.
+    store
+        .hold_slot(a2, regulator, now, now + 600, &|_| true)
+        .await
+        .unwrap();
+    assert_cells_exact(store, "held another").await;
+    store.release_hold(a2, regulator).await.unwrap();
+    assert_cells_exact(store, "released").await;
+    store
+        .hold_slot(a1, regulator, now - 700, now - 100, &|_| true)
+        .await
+        .unwrap();
+    store.release_expired_holds(now).await.unwrap();
+    assert_cells_exact(store, "expired").await;
+    let booked = hold_and_book(store, free(b).await[0], regulator, "k", now)
+        .await
+        .unwrap();
+    assert_cells_exact(store, "booked").await;
+    store
+        .cancel_appointment(booked.id, "Annulé", now)
+        .await
+        .unwrap();
+    assert_cells_exact(store, "cancelled").await;
+    let today = paris_today(Utc::now());
+    let horizon = Horizon {
+        from: today,
+        to: today + Duration::days(2),
+        now,
+    };
+    let absence = crate::domain::agenda::Absence {
+        start: chrono::DateTime::from_timestamp(now, 0).unwrap(),
+        end: chrono::DateTime::from_timestamp(now + 86_400, 0).unwrap(),
+        label: "Formation".into(),
+    };
+    store.insert_absence(a, &absence, &horizon).await.unwrap();
+    assert_cells_exact(store, "absence").await;
+    let range = store.ranges(e).await.unwrap()[0].id;
+    store.delete_range(e, range, &horizon).await.unwrap();
+    assert_cells_exact(store, "range deleted").await;
+    let leaves = Settings {
+        sas_registered: false,
+        accepts_new_patients: true,
+        booking_notice: String::new(),
+        extra_fields: Vec::new(),
+    };
+    store.update_settings(c, &leaves).await.unwrap();
+    assert_cells_exact(store, "left the SAS").await;
+    // A new practitioner without slots is listed when practitioners without slots are.
+    store
+        .insert_practitioner(&NewPractitioner {
+            latitude: LYON.0,
+            longitude: LYON.1,
+            ..practitioner(rpps(9), "69", true, false)
+        })
+        .await
+        .unwrap();
+    assert_cells_exact(store, "new practitioner").await;
+    let near = SearchArea::Circle {
+        center: LYON,
+        radius_km: 2.0,
+    };
+    let with_empty = store
+        .grid_practitioners(&near, practitioner("", "69", true, true).specialty, true)
+        .await
+        .unwrap();
+    assert!(with_empty.iter().any(|p| p.sas_slots.is_none()));
+}
+
+/// Holds of eight practitioners of one cell at once: each transaction patches the cell after the
+/// previous one committed (the upsert locks its row), so no hold is lost from the cell.
+async fn simultaneous_holds_in_one_cell_keep_it_exact(store: Arc<dyn Store>) {
+    with_communes(store.as_ref()).await;
+    let mut doctors = Vec::new();
+    for i in 0..8 {
+        let at = (LYON.0, LYON.1 + f64::from(i) * 0.001);
+        let d = Doctor {
+            rpps: rpps(20 + i as usize),
+            at,
+            departement: "69",
+            sas: true,
+            accepts_new: false,
+            flags: SNP,
+            mode: Mode::Cabinet,
+        };
+        doctors.push(doctor(store.as_ref(), d).await);
+    }
+    let today = paris_today(Utc::now());
+    store
+        .materialize_slots(today, today + Duration::days(2))
+        .await
+        .unwrap();
+    let now = Utc::now().timestamp();
+    let slots = store
+        .candidate_slots("69", now, now + 3 * 86_400)
+        .await
+        .unwrap();
+    let mut holds = tokio::task::JoinSet::new();
+    for (i, p) in doctors.into_iter().enumerate() {
+        let slot = slots
+            .iter()
+            .find(|s| s.practitioner_id == p)
+            .unwrap()
+            .slot_id;
+        let email = format!("r{i}@demo.test");
+        let regulator = user(store.as_ref(), &email, Role::Regulator, None).await;
+        let store = store.clone();
+        holds.spawn(async move {
+            store
+                .hold_slot(slot, regulator, now, now + 600, &|_| true)
+                .await
+        });
+    }
+    while let Some(held) = holds.join_next().await {
+        held.unwrap().unwrap();
+    }
+    assert_cells_exact(store.as_ref(), "simultaneous holds").await;
 }
