@@ -608,6 +608,7 @@ async fn book_a_few(store: &dyn Store) -> Result<usize, StoreError> {
                 patient: &patient,
                 attachment: None,
                 now: at,
+                ip: None,
             };
             store.book(&booking, &|_| true).await?;
             booked += 1;

@@ -252,6 +252,7 @@ pub async fn book_slot(request: BookingRequest) -> Result<i64, AppError> {
                 .ok_or(AppError::SlotTaken)?;
             let (choices, patient) = check_request(&request, &slot).await?;
             let now = crate::server::now();
+            let ip = auth::client_ip();
             let booking = NewBooking {
                 slot_id: request.slot_id,
                 regulator_id: regulator.id,
@@ -260,6 +261,7 @@ pub async fn book_slot(request: BookingRequest) -> Result<i64, AppError> {
                 patient: &patient,
                 attachment: request.attachment.as_deref(),
                 now,
+                ip: ip.as_deref(),
             };
             let eligible = |s: &crate::server::store::CandidateSlot| {
                 visibility(s, now, Some(regulator.id)).is_some()
@@ -276,13 +278,8 @@ pub async fn book_slot(request: BookingRequest) -> Result<i64, AppError> {
                 }
                 Err(e) => return Err(internal(e)),
             };
+            // The audit entry was written with the appointment.
             if booked.created {
-                auth::audit(
-                    Some(regulator.id),
-                    "appointment_created",
-                    &format!("appointment:{}", booked.id),
-                )
-                .await?;
                 notify_practitioner(booked.id, crate::server::mail::appointment_booked).await;
             }
             Ok(booked.id)

@@ -257,7 +257,13 @@ pub async fn cancel_booking(id: i64, reason: String) -> Result<(), AppError> {
                 ));
             }
             match store()?
-                .cancel_appointment(id, &reason, crate::server::now())
+                .cancel_appointment(
+                    id,
+                    &reason,
+                    crate::server::now(),
+                    user.id,
+                    auth::client_ip().as_deref(),
+                )
                 .await
             {
                 Ok(()) => {}
@@ -269,12 +275,7 @@ pub async fn cancel_booking(id: i64, reason: String) -> Result<(), AppError> {
                 }
                 Err(e) => return Err(internal(e)),
             }
-            auth::audit(
-                Some(user.id),
-                "appointment_cancelled",
-                &format!("appointment:{id}"),
-            )
-            .await?;
+            // The audit entry was written with the cancellation.
             super::notify_practitioner(id, crate::server::mail::appointment_cancelled).await;
             Ok(())
         }
@@ -301,8 +302,15 @@ pub async fn set_appointment_outcome(id: i64, status: String) -> Result<(), AppE
             let store = store()?;
             let done = match status {
                 Status::Cancelled => {
+                    let ip = auth::client_ip();
                     store
-                        .cancel_appointment(id, "Annulé par le praticien", now)
+                        .cancel_appointment(
+                            id,
+                            "Annulé par le praticien",
+                            now,
+                            user.id,
+                            ip.as_deref(),
+                        )
                         .await
                 }
                 _ if a.starts_at > now => {
@@ -323,12 +331,15 @@ pub async fn set_appointment_outcome(id: i64, status: String) -> Result<(), AppE
                 }
                 e => internal(e),
             })?;
-            auth::audit(
-                Some(user.id),
-                &format!("appointment_{}", status.code()),
-                &format!("appointment:{id}"),
-            )
-            .await?;
+            // A cancellation wrote its audit entry with it.
+            if status != Status::Cancelled {
+                auth::audit(
+                    Some(user.id),
+                    &format!("appointment_{}", status.code()),
+                    &format!("appointment:{id}"),
+                )
+                .await?;
+            }
             Ok(())
         }
         .await,

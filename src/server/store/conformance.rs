@@ -234,6 +234,7 @@ async fn hold_and_book(
         patient: &patient,
         attachment: None,
         now,
+        ip: None,
     };
     store.book(&booking, &|_| true).await
 }

@@ -248,6 +248,8 @@ pub struct NewBooking<'a> {
     /// The token of an upload of this regulator's, to link to the appointment.
     pub attachment: Option<&'a str>,
     pub now: i64,
+    /// The regulator's address, for the audit entry written in the same transaction.
+    pub ip: Option<&'a str>,
 }
 
 /// The answer to a booking: the appointment, and whether this request created it.
@@ -725,8 +727,8 @@ pub trait Store: Send + Sync {
     /// Gives back every slot whose hold ended by `now`; returns how many.
     async fn release_expired_holds(&self, now: i64) -> StoreResult<u64>;
     /// Books in one transaction: the slot must be approved by `still_eligible` as read inside
-    /// it and held by this regulator (`HoldExpired` otherwise). A key already used answers
-    /// the appointment it created.
+    /// it and held by this regulator (`HoldExpired` otherwise), with its audit entry. A key
+    /// already used answers the appointment it created.
     async fn book(
         &self,
         booking: &NewBooking<'_>,
@@ -752,8 +754,16 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<Vec<AppointmentRecord>>;
     async fn appointment(&self, id: i64) -> StoreResult<Option<AppointmentRecord>>;
     async fn appointment_answers(&self, id: i64) -> StoreResult<Vec<AnswerRecord>>;
-    /// Cancels a booked appointment and frees its slot at once; `NotFound` if it is not booked.
-    async fn cancel_appointment(&self, id: i64, reason: &str, now: i64) -> StoreResult<()>;
+    /// Cancels a booked appointment and frees its slot at once, with its audit entry (`by`, from
+    /// `ip`) in the same transaction; `NotFound` if it is not booked.
+    async fn cancel_appointment(
+        &self,
+        id: i64,
+        reason: &str,
+        now: i64,
+        by: i64,
+        ip: Option<&str>,
+    ) -> StoreResult<()>;
     /// The practitioner's outcome (fulfilled / noshow) of one of their appointments.
     async fn set_outcome(
         &self,

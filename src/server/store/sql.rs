@@ -1612,7 +1612,14 @@ macro_rules! impl_store {
                 .await?)
             }
 
-            async fn cancel_appointment(&self, id: i64, reason: &str, now: i64) -> StoreResult<()> {
+            async fn cancel_appointment(
+                &self,
+                id: i64,
+                reason: &str,
+                now: i64,
+                by: i64,
+                ip: Option<&str>,
+            ) -> StoreResult<()> {
                 let mut tx = self.begin_write().await?;
                 let cancelled: Option<(i64,)> = sqlx::query_as(
                     "UPDATE appointments SET status = 'cancelled', cancelled_at = $2, cancel_reason = $3,
@@ -1625,6 +1632,7 @@ macro_rules! impl_store {
                 .fetch_optional(&mut *tx)
                 .await?;
                 let slot = cancelled.ok_or(StoreError::NotFound)?;
+                audit_in!(&mut *tx, now, by, "appointment_cancelled", id, ip);
                 // Back in the search at once (the slot is free unless someone holds it).
                 let practitioners = untake!(&mut *tx, &[slot]);
                 repack!(&mut *tx, &practitioners);
@@ -1812,6 +1820,7 @@ macro_rules! impl_store {
                         return Err(StoreError::UnknownAttachment);
                     }
                 }
+                audit_in!(&mut *tx, booking.now, booking.regulator_id, "appointment_created", id, booking.ip);
                 // Already hidden by the hold; the flag now stands for the appointment.
                 sqlx::query("UPDATE slots SET taken = TRUE WHERE id = $1")
                     .bind(slot.slot_id)
@@ -2219,5 +2228,21 @@ macro_rules! lock_slot {
             .bind($slot_id)
             .execute(&mut *$conn)
             .await?
+    };
+}
+
+/// Writes the audit entry of a change to an appointment in the change's own transaction.
+macro_rules! audit_in {
+    ($conn:expr, $at:expr, $user_id:expr, $action:literal, $appointment_id:expr, $ip:expr) => {
+        sqlx::query(
+            "INSERT INTO audit_log (at, user_id, action, subject, ip) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind($at)
+        .bind($user_id)
+        .bind($action)
+        .bind(format!("appointment:{}", $appointment_id))
+        .bind($ip)
+        .execute(&mut *$conn)
+        .await?
     };
 }

@@ -66,6 +66,7 @@ async fn a_held_slot_is_booked_once(store: Arc<dyn Store>) {
         patient: &patient,
         attachment: None,
         now: now(),
+        ip: None,
     };
     assert_eq!(
         store.book(&again, &visible_to(regulator)).await.unwrap(),
@@ -83,6 +84,15 @@ async fn a_held_slot_is_booked_once(store: Arc<dyn Store>) {
         store.book(&other, &visible_to(regulator)).await,
         Err(StoreError::SlotTaken)
     ));
+    // One audit entry, written with the appointment; the repeat added none.
+    let subject = format!("appointment:{}", first.id);
+    let log = store.audit_log(20).await.unwrap();
+    assert_eq!(
+        log.iter()
+            .filter(|e| e.action == "appointment_created" && e.subject == subject)
+            .count(),
+        1
+    );
     let after = store.candidate_slot(slot.slot_id).await.unwrap().unwrap();
     assert!(after.booked && after.held_by.is_none() && !visible(&after));
     assert!(!packed_in_search(store.as_ref(), &slot).await);
@@ -159,6 +169,7 @@ async fn concurrent_bookings_give_one_appointment(store: Arc<dyn Store>) {
                 patient: &patient,
                 attachment: None,
                 now: now(),
+                ip: None,
             };
             store.book(&booking, &visible_to(regulator)).await
         })
@@ -208,6 +219,7 @@ async fn a_form_submitted_many_times_at_once_books_once(store: Arc<dyn Store>) {
                 patient: &patient,
                 attachment: None,
                 now: now(),
+                ip: None,
             };
             store.book(&booking, &visible_to(regulator)).await
         })
@@ -246,6 +258,7 @@ async fn a_refused_booking_saves_nothing(store: Arc<dyn Store>) {
         patient: &patient,
         attachment: None,
         now: now(),
+        ip: None,
     };
     // Not held by this regulator.
     assert!(matches!(
@@ -418,9 +431,19 @@ async fn cancelling_puts_the_slot_back_and_outcomes_stay_with_the_practitioner(
         .await
         .unwrap();
     store
-        .cancel_appointment(first.id, "Patient rétabli", now())
+        .cancel_appointment(
+            first.id,
+            "Patient rétabli",
+            now(),
+            regulator,
+            Some("127.0.0.1"),
+        )
         .await
         .unwrap();
+    let log = store.audit_log(20).await.unwrap();
+    assert!(log.iter().any(|e| e.action == "appointment_cancelled"
+        && e.subject == format!("appointment:{}", first.id)
+        && e.ip.as_deref() == Some("127.0.0.1")));
     let freed = store
         .candidate_slot(slots[0].slot_id)
         .await
@@ -428,7 +451,9 @@ async fn cancelling_puts_the_slot_back_and_outcomes_stay_with_the_practitioner(
         .unwrap();
     assert!(visible(&freed) && packed_in_search(store.as_ref(), &slots[0]).await);
     assert!(matches!(
-        store.cancel_appointment(first.id, "encore", now()).await,
+        store
+            .cancel_appointment(first.id, "encore", now(), regulator, None)
+            .await,
         Err(StoreError::NotFound)
     ));
     // The slot can be booked again.
@@ -541,6 +566,7 @@ async fn the_whole_form_and_its_attachment_are_stored(store: Arc<dyn Store>) {
                 patient: &patient,
                 attachment: Some("jeton-1"),
                 now: now(),
+                ip: None,
             },
             &visible_to(regulator),
         )

@@ -600,7 +600,7 @@ async fn grid_cells_stay_exact_through_holds_bookings_and_agenda_changes(store: 
         .unwrap();
     assert_cells_exact(store, "booked").await;
     store
-        .cancel_appointment(booked.id, "Annulé", now)
+        .cancel_appointment(booked.id, "Annulé", now, regulator, None)
         .await
         .unwrap();
     assert_cells_exact(store, "cancelled").await;
