@@ -142,10 +142,11 @@ async fn a_held_slot_is_booked_once(store: Arc<dyn Store>) {
     );
 }
 
-async fn concurrent_bookings_give_one_appointment(store: Arc<dyn Store>) {
-    let (practitioner_id, _) = practitioner_with_range(store.as_ref(), "10000000009", SNP).await;
-    let regulator = user(store.as_ref(), "r@demo.test", Role::Regulator, None).await;
-    let slot_id = first_visible_slot(store.as_ref()).await.slot_id;
+/// A practitioner with a range, a regulator holding one of its slots: (practitioner, regulator, slot).
+async fn a_held_slot(store: &dyn Store) -> (i64, i64, i64) {
+    let (practitioner_id, _) = practitioner_with_range(store, "10000000009", SNP).await;
+    let regulator = user(store, "r@demo.test", Role::Regulator, None).await;
+    let slot_id = first_visible_slot(store).await.slot_id;
     store
         .hold_slot(
             slot_id,
@@ -156,27 +157,50 @@ async fn concurrent_bookings_give_one_appointment(store: Arc<dyn Store>) {
         )
         .await
         .unwrap();
-    // Twelve different forms for the one slot, at once.
-    let attempts = (0..12).map(|i| {
-        let store = store.clone();
-        tokio::spawn(async move {
-            let (patient, choices, key) = (patient(), choices(), format!("form-{i}"));
-            let booking = NewBooking {
-                slot_id,
-                regulator_id: regulator,
-                idempotency_key: &key,
-                choices: &choices,
-                patient: &patient,
-                attachment: None,
-                now: now(),
-                ip: None,
-            };
-            store.book(&booking, &visible_to(regulator)).await
+    (practitioner_id, regulator, slot_id)
+}
+
+/// Submits one booking form per key, all at once; the answers in the keys' order.
+async fn book_at_once(
+    store: &Arc<dyn Store>,
+    slot_id: i64,
+    regulator: i64,
+    keys: Vec<String>,
+) -> Vec<StoreResult<Booked>> {
+    let attempts: Vec<_> = keys
+        .into_iter()
+        .map(|key| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let (patient, choices) = (patient(), choices());
+                let booking = NewBooking {
+                    slot_id,
+                    regulator_id: regulator,
+                    idempotency_key: &key,
+                    choices: &choices,
+                    patient: &patient,
+                    attachment: None,
+                    now: now(),
+                    ip: None,
+                };
+                store.book(&booking, &visible_to(regulator)).await
+            })
         })
-    });
+        .collect();
+    let mut answers = Vec::new();
+    for attempt in attempts {
+        answers.push(attempt.await.unwrap());
+    }
+    answers
+}
+
+async fn concurrent_bookings_give_one_appointment(store: Arc<dyn Store>) {
+    let (practitioner_id, regulator, slot_id) = a_held_slot(store.as_ref()).await;
+    // Twelve different forms for the one slot, at once.
+    let keys = (0..12).map(|i| format!("form-{i}")).collect();
     let mut ok = 0;
-    for attempt in attempts.collect::<Vec<_>>() {
-        match attempt.await.unwrap() {
+    for answer in book_at_once(&store, slot_id, regulator, keys).await {
+        match answer {
             Ok(_) => ok += 1,
             Err(StoreError::SlotTaken) => {}
             Err(other) => panic!("unexpected error: {other}"),
@@ -194,45 +218,13 @@ async fn concurrent_bookings_give_one_appointment(store: Arc<dyn Store>) {
 }
 
 async fn a_form_submitted_many_times_at_once_books_once(store: Arc<dyn Store>) {
-    let (practitioner_id, _) = practitioner_with_range(store.as_ref(), "10000000009", SNP).await;
-    let regulator = user(store.as_ref(), "r@demo.test", Role::Regulator, None).await;
-    let slot_id = first_visible_slot(store.as_ref()).await.slot_id;
-    store
-        .hold_slot(
-            slot_id,
-            regulator,
-            now(),
-            now() + 600,
-            &visible_to(regulator),
-        )
+    let (practitioner_id, regulator, slot_id) = a_held_slot(store.as_ref()).await;
+    let keys = vec!["the-same-form".to_string(); 8];
+    let answers: Vec<Booked> = book_at_once(&store, slot_id, regulator, keys)
         .await
-        .unwrap();
-    let attempts = (0..8).map(|_| {
-        let store = store.clone();
-        tokio::spawn(async move {
-            let (patient, choices) = (patient(), choices());
-            let booking = NewBooking {
-                slot_id,
-                regulator_id: regulator,
-                idempotency_key: "the-same-form",
-                choices: &choices,
-                patient: &patient,
-                attachment: None,
-                now: now(),
-                ip: None,
-            };
-            store.book(&booking, &visible_to(regulator)).await
-        })
-    });
-    let mut answers = Vec::new();
-    for attempt in attempts.collect::<Vec<_>>() {
-        answers.push(
-            attempt
-                .await
-                .unwrap()
-                .expect("every submit answers the appointment"),
-        );
-    }
+        .into_iter()
+        .map(|a| a.expect("every submit answers the appointment"))
+        .collect();
     assert_eq!(answers.iter().filter(|b| b.created).count(), 1);
     assert!(answers.iter().all(|b| b.id == answers[0].id));
     assert_eq!(
