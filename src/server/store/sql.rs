@@ -778,38 +778,8 @@ macro_rules! impl_store {
             }
 
             async fn insert_range(&self, practitioner_id: i64, range: &NewRange<'_>) -> StoreResult<i64> {
-                let (weekday, from, until, start, end) = range_columns(&range.times);
                 let mut tx = self.begin_write().await?;
-                let (id,): (i64,) = sqlx::query_as(
-                    "INSERT INTO ranges (practitioner_id, weekday, valid_from, valid_until, start_minute,
-                         end_minute, slot_minutes, mode)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-                )
-                .bind(practitioner_id)
-                .bind(weekday)
-                .bind(from)
-                .bind(until)
-                .bind(start)
-                .bind(end)
-                .bind(i64::from(range.times.slot_minutes))
-                .bind(range.mode.code())
-                .fetch_one(&mut *tx)
-                .await?;
-                for reason_id in range.reason_ids {
-                    // The reason must belong to the same practitioner.
-                    let inserted = sqlx::query(
-                        "INSERT INTO range_reasons (range_id, reason_id)
-                         SELECT $1, id FROM reasons WHERE id = $2 AND practitioner_id = $3",
-                    )
-                    .bind(id)
-                    .bind(reason_id)
-                    .bind(practitioner_id)
-                    .execute(&mut *tx)
-                    .await?;
-                    if inserted.rows_affected() != 1 {
-                        return Err(StoreError::Database(sqlx::Error::RowNotFound));
-                    }
-                }
+                let id = insert_range!(&mut *tx, practitioner_id, range);
                 tx.commit().await?;
                 Ok(id)
             }
@@ -1049,9 +1019,9 @@ macro_rules! impl_store {
                 }
                 let mut ids = Vec::new();
                 for (i, range) in ranges.iter().enumerate() {
-                    let (weekday, from, until, start, end) = range_columns(&range.times);
                     let id = match replace.filter(|_| i == 0) {
                         Some(id) => {
+                            let (weekday, from, until, start, end) = range_columns(&range.times);
                             sqlx::query(
                                 "UPDATE ranges SET weekday = $2, valid_from = $3, valid_until = $4, start_minute = $5,
                                      end_minute = $6, slot_minutes = $7, mode = $8
@@ -1071,34 +1041,11 @@ macro_rules! impl_store {
                                 .bind(id)
                                 .execute(&mut *tx)
                                 .await?;
+                            link_reasons!(&mut *tx, practitioner_id, id, range.reason_ids);
                             id
                         }
-                        None => {
-                            let (id,): (i64,) = sqlx::query_as(
-                                "INSERT INTO ranges (practitioner_id, weekday, valid_from, valid_until, start_minute,
-                                     end_minute, slot_minutes, mode)
-                                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-                            )
-                            .bind(practitioner_id)
-                            .bind(weekday)
-                            .bind(from)
-                            .bind(until)
-                            .bind(start)
-                            .bind(end)
-                            .bind(i64::from(range.times.slot_minutes))
-                            .bind(range.mode.code())
-                            .fetch_one(&mut *tx)
-                            .await?;
-                            id
-                        }
+                        None => insert_range!(&mut *tx, practitioner_id, range),
                     };
-                    for reason_id in range.reason_ids {
-                        sqlx::query("INSERT INTO range_reasons (range_id, reason_id) VALUES ($1, $2)")
-                            .bind(id)
-                            .bind(reason_id)
-                            .execute(&mut *tx)
-                            .await?;
-                    }
                     ids.push(id);
                 }
                 regenerate!(&mut *tx, practitioner_id, horizon);
@@ -2244,5 +2191,50 @@ macro_rules! audit_in {
         .bind($ip)
         .execute(&mut *$conn)
         .await?
+    };
+}
+
+/// Inserts a range and links its reasons, through a transaction; evaluates to the range's id.
+macro_rules! insert_range {
+    ($conn:expr, $practitioner_id:expr, $range:expr) => {{
+        let range: &NewRange<'_> = $range;
+        let (weekday, from, until, start, end) = range_columns(&range.times);
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO ranges (practitioner_id, weekday, valid_from, valid_until, start_minute,
+                 end_minute, slot_minutes, mode)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind($practitioner_id)
+        .bind(weekday)
+        .bind(from)
+        .bind(until)
+        .bind(start)
+        .bind(end)
+        .bind(i64::from(range.times.slot_minutes))
+        .bind(range.mode.code())
+        .fetch_one(&mut *$conn)
+        .await?;
+        link_reasons!($conn, $practitioner_id, id, range.reason_ids);
+        id
+    }};
+}
+
+/// Links reasons to a range; each must belong to the same practitioner.
+macro_rules! link_reasons {
+    ($conn:expr, $practitioner_id:expr, $range_id:expr, $reason_ids:expr) => {
+        for reason_id in $reason_ids {
+            let inserted = sqlx::query(
+                "INSERT INTO range_reasons (range_id, reason_id)
+                 SELECT $1, id FROM reasons WHERE id = $2 AND practitioner_id = $3",
+            )
+            .bind($range_id)
+            .bind(reason_id)
+            .bind($practitioner_id)
+            .execute(&mut *$conn)
+            .await?;
+            if inserted.rows_affected() != 1 {
+                return Err(StoreError::Database(sqlx::Error::RowNotFound));
+            }
+        }
     };
 }
