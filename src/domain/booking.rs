@@ -2,8 +2,7 @@
 //! consultation, reasons, the practitioner's questions) and what the regulator chose.
 
 use super::agenda::Mode;
-use super::identity::REQUIRED;
-use super::patient::{FieldError, bounded};
+use super::field::{FieldError, REQUIRED, bounded};
 use serde::{Deserialize, Serialize};
 
 /// How long opening a slot keeps it for one regulator.

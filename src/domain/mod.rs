@@ -5,6 +5,7 @@ pub mod account;
 pub mod agenda;
 pub mod booking;
 pub mod eligibility;
+pub mod field;
 pub mod identity;
 pub mod patient;
 pub mod place;

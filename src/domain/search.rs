@@ -2,8 +2,8 @@
 //! the same way in the browser and on the server, into a `SearchQuery`.
 
 use super::agenda::{Mode, paris_today};
+use super::field::FieldError;
 use super::identity::Departement;
-use super::patient::FieldError;
 use super::place::InseeCode;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Europe::Paris;

@@ -10,7 +10,8 @@ use crate::components::{ErrorAlert, Field};
 use crate::domain::booking::{
     ATTACHMENT_RULE, Answer, ChoicesInput, MESSAGE_MAX, MESSAGE_WARNING, question_field,
 };
-use crate::domain::patient::{CIVILITIES, FieldError, PatientInput};
+use crate::domain::field::FieldError;
+use crate::domain::patient::{CIVILITIES, PatientInput};
 use crate::domain::practitioner::ExtraField;
 use crate::error::AppError;
 use crate::features::search::{CommuneOption, PlaceField};

@@ -215,7 +215,7 @@ async fn check_request(
     {
         match store()?.commune(insee.as_str()).await.map_err(internal)? {
             Some(commune) => *city = commune.name,
-            None => errors.push(crate::domain::patient::FieldError {
+            None => errors.push(crate::domain::field::FieldError {
                 field: "birth_insee".into(),
                 message: "Commune inconnue : choisissez la ville de naissance dans la liste."
                     .into(),
