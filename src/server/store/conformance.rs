@@ -6,7 +6,7 @@ use super::*;
 use crate::domain::agenda::{Recurrence, paris_instant, paris_time, paris_today};
 use crate::domain::booking::Choices;
 use crate::domain::patient::PatientInput;
-use crate::server::seed;
+use crate::tools::demo as seed;
 use chrono::{Duration, NaiveTime, Utc, Weekday};
 
 /// A fresh SQLite database in a temporary directory (kept alive by the returned guard).
