@@ -47,7 +47,7 @@ async fn a_visible_slot(store: &dyn Store) -> CandidateSlot {
         .await
         .expect("candidates")
         .into_iter()
-        .find(|s| crate::features::search::visibility(s, now, None).is_some())
+        .find(|s| crate::server::slots::visibility(s, now, None).is_some())
         .expect("a visible slot")
 }
 

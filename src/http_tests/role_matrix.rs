@@ -19,6 +19,7 @@ use Access::{Only, Open};
 /// Every server function: its path, a well-formed body, and who may call it.
 /// `login` and `logout` come last: they close the session of whoever calls them.
 fn table() -> Vec<(&'static str, &'static str, Access)> {
+    use crate::components::place::SuggestCommunes;
     use crate::features::agenda::{ranges::*, reasons::*, register::*, settings::*, week::*};
     use crate::features::booking::referrals::*;
     use crate::features::{accounts::*, admin::*, agenda::*, booking::*, search::*};

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod communes;
 pub mod http;
 pub mod mail;
+pub mod services;
 pub mod slots;
 pub mod store;
 

@@ -1,9 +1,11 @@
 //! The rolling horizon of slots kept in the database: topped up at start-up and every hour,
-//! regenerated for one practitioner whenever their ranges or absences change; and the holds of
-//! the booking funnel, given back to the search once they end.
+//! regenerated for one practitioner whenever their ranges or absences change; the eligibility
+//! rule applied to a stored slot; and the holds of the booking funnel, given back to the
+//! search once they end.
 
-use super::store::{Horizon, Store};
+use super::store::{CandidateSlot, Horizon, Store};
 use crate::domain::agenda::paris_today;
+use crate::domain::eligibility::{SasVisibility, SlotFacts, SlotState, sas_visibility};
 use chrono::{DateTime, Duration, Utc};
 use std::sync::Arc;
 
@@ -18,6 +20,26 @@ pub fn horizon(days: i64, now: DateTime<Utc>) -> Horizon {
         to: from + Duration::days(days.max(1) - 1),
         now: now.timestamp(),
     }
+}
+
+/// What the rule says of a candidate slot at `now`, for `viewer` (a regulator's own hold does
+/// not hide the slot from them). The booking funnel holds and books with it.
+pub fn visibility(slot: &CandidateSlot, now: i64, viewer: Option<i64>) -> Option<SasVisibility> {
+    let held_by_other = slot.held_by.is_some_and(|by| Some(by) != viewer)
+        && slot.hold_expires_at.is_some_and(|end| end > now);
+    sas_visibility(&SlotFacts {
+        sas_registered: slot.sas_registered,
+        accepts_new_patients: slot.accepts_new_patients,
+        reasons: &slot.reasons,
+        state: if slot.booked {
+            SlotState::Booked
+        } else if held_by_other {
+            SlotState::Held
+        } else {
+            SlotState::Free
+        },
+        starts_in_future: slot.starts_at > now,
+    })
 }
 
 /// Creates the missing slots over the horizon now, then once an hour.

@@ -2,7 +2,7 @@
 //! `run_search` on the store), and prints latency percentiles and throughput.
 
 use crate::domain::search::{SPECIALTIES, SearchParams, WITHIN};
-use crate::features::search::run_search;
+use crate::server::services::search::run_search;
 use crate::server::store::{CommuneRecord, Store};
 use rand::distributions::{Distribution, WeightedIndex};
 use rand::rngs::StdRng;

@@ -6,15 +6,16 @@ use super::{
     Alternative, BookSlot, BookingRequest, SlotDetails, open_slot, release_slot, slot_alternatives,
 };
 use crate::components::form::{ErrorText, Errors, Radios};
+use crate::components::place::PlaceField;
 use crate::components::{ErrorAlert, Field};
 use crate::domain::booking::{
     ATTACHMENT_RULE, Answer, ChoicesInput, MESSAGE_MAX, MESSAGE_WARNING, question_field,
 };
 use crate::domain::field::FieldError;
 use crate::domain::patient::{CIVILITIES, PatientInput};
+use crate::domain::place::CommuneOption;
 use crate::domain::practitioner::ExtraField;
 use crate::error::AppError;
-use crate::features::search::{CommuneOption, PlaceField};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;

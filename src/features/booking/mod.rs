@@ -112,7 +112,7 @@ async fn slot_offer(
 /// what the funnel needs.
 #[server(endpoint = "booking/open_slot")]
 pub async fn open_slot(slot_id: i64) -> Result<SlotDetails, AppError> {
-    use crate::features::search::{practitioner_name, visibility};
+    use crate::server::slots::visibility;
     use crate::server::store::StoreError;
     with_status(
         async {
@@ -151,7 +151,7 @@ pub async fn open_slot(slot_id: i64) -> Result<SlotDetails, AppError> {
                 chrono::DateTime::from_timestamp(slot.starts_at, 0).ok_or(AppError::Internal)?;
             Ok(SlotDetails {
                 slot_id,
-                practitioner: practitioner_name(&slot),
+                practitioner: format!("Dr {} {}", slot.first_name, slot.last_name),
                 specialty: slot.specialty.clone(),
                 address: format!("{}, {} {}", slot.address, slot.postcode, slot.city),
                 day: crate::domain::agenda::day_label_fr(start),
@@ -232,7 +232,7 @@ async fn check_request(
 /// is told by mail. A second submit with the same key answers the same appointment.
 #[server(endpoint = "booking/book_slot")]
 pub async fn book_slot(request: BookingRequest) -> Result<i64, AppError> {
-    use crate::features::search::visibility;
+    use crate::server::slots::visibility;
     use crate::server::store::{NewBooking, StoreError};
     with_status(
         async {

@@ -190,7 +190,7 @@ const SNP: ReasonFlags = ReasonFlags {
 
 /// Shown to a regulator who holds nothing.
 fn visible(slot: &CandidateSlot) -> bool {
-    crate::features::search::visibility(slot, Utc::now().timestamp(), None).is_some()
+    crate::server::slots::visibility(slot, Utc::now().timestamp(), None).is_some()
 }
 
 fn patient() -> PatientIdentity {

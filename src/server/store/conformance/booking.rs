@@ -2,7 +2,7 @@
 //! what is stored of the patient, cancellation and outcome, attachments.
 
 use super::*;
-use crate::features::search::visibility;
+use crate::server::slots::visibility;
 
 conformance!(
     a_held_slot_is_booked_once,

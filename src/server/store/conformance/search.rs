@@ -3,10 +3,10 @@
 use super::*;
 use crate::domain::place::distance_km;
 use crate::domain::practitioner::Settings;
-use crate::domain::search::SearchParams;
+use crate::domain::search::{SearchParams, SearchResults};
 use crate::error::AppError;
-use crate::features::search::{SearchResults, run_search};
 use crate::server::communes;
+use crate::server::services::search::run_search;
 use crate::tools::national;
 use std::path::Path;
 
