@@ -565,6 +565,13 @@ pub fn time_label(instant: DateTime<Utc>) -> String {
     paris_time(instant).format("%H:%M").to_string()
 }
 
+/// "lundi 30 novembre à 09:00", in Paris time, of an instant in Unix seconds.
+pub fn when_label(starts_at: i64) -> String {
+    DateTime::from_timestamp(starts_at, 0)
+        .map(|t| format!("{} à {}", day_label_fr(t), time_label(t)))
+        .unwrap_or_default()
+}
+
 /// Appointment outcome (FHIR booked / fulfilled / noshow / cancelled).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Status {

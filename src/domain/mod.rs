@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod agenda;
+pub mod appointment;
 pub mod booking;
 pub mod eligibility;
 pub mod field;

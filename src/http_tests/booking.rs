@@ -3,7 +3,8 @@
 
 use super::Server;
 use crate::domain::Role;
-use crate::features::booking::{BookSlot, OpenSlot, SlotDetails};
+use crate::domain::booking::SlotDetails;
+use crate::features::booking::{BookSlot, OpenSlot};
 use crate::server::auth;
 use crate::server::store::conformance::{postgres_store, sqlite_store};
 use crate::server::store::{CandidateSlot, NewUser, Store};

@@ -2,14 +2,13 @@
 //! the message, the attachment, then the confirmation. Everything typed survives a refusal
 //! and a switch to another slot.
 
-use super::{
-    Alternative, BookSlot, BookingRequest, SlotDetails, open_slot, release_slot, slot_alternatives,
-};
+use super::{BookSlot, open_slot, release_slot, slot_alternatives};
 use crate::components::form::{ErrorText, Errors, Radios};
 use crate::components::place::PlaceField;
 use crate::components::{ErrorAlert, Field};
 use crate::domain::booking::{
-    ATTACHMENT_RULE, Answer, ChoicesInput, MESSAGE_MAX, MESSAGE_WARNING, question_field,
+    ATTACHMENT_RULE, Alternative, Answer, BookingRequest, ChoicesInput, MESSAGE_MAX,
+    MESSAGE_WARNING, SlotDetails, question_field,
 };
 use crate::domain::field::FieldError;
 use crate::domain::patient::{CIVILITIES, PatientInput};
