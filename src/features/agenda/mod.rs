@@ -9,7 +9,7 @@ pub mod register;
 pub mod settings;
 pub mod week;
 
-use crate::components::ErrorAlert;
+use crate::components::loaded::LoadedList;
 use crate::domain::appointment::AppointmentLine;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
@@ -70,13 +70,9 @@ pub fn AppointmentsPage() -> impl IntoView {
         <Title text="Mes rendez-vous" />
         <h1>"Mes rendez-vous"</h1>
         <p>"Les rendez-vous pris pour vos patients par les régulateurs du SAS."</p>
-        <Transition fallback=|| view! { <p>"Chargement…"</p> }>
-            {move || appointments.get().map(|r| match r {
-                Ok(lines) if lines.is_empty() => view! { <p>"Aucun rendez-vous pour le moment."</p> }.into_any(),
-                Ok(lines) => view! { <AppointmentTable lines /> }.into_any(),
-                Err(e) => view! { <ErrorAlert error=Signal::derive(move || Some(e.clone())) /> }.into_any(),
-            })}
-        </Transition>
+        <LoadedList resource=appointments empty="Aucun rendez-vous pour le moment." let:lines>
+            <AppointmentTable lines />
+        </LoadedList>
     }
 }
 

@@ -5,6 +5,7 @@
 #[cfg(feature = "ssr")]
 use super::{refused, signed_in_practitioner};
 use crate::components::form::{Choices, Errors, Radios, general_error, successes};
+use crate::components::loaded::Loaded;
 use crate::components::{ErrorAlert, Field};
 use crate::domain::agenda::{AbsenceInput, RangeInput, paris_today};
 use crate::error::AppError;
@@ -273,25 +274,22 @@ pub fn RangesPage() -> impl IntoView {
         <ErrorAlert error=Signal::derive(move || {
             general_error(delete.value()).get().or_else(|| general_error(delete_absence.value()).get())
         }) />
-        <Transition fallback=|| view! { <p>"Chargement…"</p> }>
-            {move || data.get().map(|r| match r {
-                Ok(data) => {
-                    let reasons = data.reasons.clone();
-                    view! {
-                        <RangeTable ranges=data.ranges editing delete />
-                        {move || view! {
-                            <RangeForm editing=editing.get() reasons=reasons.clone() save
-                                on_done=Callback::new(move |()| editing.set(None)) />
-                        }}
-                        <h2 class="fr-mt-6w">"Absences"</h2>
-                        <p>"Une absence retire de votre agenda les créneaux libres qu'elle couvre."</p>
-                        <AbsenceTable absences=data.absences delete=delete_absence />
-                        <AbsenceForm add=add_absence />
-                    }.into_any()
+        <Loaded resource=data let:data>
+            {
+                let reasons = data.reasons.clone();
+                view! {
+                    <RangeTable ranges=data.ranges editing delete />
+                    {move || view! {
+                        <RangeForm editing=editing.get() reasons=reasons.clone() save
+                            on_done=Callback::new(move |()| editing.set(None)) />
+                    }}
+                    <h2 class="fr-mt-6w">"Absences"</h2>
+                    <p>"Une absence retire de votre agenda les créneaux libres qu'elle couvre."</p>
+                    <AbsenceTable absences=data.absences delete=delete_absence />
+                    <AbsenceForm add=add_absence />
                 }
-                Err(e) => view! { <ErrorAlert error=Signal::derive(move || Some(e.clone())) /> }.into_any(),
-            })}
-        </Transition>
+            }
+        </Loaded>
     }
 }
 

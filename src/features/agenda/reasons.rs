@@ -4,6 +4,7 @@
 #[cfg(feature = "ssr")]
 use super::{refused, signed_in_practitioner};
 use crate::components::form::{Checkbox, Errors, general_error, successes};
+use crate::components::loaded::Loaded;
 use crate::components::{ErrorAlert, Field};
 use crate::domain::practitioner::{ReasonInput, SNP_NAME};
 use crate::error::AppError;
@@ -146,23 +147,15 @@ pub fn ReasonsPage() -> impl IntoView {
         <ErrorAlert error=Signal::derive(move || {
             general_error(archive.value()).get().or_else(|| general_error(add_snp.value()).get())
         }) />
-        <Transition fallback=|| view! { <p>"Chargement…"</p> }>
-            {move || reasons.get().map(|r| match r {
-                Ok(list) => {
-                    let has_snp = list.iter().any(|r| r.is_snp && !r.archived);
-                    view! {
-                        {(!has_snp).then(|| view! {
-                            <button type="button" class="fr-btn fr-icon-add-line fr-btn--icon-left fr-mb-3w"
-                                on:click=move |_| { add_snp.dispatch(AddSnpReason {}); }>
-                                {format!("Ajouter le motif « {SNP_NAME} »")}
-                            </button>
-                        })}
-                        <ReasonTable list editing archive />
-                    }.into_any()
-                }
-                Err(e) => view! { <ErrorAlert error=Signal::derive(move || Some(e.clone())) /> }.into_any(),
+        <Loaded resource=reasons let:list>
+            {(!list.iter().any(|r| r.is_snp && !r.archived)).then(|| view! {
+                <button type="button" class="fr-btn fr-icon-add-line fr-btn--icon-left fr-mb-3w"
+                    on:click=move |_| { add_snp.dispatch(AddSnpReason {}); }>
+                    {format!("Ajouter le motif « {SNP_NAME} »")}
+                </button>
             })}
-        </Transition>
+            <ReasonTable list editing archive />
+        </Loaded>
         {move || view! { <ReasonForm editing=editing.get() save on_done=Callback::new(move |()| editing.set(None)) /> }}
     }
 }

@@ -4,6 +4,7 @@
 #[cfg(feature = "ssr")]
 use super::{refused, signed_in_practitioner};
 use crate::components::form::{Checkbox, Choices, Errors, TextArea, general_error, successes};
+use crate::components::loaded::Loaded;
 use crate::components::{ErrorAlert, Field};
 use crate::domain::practitioner::{ExtraField, QuestionInput, SettingsInput};
 use crate::error::AppError;
@@ -134,15 +135,10 @@ pub fn SettingsPage() -> impl IntoView {
                 "Vous n'avez pas besoin de dédier des créneaux au SAS : d'autres motifs peuvent partager la plage."
             </p>
         </div>
-        <Transition fallback=|| view! { <p>"Chargement…"</p> }>
-            {move || view_data.get().map(|r| match r {
-                Ok(data) => view! {
-                    <SettingsForm initial=data.settings save />
-                    <Questions questions=data.questions add remove />
-                }.into_any(),
-                Err(e) => view! { <ErrorAlert error=Signal::derive(move || Some(e.clone())) /> }.into_any(),
-            })}
-        </Transition>
+        <Loaded resource=view_data let:data>
+            <SettingsForm initial=data.settings save />
+            <Questions questions=data.questions add remove />
+        </Loaded>
     }
 }
 

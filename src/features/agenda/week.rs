@@ -3,7 +3,7 @@
 
 #[cfg(feature = "ssr")]
 use super::signed_in_practitioner;
-use crate::components::ErrorAlert;
+use crate::components::loaded::Loaded;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::server::{auth, internal, store, with_status};
@@ -214,12 +214,9 @@ pub fn WeekPage() -> impl IntoView {
     view! {
         <Title text="Mon agenda" />
         <h1>"Mon agenda"</h1>
-        <Transition fallback=|| view! { <p>"Chargement…"</p> }>
-            {move || week.get().map(|r| match r {
-                Ok(week) => view! { <Week week /> }.into_any(),
-                Err(e) => view! { <ErrorAlert error=Signal::derive(move || Some(e.clone())) /> }.into_any(),
-            })}
-        </Transition>
+        <Loaded resource=week let:week>
+            <Week week />
+        </Loaded>
     }
 }
 
