@@ -13,9 +13,7 @@ use crate::components::loaded::LoadedList;
 use crate::domain::appointment::AppointmentLine;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use crate::server::store::StoreError;
-#[cfg(feature = "ssr")]
-use crate::server::{auth, internal, services, with_status};
+use crate::server::{auth, services, with_status};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -31,24 +29,6 @@ async fn signed_in_practitioner() -> Result<(i64, i64), AppError> {
     let user = auth::require(&[crate::domain::Role::Practitioner]).await?;
     let practitioner_id = user.practitioner_id.ok_or(AppError::Forbidden)?;
     Ok((user.id, practitioner_id))
-}
-
-/// A refusal of the store, in the words of the practitioner pages.
-#[cfg(feature = "ssr")]
-fn refused(err: StoreError) -> AppError {
-    match err {
-        StoreError::NotFound => {
-            AppError::NotFound("Cet élément n'existe pas dans votre agenda.".into())
-        }
-        StoreError::Overlap(other) => AppError::invalid(
-            "start",
-            format!("Cette plage chevauche une plage existante : {other}."),
-        ),
-        StoreError::UnknownReason => {
-            AppError::invalid("reason_ids", crate::domain::agenda::UNKNOWN_REASON)
-        }
-        other => internal(other),
-    }
 }
 
 /// Practitioners only: their own appointments, patient identity included (audited).
