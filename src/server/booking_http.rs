@@ -18,7 +18,7 @@ fn on_server_runtime(test: impl std::future::Future<Output = ()>) {
     super::http::runtime().expect("runtime").block_on(test);
 }
 
-async fn start(store: Arc<dyn Store>, dir: Option<tempfile::TempDir>) -> Server {
+async fn start(store: Arc<Store>, dir: Option<tempfile::TempDir>) -> Server {
     let server = Server::start_on(store, dir).await;
     server
         .store
@@ -37,14 +37,14 @@ async fn start(store: Arc<dyn Store>, dir: Option<tempfile::TempDir>) -> Server 
 }
 
 /// A slot the search shows in Paris, and its practitioner's demo address.
-async fn a_visible_slot(store: &dyn Store) -> CandidateSlot {
+async fn a_visible_slot(store: &Store) -> CandidateSlot {
     let now = chrono::Utc::now().timestamp();
     store
         .candidate_slots("75", now, now + 3 * 86_400)
         .await
         .expect("candidates")
         .into_iter()
-        .find(|s| crate::features::search::visibility(s, now, None).is_some())
+        .find(|s| s.visibility(now, None).is_some())
         .expect("a visible slot")
 }
 

@@ -24,7 +24,7 @@ use store::Store;
 #[derive(Clone, axum::extract::FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
-    pub store: Arc<dyn Store>,
+    pub store: Arc<Store>,
     pub mailer: mail::Mailer,
     /// Address of the site as users reach it (`PUBLIC_URL`), for the links sent by mail.
     pub public_url: String,
@@ -47,7 +47,7 @@ pub fn state() -> Result<AppState, AppError> {
 }
 
 /// The store of the running application, from the server function's context.
-pub fn store() -> Result<Arc<dyn Store>, AppError> {
+pub fn store() -> Result<Arc<Store>, AppError> {
     state().map(|s| s.store)
 }
 

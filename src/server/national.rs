@@ -86,7 +86,7 @@ fn bar(len: u64, what: &str) -> ProgressBar {
 
 /// Adds `practitioners` practitioners with agendas, then materialises `days` days of slots.
 pub async fn seed_national(
-    store: Arc<dyn Store>,
+    store: Arc<Store>,
     communes: &[CommuneRecord],
     practitioners: usize,
     days: i64,
@@ -195,7 +195,7 @@ impl Plan {
         }
     }
 
-    async fn insert(self, store: &dyn Store, today: chrono::NaiveDate) -> Result<(), StoreError> {
+    async fn insert(self, store: &Store, today: chrono::NaiveDate) -> Result<(), StoreError> {
         let i = self.index;
         let (civility, first) = FIRST_NAMES[i % FIRST_NAMES.len()];
         let last = LAST_NAMES[(i / FIRST_NAMES.len()) % LAST_NAMES.len()];

@@ -310,7 +310,7 @@ pub fn practitioner_email(first: &str, last: &str) -> String {
 }
 
 /// Loads the demo unless it is there already, then tops up slots to the horizon.
-pub async fn seed_demo(store: &dyn Store) -> Result<SeedReport, StoreError> {
+pub async fn seed_demo(store: &Store) -> Result<SeedReport, StoreError> {
     let today = paris_today(Utc::now());
     let mut report = SeedReport::default();
     if store.user_by_email(ADMIN_EMAIL).await?.is_none() {
@@ -349,7 +349,7 @@ pub struct SeedReport {
 }
 
 async fn insert_account(
-    store: &dyn Store,
+    store: &Store,
     email: &str,
     role: Role,
     (first_name, last_name): (&str, &str),
@@ -369,7 +369,7 @@ async fn insert_account(
 }
 
 async fn insert_practitioner(
-    store: &dyn Store,
+    store: &Store,
     i: usize,
     (civility, first, last): (&str, &str, &str),
     today: NaiveDate,
@@ -429,7 +429,7 @@ async fn insert_practitioner(
 }
 
 async fn insert_agenda(
-    store: &dyn Store,
+    store: &Store,
     practitioner_id: i64,
     case: Case,
     today: NaiveDate,
@@ -549,7 +549,7 @@ async fn insert_agenda(
 }
 
 /// Books a few visible slots for the demo regulator, so booked slots exist from the start.
-async fn book_a_few(store: &dyn Store) -> Result<usize, StoreError> {
+async fn book_a_few(store: &Store) -> Result<usize, StoreError> {
     let Some(regulator) = store.user_by_email(REGULATOR_EMAIL).await? else {
         return Ok(0);
     };
@@ -598,7 +598,7 @@ async fn book_a_few(store: &dyn Store) -> Result<usize, StoreError> {
             };
             let (at, key) = (now.timestamp(), format!("demo-{}", slot.slot_id));
             store
-                .hold_slot(slot.slot_id, regulator.id, at, at + 60, &|_| true)
+                .hold_slot(slot.slot_id, regulator.id, at, at + 60)
                 .await?;
             let booking = NewBooking {
                 slot_id: slot.slot_id,
@@ -610,7 +610,7 @@ async fn book_a_few(store: &dyn Store) -> Result<usize, StoreError> {
                 now: at,
                 ip: None,
             };
-            store.book(&booking, &|_| true).await?;
+            store.book(&booking).await?;
             booked += 1;
         }
     }

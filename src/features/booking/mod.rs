@@ -112,7 +112,6 @@ async fn slot_offer(
 /// what the funnel needs.
 #[server(endpoint = "booking/open_slot")]
 pub async fn open_slot(slot_id: i64) -> Result<SlotDetails, AppError> {
-    use crate::features::search::{practitioner_name, visibility};
     use crate::server::store::StoreError;
     with_status(
         async {
@@ -128,12 +127,9 @@ pub async fn open_slot(slot_id: i64) -> Result<SlotDetails, AppError> {
             let state = crate::server::state()?;
             let now = crate::server::now();
             let expires_at = now + state.booking.hold_seconds;
-            let eligible = |s: &crate::server::store::CandidateSlot| {
-                visibility(s, now, Some(regulator.id)).is_some()
-            };
             match state
                 .store
-                .hold_slot(slot_id, regulator.id, now, expires_at, &eligible)
+                .hold_slot(slot_id, regulator.id, now, expires_at)
                 .await
             {
                 Ok(()) => {}
@@ -151,7 +147,7 @@ pub async fn open_slot(slot_id: i64) -> Result<SlotDetails, AppError> {
                 chrono::DateTime::from_timestamp(slot.starts_at, 0).ok_or(AppError::Internal)?;
             Ok(SlotDetails {
                 slot_id,
-                practitioner: practitioner_name(&slot),
+                practitioner: slot.practitioner_name(),
                 specialty: slot.specialty.clone(),
                 address: format!("{}, {} {}", slot.address, slot.postcode, slot.city),
                 day: crate::domain::agenda::day_label_fr(start),
@@ -232,7 +228,6 @@ async fn check_request(
 /// is told by mail. A second submit with the same key answers the same appointment.
 #[server(endpoint = "booking/book_slot")]
 pub async fn book_slot(request: BookingRequest) -> Result<i64, AppError> {
-    use crate::features::search::visibility;
     use crate::server::store::{NewBooking, StoreError};
     with_status(
         async {
@@ -263,10 +258,7 @@ pub async fn book_slot(request: BookingRequest) -> Result<i64, AppError> {
                 now,
                 ip: ip.as_deref(),
             };
-            let eligible = |s: &crate::server::store::CandidateSlot| {
-                visibility(s, now, Some(regulator.id)).is_some()
-            };
-            let booked = match store.book(&booking, &eligible).await {
+            let booked = match store.book(&booking).await {
                 Ok(booked) => booked,
                 Err(StoreError::SlotTaken) => return Err(AppError::SlotTaken),
                 Err(StoreError::HoldExpired) => return Err(AppError::HoldExpired),

@@ -15,7 +15,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
-pub use run::{practitioner_name, run_search, visibility};
+pub use run::run_search;
 pub use view::{PlaceField, SearchPage};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
