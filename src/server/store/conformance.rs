@@ -55,28 +55,31 @@ fn uuid_like() -> String {
     format!("{n:016x}")
 }
 
-/// Generates one test per scenario and backend.
+/// Runs a scenario on a fresh database of `backend` (PostgreSQL skipped when not configured).
+pub async fn run_on<F: std::future::Future<Output = ()>>(
+    backend: Backend,
+    scenario: impl FnOnce(Arc<Store>) -> F,
+) {
+    let store = match backend {
+        Backend::Sqlite => Some(sqlite_store().await),
+        Backend::Postgres => postgres_store().await,
+    };
+    if let Some((store, _guard)) = store {
+        scenario(store).await;
+    }
+}
+
+/// One test per scenario and backend (`run_on` does the work).
 macro_rules! conformance {
-    ($($scenario:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $scenario() {
-                    let (store, _guard) = super::sqlite_store().await;
-                    super::$scenario(store).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $scenario() {
-                    if let Some((store, _guard)) = super::postgres_store().await {
-                        super::$scenario(store).await;
-                    }
-                }
-            )*
-        }
+    ($($s:ident),* $(,)?) => {
+        mod sqlite { $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $s() { super::run_on(super::Backend::Sqlite, super::$s).await }
+        )* }
+        mod postgres { $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $s() { super::run_on(super::Backend::Postgres, super::$s).await }
+        )* }
     };
 }
 
