@@ -2,8 +2,8 @@
 //! the password policy and the sign-in throttling rule.
 
 use super::Role;
-use super::identity::{Departement, Email, PersonName, REQUIRED};
-use super::patient::FieldError;
+use super::field::{FieldError, REQUIRED, too_long};
+use super::identity::{Departement, Email, PersonName};
 use serde::{Deserialize, Serialize};
 
 /// How long an invitation link stays valid.
@@ -257,7 +257,7 @@ pub fn check_password(password: &str, context: &[&str]) -> Result<(), String> {
         ));
     }
     if chars > PASSWORD_MAX_CHARS {
-        return Err(format!("{PASSWORD_MAX_CHARS} caractères au maximum."));
+        return Err(too_long(PASSWORD_MAX_CHARS));
     }
     let base = letters(password);
     let distinct: std::collections::HashSet<char> = password.chars().collect();

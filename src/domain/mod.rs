@@ -3,8 +3,10 @@
 
 pub mod account;
 pub mod agenda;
+pub mod appointment;
 pub mod booking;
 pub mod eligibility;
+pub mod field;
 pub mod identity;
 pub mod patient;
 pub mod place;

@@ -1,17 +1,11 @@
-//! Server-only code: configuration, persistence, authentication, audit, demo data, HTTP.
+//! Server-only code: configuration, persistence, authentication, audit, HTTP.
 
 pub mod attachments;
 pub mod auth;
-pub mod bench;
-#[cfg(test)]
-mod booking_http;
 pub mod communes;
 pub mod http;
 pub mod mail;
-pub mod national;
-#[cfg(test)]
-mod role_matrix;
-pub mod seed;
+pub mod services;
 pub mod slots;
 pub mod store;
 

@@ -295,7 +295,7 @@ pub async fn reset_password(
     password: String,
     confirmation: String,
 ) -> Result<(), AppError> {
-    use crate::domain::patient::FieldError;
+    use crate::domain::field::FieldError;
     with_status(
         async {
             let record = auth::check_link(&token, "reset").await?;
@@ -429,7 +429,7 @@ fn CreateAccountForm(token: String, invited: InvitationView) -> impl IntoView {
     ] = errors;
     let fields = ["profession", "email", "password", "confirmation"];
     let names = vec![invited.first_name.clone(), invited.last_name.clone()];
-    let show = move |found: &[crate::domain::patient::FieldError]| {
+    let show = move |found: &[crate::domain::field::FieldError]| {
         for (field, error) in fields.iter().zip(errors) {
             error.set(
                 found

@@ -9,7 +9,7 @@ use crate::domain::booking::Choices;
 use crate::domain::eligibility::ReasonFlags;
 use crate::domain::patient::PatientIdentity;
 use crate::domain::patient::PatientInput;
-use crate::server::seed;
+use crate::tools::demo as seed;
 use chrono::NaiveDate;
 use chrono::{Duration, NaiveTime, Utc, Weekday};
 

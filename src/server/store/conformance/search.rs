@@ -3,10 +3,11 @@
 use super::*;
 use crate::domain::place::distance_km;
 use crate::domain::practitioner::Settings;
-use crate::domain::search::SearchParams;
+use crate::domain::search::{SearchParams, SearchResults};
 use crate::error::AppError;
-use crate::features::search::{SearchResults, run_search};
-use crate::server::{communes, national};
+use crate::server::communes;
+use crate::server::services::search::run_search;
+use crate::tools::national;
 use std::path::Path;
 
 conformance!(
@@ -493,7 +494,7 @@ async fn the_national_seed_loads_and_is_searchable(store: Arc<Store>) {
         .unwrap();
     assert_eq!(report.practitioners, 200);
     assert!(report.slots_created > 200, "{}", report.slots_created);
-    let bench = crate::server::bench::bench_search(store.clone(), &list, 40, 4)
+    let bench = crate::tools::bench::bench_search(store.clone(), &list, 40, 4)
         .await
         .unwrap();
     assert_eq!(bench.searches, 40);

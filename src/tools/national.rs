@@ -3,12 +3,12 @@
 //! département), with agendas mixing every case of the eligibility rule. Reproducible: the
 //! same sizes give the same data.
 
-use super::store::{NewPractitioner, NewRange, NewReason, Store, StoreError};
 use crate::domain::agenda::{Mode, RangeTimes, Recurrence, paris_today};
 use crate::domain::eligibility::ReasonFlags;
 use crate::domain::identity::{PhoneFr, Rpps};
 use crate::domain::search::SPECIALTIES;
 use crate::server::store::CommuneRecord;
+use crate::server::store::{NewPractitioner, NewRange, NewReason, Store, StoreError};
 use chrono::{Duration, NaiveTime, Utc, Weekday};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::distributions::{Distribution, WeightedIndex};

@@ -1,12 +1,14 @@
 //! The booking funnel over real HTTP on the real router, on SQLite and on PostgreSQL: fifty
 //! simultaneous bookings of one slot, and attachments (content checks, size, who may read).
 
-use super::role_matrix::Server;
-use super::store::conformance::{postgres_store, sqlite_store};
-use super::store::{CandidateSlot, NewUser, Store};
-use super::{auth, seed};
+use super::Server;
 use crate::domain::Role;
-use crate::features::booking::{BookSlot, OpenSlot, SlotDetails};
+use crate::domain::booking::SlotDetails;
+use crate::features::booking::{BookSlot, OpenSlot};
+use crate::server::auth;
+use crate::server::store::conformance::{postgres_store, sqlite_store};
+use crate::server::store::{CandidateSlot, NewUser, Store};
+use crate::tools::demo as seed;
 use leptos::server_fn::ServerFn;
 use std::sync::Arc;
 
@@ -15,7 +17,9 @@ const SECOND_REGULATOR: &str = "second.regulateur@demo.test";
 /// Runs a test on the runtime the server uses (its worker threads have the stack that
 /// rendering pages needs).
 fn on_server_runtime(test: impl std::future::Future<Output = ()>) {
-    super::http::runtime().expect("runtime").block_on(test);
+    crate::server::http::runtime()
+        .expect("runtime")
+        .block_on(test);
 }
 
 async fn start(store: Arc<Store>, dir: Option<tempfile::TempDir>) -> Server {

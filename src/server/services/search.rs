@@ -1,15 +1,18 @@
 //! Runs a search on the store: resolves the place, finds the practitioners of the area with
 //! their matching slot counts, orders them (distance or rotation) and builds one page of cards.
-//! The server function and the benchmark both call `run_search`.
+//! The server function and the benchmark both call `run_search`. Also the communes the place
+//! field proposes.
 
-use super::*;
 use crate::domain::agenda::{Mode, day_label_fr, time_label};
 use crate::domain::eligibility::SasVisibility;
 use crate::domain::identity::PhoneFr;
-use crate::domain::place::{distance_km, distance_label};
+use crate::domain::place::{CommuneOption, distance_km, distance_label};
 use crate::domain::search::{
-    DEFAULT_RADIUS_KM, PAGE_SIZE, Place, SearchQuery, count_packed, rotation_key,
+    DEFAULT_RADIUS_KM, DaySlots, PAGE_SIZE, Place, PractitionerCard, SearchParams, SearchQuery,
+    SearchResults, SlotLink, count_packed, rotation_key,
 };
+use crate::error::AppError;
+use crate::server::internal;
 use crate::server::store::{
     AreaPractitioner, CommuneRecord, DepartementRecord, SearchArea, SlotFilter, Store,
 };
@@ -350,6 +353,20 @@ async fn cards(
                 }
             }
             Some(card)
+        })
+        .collect())
+}
+
+/// Communes whose name or postcode starts with `text`, for the place field.
+pub async fn suggest_communes(store: &Store, text: &str) -> Result<Vec<CommuneOption>, AppError> {
+    let found = store.find_communes(text, 8).await.map_err(internal)?;
+    Ok(found
+        .into_iter()
+        .map(|c| CommuneOption {
+            insee: c.insee_code,
+            name: c.name,
+            departement: c.departement,
+            postcodes: c.postcodes,
         })
         .collect())
 }

@@ -1,9 +1,9 @@
 //! `bench search`: runs a mix of searches, the way the server function runs them (parse, then
 //! `run_search` on the store), and prints latency percentiles and throughput.
 
-use super::store::{CommuneRecord, Store};
 use crate::domain::search::{SPECIALTIES, SearchParams, WITHIN};
-use crate::features::search::run_search;
+use crate::server::services::search::run_search;
+use crate::server::store::{CommuneRecord, Store};
 use rand::distributions::{Distribution, WeightedIndex};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};

@@ -1,14 +1,16 @@
 //! Demo data: practitioners in Paris (75), Rhône (69) and Ille-et-Vilaine (35) whose agendas
 //! cover every case of the eligibility rule, plus the demo accounts. Idempotent.
 
-use super::auth::hash_password;
-use super::store::{NewBooking, NewPractitioner, NewRange, NewReason, NewUser, Store, StoreError};
 use crate::domain::Role;
 use crate::domain::agenda::{Mode, RangeTimes, Recurrence, paris_today};
 use crate::domain::booking::{Choices, OfferedReason};
 use crate::domain::eligibility::ReasonFlags;
 use crate::domain::identity::{PhoneFr, Rpps};
 use crate::domain::patient::PatientInput;
+use crate::server::auth::hash_password;
+use crate::server::store::{
+    NewBooking, NewPractitioner, NewRange, NewReason, NewUser, Store, StoreError,
+};
 use chrono::{Duration, NaiveDate, NaiveTime, Utc, Weekday};
 
 pub const DEMO_PASSWORD: &str = "Demo-SAS-2026";
