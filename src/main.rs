@@ -4,8 +4,8 @@
 use clap::{Parser, Subcommand};
 use sas_rdv::domain::account::RegulatorInput;
 use sas_rdv::server::{
-    AppState, BookingSettings, attachments, auth, bench, communes, http, mail::Mailer, national,
-    seed, slots, store,
+    AppState, BookingSettings, attachments, auth, bench, clock, communes, http, mail::Mailer,
+    national, seed, slots, store,
 };
 use std::process::ExitCode;
 
@@ -126,6 +126,11 @@ async fn start() -> ExitCode {
         )
         .init();
     let cli = Cli::parse();
+    // Tests and demos only: SAS_TEST_CLOCK=1 with SAS_NOW starts the clock at a chosen instant.
+    if let Err(message) = clock::init_from_env() {
+        eprintln!("sas-rdv : {message}");
+        return ExitCode::FAILURE;
+    }
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {

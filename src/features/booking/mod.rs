@@ -35,6 +35,9 @@ pub struct SlotDetails {
     pub extra_fields: Vec<ExtraField>,
     /// When the hold ends (Unix seconds).
     pub hold_expires_at: i64,
+    /// The server's clock when it answered (Unix seconds): the page's countdown and today's
+    /// date follow the server's time, which is authoritative, not the browser's clock.
+    pub server_now: i64,
     /// Sent back with the booking: a second submit of this funnel books nothing more.
     pub idempotency_key: String,
 }
@@ -160,6 +163,7 @@ pub async fn open_slot(slot_id: i64) -> Result<SlotDetails, AppError> {
                 offer,
                 extra_fields,
                 hold_expires_at: expires_at,
+                server_now: crate::server::now(),
                 idempotency_key: auth::random_token(),
             })
         }
@@ -196,7 +200,7 @@ async fn check_request(
     AppError,
 > {
     let (offer, extra) = slot_offer(slot).await?;
-    let today = crate::domain::agenda::paris_today(chrono::Utc::now());
+    let today = crate::domain::agenda::paris_today(crate::server::now_utc());
     let choices = request.choices.validate(&offer);
     let patient = request.patient.validate(today, &extra);
     let mut errors = Vec::new();

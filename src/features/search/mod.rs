@@ -91,7 +91,7 @@ pub async fn search(params: SearchParams) -> Result<SearchResults, AppError> {
         async {
             auth::require(&[crate::domain::Role::Regulator]).await?;
             let query = params.parse().map_err(AppError::Invalid)?;
-            run_search(store()?.as_ref(), &params, &query, chrono::Utc::now()).await
+            run_search(store()?.as_ref(), &params, &query, crate::server::now_utc()).await
         }
         .await,
     )

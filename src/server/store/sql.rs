@@ -1942,7 +1942,7 @@ macro_rules! repack {
         let mut sorted: Vec<i64> = $practitioner_ids.to_vec();
         sorted.sort_unstable();
         sorted.dedup();
-        let now = chrono::Utc::now().timestamp();
+        let now = crate::server::now();
         for ids in sorted.chunks(500) {
             // Lock the practitioners first (in id order: no deadlock), so that on PostgreSQL
             // two transactions repacking one practitioner read each other's committed slots
