@@ -42,7 +42,7 @@ async fn start(store: Arc<Store>, dir: Option<tempfile::TempDir>) -> Server {
 
 /// A slot the search shows in Paris, and its practitioner's demo address.
 async fn a_visible_slot(store: &Store) -> CandidateSlot {
-    let now = chrono::Utc::now().timestamp();
+    let now = crate::server::now();
     store
         .candidate_slots("75", now, now + 3 * 86_400)
         .await

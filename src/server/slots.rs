@@ -26,7 +26,7 @@ pub fn spawn_top_up(store: Arc<Store>, days: i64) {
         let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
             every_hour.tick().await;
-            let window = horizon(days, Utc::now());
+            let window = horizon(days, super::now_utc());
             let started = std::time::Instant::now();
             match store.materialize_slots(window.from, window.to).await {
                 Ok(created) => tracing::info!(
@@ -46,7 +46,7 @@ pub fn spawn_hold_sweeper(store: Arc<Store>) {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
         loop {
             every.tick().await;
-            if let Err(err) = store.release_expired_holds(Utc::now().timestamp()).await {
+            if let Err(err) = store.release_expired_holds(super::now()).await {
                 tracing::error!("releasing ended holds failed: {err}");
             }
         }

@@ -141,7 +141,7 @@ pub async fn bench_search(
     let run_one = |store: Arc<Store>, p: SearchParams| async move {
         let (query, kind) = (p.parse().map_err(|e| format!("{e:?}"))?, kind(&p));
         let started = Instant::now();
-        let results = run_search(store.as_ref(), &p, &query, chrono::Utc::now())
+        let results = run_search(store.as_ref(), &p, &query, crate::server::now_utc())
             .await
             .map_err(|e| e.to_string())?;
         Ok::<_, String>((

@@ -11,7 +11,7 @@ use crate::server::auth::hash_password;
 use crate::server::store::{
     NewBooking, NewPractitioner, NewRange, NewReason, NewUser, Store, StoreError,
 };
-use chrono::{Duration, NaiveDate, NaiveTime, Utc, Weekday};
+use chrono::{Duration, NaiveDate, NaiveTime, Weekday};
 
 pub const DEMO_PASSWORD: &str = "Demo-SAS-2026";
 pub const ADMIN_EMAIL: &str = "admin.sas@demo.test";
@@ -313,7 +313,7 @@ pub fn practitioner_email(first: &str, last: &str) -> String {
 
 /// Loads the demo unless it is there already, then tops up slots to the horizon.
 pub async fn seed_demo(store: &Store) -> Result<SeedReport, StoreError> {
-    let today = paris_today(Utc::now());
+    let today = paris_today(crate::server::now_utc());
     let mut report = SeedReport::default();
     if store.user_by_email(ADMIN_EMAIL).await?.is_none() {
         // Each account gets its own salt, as real ones do.
@@ -365,7 +365,7 @@ async fn insert_account(
             first_name,
             last_name,
             practitioner_id: None,
-            created_at: Utc::now().timestamp(),
+            created_at: crate::server::now(),
         })
         .await
 }
@@ -424,7 +424,7 @@ async fn insert_practitioner(
             first_name: first,
             last_name: last,
             practitioner_id: Some(practitioner_id),
-            created_at: Utc::now().timestamp(),
+            created_at: crate::server::now(),
         })
         .await?;
     Ok(())
@@ -555,7 +555,7 @@ async fn book_a_few(store: &Store) -> Result<usize, StoreError> {
     let Some(regulator) = store.user_by_email(REGULATOR_EMAIL).await? else {
         return Ok(0);
     };
-    let now = Utc::now();
+    let now = crate::server::now_utc();
     let today = paris_today(now);
     let patient = PatientInput {
         civility: "Monsieur".into(),

@@ -6,7 +6,9 @@
 use super::{refused, signed_in_practitioner};
 use crate::components::form::{Choices, Errors, Radios, general_error, successes};
 use crate::components::{ErrorAlert, Field};
-use crate::domain::agenda::{AbsenceInput, RangeInput, paris_today};
+#[cfg(feature = "ssr")]
+use crate::domain::agenda::paris_today;
+use crate::domain::agenda::{AbsenceInput, RangeInput};
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::server::{horizon, internal, store, with_status};
@@ -20,6 +22,9 @@ pub struct RangesView {
     /// Active reasons: (id, name).
     pub reasons: Vec<(i64, String)>,
     pub absences: Vec<AbsenceView>,
+    /// Today in Paris by the server's clock, which is authoritative: the form's first date and
+    /// its checks in the browser use it, not the browser's clock.
+    pub today: chrono::NaiveDate,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -165,6 +170,7 @@ pub async fn my_ranges() -> Result<RangesView, AppError> {
                     .map(|r| (r.id, r.name))
                     .collect(),
                 absences,
+                today: paris_today(crate::server::now_utc()),
             })
         }
         .await,
@@ -180,7 +186,7 @@ pub async fn save_range(id: Option<i64>, range: RangeInput) -> Result<(), AppErr
             let (user_id, practitioner_id) = signed_in_practitioner().await?;
             let horizon = horizon()?;
             let plan = range
-                .validate(paris_today(chrono::Utc::now()))
+                .validate(paris_today(crate::server::now_utc()))
                 .map_err(AppError::Invalid)?;
             let ranges: Vec<NewRange> = plan
                 .times
@@ -276,11 +282,11 @@ pub fn RangesPage() -> impl IntoView {
         <Transition fallback=|| view! { <p>"Chargement…"</p> }>
             {move || data.get().map(|r| match r {
                 Ok(data) => {
-                    let reasons = data.reasons.clone();
+                    let (reasons, today) = (data.reasons.clone(), data.today);
                     view! {
                         <RangeTable ranges=data.ranges editing delete />
                         {move || view! {
-                            <RangeForm editing=editing.get() reasons=reasons.clone() save
+                            <RangeForm editing=editing.get() reasons=reasons.clone() today save
                                 on_done=Callback::new(move |()| editing.set(None)) />
                         }}
                         <h2 class="fr-mt-6w">"Absences"</h2>
@@ -366,6 +372,8 @@ const DAY_OPTIONS: [(&str, &str); 7] = [
 fn RangeForm(
     editing: Option<RangeView>,
     reasons: Vec<(i64, String)>,
+    /// Today in Paris, by the server's clock.
+    today: chrono::NaiveDate,
     save: ServerAction<SaveRange>,
     on_done: Callback<()>,
 ) -> impl IntoView {
@@ -374,10 +382,9 @@ fn RangeForm(
         Some(r) => format!("Modifier la plage {}", r.label),
         None => "Nouvelle plage".to_string(),
     };
-    let today = move || paris_today(chrono::Utc::now());
     let initial = editing.map(|r| r.input).unwrap_or_else(|| RangeInput {
         kind: "weekly".into(),
-        valid_from: today().to_string(),
+        valid_from: today.to_string(),
         slot_minutes: "20".into(),
         mode: "cabinet".into(),
         ..RangeInput::default()
@@ -418,7 +425,7 @@ fn RangeForm(
             mode: mode.get_untracked(),
             reason_ids: reason_ids.get_untracked(),
         };
-        match range.validate(today()) {
+        match range.validate(today) {
             Ok(_) => {
                 errors.clear();
                 save.dispatch(SaveRange { id, range });

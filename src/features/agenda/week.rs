@@ -74,7 +74,7 @@ pub async fn week_agenda(week: String) -> Result<WeekView, AppError> {
             let (user_id, practitioner_id) = signed_in_practitioner().await?;
             let now = crate::server::now();
             let day = match week.trim() {
-                "" => paris_today(chrono::Utc::now()),
+                "" => paris_today(crate::server::now_utc()),
                 week => parse_date(week).map_err(|m| AppError::invalid("semaine", m))?,
             };
             let monday = week_start(day);

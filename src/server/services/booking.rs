@@ -80,6 +80,7 @@ pub async fn hold(regulator_id: i64, slot_id: i64) -> Result<SlotDetails, AppErr
         offer,
         extra_fields,
         hold_expires_at: expires_at,
+        server_now: now,
         idempotency_key: auth::random_token(),
     })
 }
@@ -90,7 +91,7 @@ async fn check_request(
     slot: &CandidateSlot,
 ) -> Result<(Choices, PatientIdentity), AppError> {
     let (offer, extra) = slot_offer(slot).await?;
-    let today = crate::domain::agenda::paris_today(chrono::Utc::now());
+    let today = crate::domain::agenda::paris_today(crate::server::now_utc());
     let choices = request.choices.validate(&offer);
     let patient = request.patient.validate(today, &extra);
     let mut errors = Vec::new();
