@@ -306,16 +306,9 @@ impl Store {
         range_id: i64,
         horizon: &Horizon,
     ) -> StoreResult<()> {
-        let mut tx = self.begin_write().await?;
-        let deleted = sqlx::query("DELETE FROM ranges WHERE id = $1 AND practitioner_id = $2")
-            .bind(range_id)
-            .bind(practitioner_id)
-            .execute(&mut *tx)
-            .await?;
-        found(deleted.rows_affected())?;
-        regenerate(&mut tx, practitioner_id, horizon).await?;
-        tx.commit().await?;
-        Ok(())
+        let sql = "DELETE FROM ranges WHERE id = $1 AND practitioner_id = $2";
+        self.delete_and_regenerate(sql, practitioner_id, range_id, horizon)
+            .await
     }
 
     /// Absences that end after `after` (Unix seconds), in time order.
@@ -362,9 +355,23 @@ impl Store {
         absence_id: i64,
         horizon: &Horizon,
     ) -> StoreResult<()> {
+        let sql = "DELETE FROM absences WHERE id = $1 AND practitioner_id = $2";
+        self.delete_and_regenerate(sql, practitioner_id, absence_id, horizon)
+            .await
+    }
+
+    /// Deletes one row of the practitioner's agenda (`sql` binds its id, then the
+    /// practitioner's) and regenerates their slots; `NotFound` if it is not theirs.
+    async fn delete_and_regenerate(
+        &self,
+        sql: &str,
+        practitioner_id: i64,
+        id: i64,
+        horizon: &Horizon,
+    ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
-        let deleted = sqlx::query("DELETE FROM absences WHERE id = $1 AND practitioner_id = $2")
-            .bind(absence_id)
+        let deleted = sqlx::query(sql)
+            .bind(id)
             .bind(practitioner_id)
             .execute(&mut *tx)
             .await?;

@@ -8,7 +8,7 @@ use super::slots::reflag;
 use super::{Flag, Store, StoreError, StoreResult, found};
 use crate::domain::eligibility::ReasonFlags;
 use crate::domain::practitioner::{ExtraField, ReasonForm, SNP_NAME, Settings};
-use sqlx::AnyConnection;
+use sqlx::{Any, AnyConnection, Transaction};
 
 pub struct NewPractitioner<'a> {
     pub rpps: &'a str,
@@ -110,6 +110,19 @@ async fn insert_practitioner(
     Ok(id)
 }
 
+/// Ends a change of the practitioner's settings or reasons: `NotFound` if it touched nothing;
+/// otherwise the eligibility verdicts of their slots follow it, in the same transaction.
+async fn reflag_and_commit(
+    mut tx: Transaction<'static, Any>,
+    changed: u64,
+    practitioner_id: i64,
+) -> StoreResult<()> {
+    found(changed)?;
+    reflag(&mut tx, &[practitioner_id]).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 impl Store {
     pub async fn insert_practitioner(&self, p: &NewPractitioner<'_>) -> StoreResult<i64> {
         let mut tx = self.begin_write().await?;
@@ -195,11 +208,7 @@ impl Store {
         .bind(ExtraField::join(&settings.extra_fields))
         .execute(&mut *tx)
         .await?;
-        found(updated.rows_affected())?;
-        // The eligibility verdicts of the practitioner's slots follow the change.
-        reflag(&mut tx, &[practitioner_id]).await?;
-        tx.commit().await?;
-        Ok(())
+        reflag_and_commit(tx, updated.rows_affected(), practitioner_id).await
     }
 
     pub async fn insert_reason(
@@ -258,11 +267,7 @@ impl Store {
         .bind(reason.bookable_online)
         .execute(&mut *tx)
         .await?;
-        found(updated.rows_affected())?;
-        // The eligibility verdicts of the practitioner's slots follow the change.
-        reflag(&mut tx, &[practitioner_id]).await?;
-        tx.commit().await?;
-        Ok(())
+        reflag_and_commit(tx, updated.rows_affected(), practitioner_id).await
     }
 
     pub async fn set_reason_archived(
@@ -279,11 +284,7 @@ impl Store {
                 .bind(archived)
                 .execute(&mut *tx)
                 .await?;
-        found(updated.rows_affected())?;
-        // The eligibility verdicts of the practitioner's slots follow the change.
-        reflag(&mut tx, &[practitioner_id]).await?;
-        tx.commit().await?;
-        Ok(())
+        reflag_and_commit(tx, updated.rows_affected(), practitioner_id).await
     }
 
     /// Adds the built-in "Soins non programmés" reason, or brings it back from the archive.
