@@ -4,7 +4,8 @@
 use clap::{Parser, Subcommand};
 use sas_rdv::domain::account::RegulatorInput;
 use sas_rdv::server::{
-    AppState, BookingSettings, attachments, auth, clock, communes, http, mail::Mailer, slots, store,
+    AppState, BookingSettings, attachments, clock, communes, http, mail::Mailer, services, slots,
+    store,
 };
 use sas_rdv::tools;
 use std::process::ExitCode;
@@ -199,7 +200,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                     .join(" ; ")
             })?;
             let state = state(store)?;
-            let (_, link) = auth::invite_regulator(&state, &regulator, None, None)
+            let (_, link) = services::accounts::invite_regulator(&state, &regulator, None, None)
                 .await
                 .map_err(|e| match e.field_message("email") {
                     Some(message) => message,

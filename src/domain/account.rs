@@ -413,6 +413,18 @@ pub fn sign_in_throttled(account_failures: i64, ip_failures: i64) -> bool {
     account_failures >= MAX_FAILURES_PER_ACCOUNT || ip_failures >= MAX_FAILURES_PER_IP
 }
 
+/// The invitation behind a link, as the account creation page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationView {
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub departement: String,
+}
+
+/// The message of the guide's rule on a practitioner's (Pro) address.
+pub const PRO_EMAIL_MESSAGE: &str = "Cette adresse est celle d'un compte Pro de professionnel de santé : créez votre compte régulateur avec une autre adresse électronique (celle de votre compte Patient est acceptée).";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,7 @@
 //! so the browser gives instant feedback and the server has the final word.
 
 pub mod account;
+pub mod admin;
 pub mod agenda;
 pub mod appointment;
 pub mod booking;
