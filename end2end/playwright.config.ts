@@ -14,6 +14,21 @@ const dataDir = process.env.SAS_E2E_DIR;
 const port = Number(process.env.SAS_E2E_PORT ?? 3100);
 const smtpPort = port + 1000;
 
+// The clock: by default the server under test starts its clock at a fixed instant (SAS_NOW, with
+// SAS_TEST_CLOCK=1: honoured in tests only) and runs from there; the tests and the browsers derive
+// every date from the same instant (tests/helpers.ts: now(), newContext, test). A Tuesday morning:
+// on a Tuesday, « tomorrow » was a Wednesday, when some practitioners open only their morning.
+// SAS_E2E_NOW=<RFC 3339 instant> picks another one (.ci/week runs a whole week);
+// SAS_E2E_NOW=real runs on the real clock.
+const DEFAULT_E2E_NOW = '2026-12-01T09:30:00+01:00';
+process.env.SAS_E2E_NOW ||= DEFAULT_E2E_NOW;
+process.env.SAS_E2E_STARTED ??= String(Date.now());
+const e2eNow = process.env.SAS_E2E_NOW;
+if (e2eNow !== 'real' && Number.isNaN(Date.parse(e2eNow))) {
+  throw new Error(`SAS_E2E_NOW: not an RFC 3339 instant: ${e2eNow}`);
+}
+const clock = e2eNow === 'real' ? { SAS_TEST_CLOCK: '0', SAS_NOW: '' } : { SAS_TEST_CLOCK: '1', SAS_NOW: e2eNow };
+
 export default defineConfig({
   testDir: './tests',
   fullyParallel: false,
@@ -63,6 +78,7 @@ export default defineConfig({
         SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
         SAS_DATA_DIR: dataDir,
         RUST_LOG: 'warn',
+        ...clock,
       },
     },
   ],

@@ -4,7 +4,8 @@
 use clap::{Parser, Subcommand};
 use sas_rdv::domain::account::RegulatorInput;
 use sas_rdv::server::{
-    AppState, BookingSettings, attachments, communes, http, mail::Mailer, services, slots, store,
+    AppState, BookingSettings, attachments, clock, communes, http, mail::Mailer, services, slots,
+    store,
 };
 use sas_rdv::tools;
 use std::process::ExitCode;
@@ -126,6 +127,11 @@ async fn start() -> ExitCode {
         )
         .init();
     let cli = Cli::parse();
+    // Tests and demos only: SAS_TEST_CLOCK=1 with SAS_NOW starts the clock at a chosen instant.
+    if let Err(message) = clock::init_from_env() {
+        eprintln!("sas-rdv : {message}");
+        return ExitCode::FAILURE;
+    }
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {

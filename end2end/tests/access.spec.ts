@@ -1,5 +1,4 @@
-import { expect, test } from '@playwright/test';
-import { expectAccessible, expectAccessibleWithoutJs, hydrated, PASSWORD, REGULATOR, signIn } from './helpers';
+import { expect, expectAccessible, expectAccessibleWithoutJs, hydrated, PASSWORD, REGULATOR, signIn, test } from './helpers';
 
 test.describe('sans JavaScript', () => {
   test.use({ javaScriptEnabled: false });

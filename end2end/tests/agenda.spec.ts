@@ -1,33 +1,32 @@
-import { expect, test, type Browser, type Page } from '@playwright/test';
-import { expectAccessible, hydrated, REGULATOR, signIn } from './helpers';
+import type { Browser, Locator, Page } from '@playwright/test';
+import {
+  expect,
+  expectAccessible,
+  hydrated,
+  newContext,
+  parisDay,
+  REGULATOR,
+  signIn,
+  test,
+} from './helpers';
 
 /** A page of its own (cookies included) signed in as `email`. */
 async function signedIn(browser: Browser, email: string): Promise<Page> {
-  const context = await browser.newContext();
+  const context = await newContext(browser);
   const page = await context.newPage();
   await signIn(page, email);
   await expect(page.getByRole('button', { name: 'Se déconnecter' })).toBeVisible();
   return page;
 }
 
-/** Paris calendar facts of an instant. */
-function paris(date: Date) {
-  const part = (options: Intl.DateTimeFormatOptions) =>
-    new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', ...options }).format(date);
-  const iso = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris' }).format(date);
-  return {
-    iso,
-    fr: `${iso.slice(8, 10)}/${iso.slice(5, 7)}/${iso.slice(0, 4)}`,
-    weekday: part({ weekday: 'long' }),
-    label: `${part({ weekday: 'long' })} ${Number(part({ day: 'numeric' }))} ${part({ month: 'long' })}`,
-  };
-}
-
-/** Tomorrow, or the day after when tomorrow is a Sunday: a morning the 72-hour search covers. */
+/**
+ * The morning whose range the first test opens to the SAS: tomorrow or the day after (never a
+ * Sunday, which has no range), so that the search's 72 hours cover all of it at any hour,
+ * preferring a day with an afternoon range too (Monday, Tuesday, Thursday, Friday).
+ */
 function nextWorkingMorning() {
-  const day = 24 * 3600 * 1000;
-  const tomorrow = paris(new Date(Date.now() + day));
-  return tomorrow.weekday === 'dimanche' ? paris(new Date(Date.now() + 2 * day)) : tomorrow;
+  const days = [parisDay(1), parisDay(2)].filter((d) => d.weekday !== 'dimanche');
+  return days.find((d) => !['mercredi', 'samedi'].includes(d.weekday)) ?? days[0];
 }
 
 async function setSnpOnRange(page: Page, range: string, on: boolean) {
@@ -61,6 +60,17 @@ test("un médecin qui n'accepte pas de nouveaux patients ouvre une plage du mati
   };
   await search();
   await expect(card).toHaveCount(0);
+  // His week: that morning's slots are free, and the SAS sees none of them.
+  const week = async () => {
+    await doctor.goto(`/agenda/semaine?semaine=${morning.iso}`);
+    await hydrated(doctor);
+    return doctor.getByRole('region', { name: morning.label });
+  };
+  const firstSlot = (column: Locator) => column.locator('li', { hasText: '09:00 – 09:20' });
+  let column = await week();
+  await expect(firstSlot(column)).toContainText('Libre, non visible par le SAS');
+  const hiddenBefore = await column.getByText('Libre, non visible par le SAS').count();
+  expect(hiddenBefore).toBeGreaterThanOrEqual(9);
 
   await doctor.goto('/agenda/motifs');
   await hydrated(doctor);
@@ -96,13 +106,15 @@ test("un médecin qui n'accepte pas de nouveaux patients ouvre une plage du mati
     await expect(card.locator('a.slot', { hasText: time })).toHaveCount(0);
   }
 
-  // The week view shows why each slot reaches the SAS, and the absence.
-  await doctor.goto(`/agenda/semaine?semaine=${morning.iso}`);
-  await hydrated(doctor);
-  const column = doctor.getByRole('region', { name: morning.label });
+  // The week view shows why each slot reaches the SAS, and the absence: the morning's nine
+  // slots are no longer « Libre, non visible par le SAS » (six for the SAS, three removed), and
+  // the day's other free slots, if any (an afternoon range), still are.
+  column = await week();
   await expect(column).toContainText('Absence de 10:00 à 11:00 (Formation)');
   await expect(column.getByText('Soins non programmés')).toHaveCount(6);
-  await expect(column.getByText('Libre, non visible par le SAS').first()).toBeVisible();
+  await expect(firstSlot(column)).toContainText('Soins non programmés');
+  await expect(firstSlot(column)).not.toContainText('Libre, non visible par le SAS');
+  await expect(column.getByText('Libre, non visible par le SAS')).toHaveCount(hiddenBefore - 9);
   await expectAccessible(doctor);
 });
 
@@ -166,7 +178,7 @@ test('une plage ou une absence mal saisie est signalée à côté du champ et ri
   );
   await expect(rows).toHaveCount(before);
 
-  const tomorrow = paris(new Date(Date.now() + 24 * 3600 * 1000));
+  const tomorrow = parisDay(1);
   await page.getByLabel('Début : date').fill(tomorrow.iso);
   await page.getByLabel('Début : heure').fill('10:00');
   await page.getByLabel('Fin : date').fill(tomorrow.iso);

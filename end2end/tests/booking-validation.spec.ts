@@ -1,5 +1,4 @@
-import { expect, test } from '@playwright/test';
-import { expectAccessible, hydrated, REGULATOR, signIn } from './helpers';
+import { expect, expectAccessible, hydrated, REGULATOR, signIn, test } from './helpers';
 
 test('un formulaire incomplet est signalé champ par champ et rien n’est réservé', async ({ page }) => {
   await signIn(page, REGULATOR);

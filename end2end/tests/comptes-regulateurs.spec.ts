@@ -1,5 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
-import { ADMIN, expectAccessible, hydrated, receivedMail, signIn, signOut, sql } from './helpers';
+import type { Page } from '@playwright/test';
+import { ADMIN, expect, expectAccessible, hydrated, receivedMail, signIn, signOut, sql, test } from './helpers';
 
 const INVITATION = 'Créez votre compte régulateur';
 const STRONG = 'cheval batterie agrafe correcte';

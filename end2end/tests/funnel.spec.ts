@@ -1,5 +1,6 @@
-import { expect, test, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import {
+  expect,
   expectAccessible,
   hydrated,
   practitionerEmail,
@@ -8,6 +9,7 @@ import {
   signIn,
   signOut,
   sql,
+  test,
 } from './helpers';
 
 const RENNES = '/recherche?inseecode=35238';

@@ -1,8 +1,88 @@
 import AxeBuilder from '@axe-core/playwright';
-import { expect, type Browser, type Page } from '@playwright/test';
+import {
+  test as base,
+  expect,
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  type Page,
+} from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+
+export { expect };
+
+/**
+ * The tests' clock. With SAS_E2E_NOW (the default of playwright.config.ts, see there), the server
+ * under test started its clock at that instant (SAS_NOW with SAS_TEST_CLOCK=1) and it runs from
+ * there; the tests derive every date from the same instant, and the browsers get it too. With
+ * SAS_E2E_NOW=real, everything runs on the real clock.
+ *
+ * Only dates the application sees come from here: comparisons with files written by the tests'
+ * own processes (the mails' modification times) keep the real `Date.now()`.
+ */
+export function now(): Date {
+  const fixed = fixedStart();
+  if (fixed === undefined) return new Date();
+  return new Date(fixed + (Date.now() - Number(process.env.SAS_E2E_STARTED ?? Date.now())));
+}
+
+/** The instant the run started from (milliseconds), or undefined on the real clock. */
+function fixedStart(): number | undefined {
+  const value = process.env.SAS_E2E_NOW;
+  if (!value || value === 'real') return undefined;
+  const at = Date.parse(value);
+  if (Number.isNaN(at)) throw new Error(`SAS_E2E_NOW: not a date: ${value}`);
+  return at;
+}
+
+/**
+ * Gives the browser pages of `context` the tests' clock (timers keep running in real time).
+ * SAS_E2E_BROWSER_CLOCK=real leaves the browsers on the real clock while the server's is set:
+ * that checks that the pages take the server's time, never the browser's.
+ */
+async function setClock(context: BrowserContext) {
+  if (fixedStart() === undefined || process.env.SAS_E2E_BROWSER_CLOCK === 'real') return;
+  await context.clock.install({ time: now() });
+}
+
+/** A browser context on the tests' clock: use it instead of `browser.newContext()`. */
+export async function newContext(browser: Browser, options?: BrowserContextOptions): Promise<BrowserContext> {
+  const context = await browser.newContext(options);
+  await setClock(context);
+  return context;
+}
+
+/** Playwright's `test` whose pages run on the tests' clock: every spec imports this one. */
+export const test = base.extend({
+  context: async ({ context, javaScriptEnabled }, use) => {
+    // Without JavaScript, the page has no clock to set.
+    if (javaScriptEnabled !== false) await setClock(context);
+    await use(context);
+  },
+});
+
+/** Paris calendar facts of an instant: `AAAA-MM-JJ`, `JJ/MM/AAAA`, weekday, « mardi 1 décembre ». */
+export function paris(date: Date) {
+  const part = (options: Intl.DateTimeFormatOptions) =>
+    new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', ...options }).format(date);
+  const iso = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris' }).format(date);
+  return {
+    iso,
+    fr: `${iso.slice(8, 10)}/${iso.slice(5, 7)}/${iso.slice(0, 4)}`,
+    weekday: part({ weekday: 'long' }),
+    label: `${part({ weekday: 'long' })} ${Number(part({ day: 'numeric' }))} ${part({ month: 'long' })}`,
+  };
+}
+
+/** The Paris day `days` days after today by the tests' clock (noon, so DST changes do not matter). */
+export function parisDay(days: number) {
+  const today = paris(now()).iso;
+  const noon = new Date(`${today}T12:00:00Z`);
+  noon.setUTCDate(noon.getUTCDate() + days);
+  return paris(noon);
+}
 
 export const PASSWORD = 'Demo-SAS-2026';
 export const REGULATOR = 'regulateur@demo.test';
@@ -37,7 +117,7 @@ export async function expectAccessible(page: Page) {
  * at the same address in a twin context that has the same cookies and runs scripts.
  */
 export async function expectAccessibleWithoutJs(browser: Browser, page: Page) {
-  const twin = await browser.newContext({
+  const twin = await newContext(browser, {
     javaScriptEnabled: true,
     storageState: await page.context().storageState(),
   });

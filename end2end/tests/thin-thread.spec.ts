@@ -1,5 +1,4 @@
-import { expect, test } from '@playwright/test';
-import { expectAccessible, hydrated, practitionerEmail, REGULATOR, signIn, signOut } from './helpers';
+import { expect, expectAccessible, hydrated, practitionerEmail, REGULATOR, signIn, signOut, test } from './helpers';
 
 test('un régulateur réserve un créneau pour un patient, le créneau disparaît et le médecin voit le rendez-vous', async ({ page }) => {
   await signIn(page, REGULATOR);

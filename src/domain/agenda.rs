@@ -619,6 +619,9 @@ pub struct RangesView {
     /// Active reasons: (id, name).
     pub reasons: Vec<(i64, String)>,
     pub absences: Vec<AbsenceView>,
+    /// Today in Paris by the server's clock, which is authoritative: the form's first date and
+    /// its checks in the browser use it, not the browser's clock.
+    pub today: chrono::NaiveDate,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

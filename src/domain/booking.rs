@@ -274,6 +274,9 @@ pub struct SlotDetails {
     pub extra_fields: Vec<ExtraField>,
     /// When the hold ends (Unix seconds).
     pub hold_expires_at: i64,
+    /// The server's clock when it answered (Unix seconds): the page's countdown and today's
+    /// date follow the server's time, which is authoritative, not the browser's clock.
+    pub server_now: i64,
     /// Sent back with the booking: a second submit of this funnel books nothing more.
     pub idempotency_key: String,
 }

@@ -22,7 +22,7 @@ fn on_server_runtime(test: impl std::future::Future<Output = ()>) {
         .block_on(test);
 }
 
-async fn start(store: Arc<dyn Store>, dir: Option<tempfile::TempDir>) -> Server {
+async fn start(store: Arc<Store>, dir: Option<tempfile::TempDir>) -> Server {
     let server = Server::start_on(store, dir).await;
     server
         .store
@@ -41,14 +41,14 @@ async fn start(store: Arc<dyn Store>, dir: Option<tempfile::TempDir>) -> Server 
 }
 
 /// A slot the search shows in Paris, and its practitioner's demo address.
-async fn a_visible_slot(store: &dyn Store) -> CandidateSlot {
-    let now = chrono::Utc::now().timestamp();
+async fn a_visible_slot(store: &Store) -> CandidateSlot {
+    let now = crate::server::now();
     store
         .candidate_slots("75", now, now + 3 * 86_400)
         .await
         .expect("candidates")
         .into_iter()
-        .find(|s| crate::server::slots::visibility(s, now, None).is_some())
+        .find(|s| s.visibility(now, None).is_some())
         .expect("a visible slot")
 }
 

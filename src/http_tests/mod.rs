@@ -14,7 +14,7 @@ use std::sync::Arc;
 /// The real router on 127.0.0.1, for tests that speak HTTP.
 pub struct Server {
     pub base: String,
-    pub store: Arc<dyn Store>,
+    pub store: Arc<Store>,
     pub client: reqwest::Client,
     _dir: Option<tempfile::TempDir>,
     pub attachments: tempfile::TempDir,
@@ -30,7 +30,7 @@ impl Server {
     }
 
     /// The same on a given store (SQLite or PostgreSQL), with the demo loaded.
-    pub async fn start_on(store: Arc<dyn Store>, dir: Option<tempfile::TempDir>) -> Self {
+    pub async fn start_on(store: Arc<Store>, dir: Option<tempfile::TempDir>) -> Self {
         seed::seed_demo(store.as_ref()).await.expect("demo");
         store
             .insert_user(&NewUser {

@@ -118,7 +118,7 @@ pub async fn current_user() -> Result<Option<UserRecord>, AppError> {
 }
 
 /// The account whose session cookie the request carries (for plain axum handlers too).
-pub async fn user_of(store: &dyn Store, parts: &Parts) -> Result<Option<UserRecord>, AppError> {
+pub async fn user_of(store: &Store, parts: &Parts) -> Result<Option<UserRecord>, AppError> {
     let Some(token) = session_token(parts) else {
         return Ok(None);
     };
@@ -145,7 +145,7 @@ pub async fn audit(user_id: Option<i64>, action: &str, subject: &str) -> Result<
 
 /// The same, outside a request (command line).
 pub async fn record_audit(
-    store: &dyn Store,
+    store: &Store,
     user_id: Option<i64>,
     action: &str,
     subject: &str,

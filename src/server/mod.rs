@@ -2,6 +2,7 @@
 
 pub mod attachments;
 pub mod auth;
+pub mod clock;
 pub mod communes;
 pub mod http;
 pub mod mail;
@@ -18,7 +19,7 @@ use store::Store;
 #[derive(Clone, axum::extract::FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
-    pub store: Arc<dyn Store>,
+    pub store: Arc<Store>,
     pub mailer: mail::Mailer,
     /// Address of the site as users reach it (`PUBLIC_URL`), for the links sent by mail.
     pub public_url: String,
@@ -41,20 +42,25 @@ pub fn state() -> Result<AppState, AppError> {
 }
 
 /// The store of the running application, from the server function's context.
-pub fn store() -> Result<Arc<dyn Store>, AppError> {
+pub fn store() -> Result<Arc<Store>, AppError> {
     state().map(|s| s.store)
 }
 
 /// The slot horizon of the running application, from now.
 pub fn horizon() -> Result<store::Horizon, AppError> {
     use_context::<AppState>()
-        .map(|s| slots::horizon(s.horizon_days, chrono::Utc::now()))
+        .map(|s| slots::horizon(s.horizon_days, now_utc()))
         .ok_or(AppError::Internal)
 }
 
-/// Current time as Unix seconds.
+/// Current time as Unix seconds, from the server's clock (real, or the test clock: [`clock`]).
 pub fn now() -> i64 {
-    chrono::Utc::now().timestamp()
+    clock::now().timestamp()
+}
+
+/// Current instant, from the server's clock (real, or the test clock: [`clock`]).
+pub fn now_utc() -> chrono::DateTime<chrono::Utc> {
+    clock::now()
 }
 
 /// Logs a storage failure (never its data) and turns it into the user-facing error.

@@ -11,7 +11,7 @@ use crate::server::auth::hash_password;
 use crate::server::store::{
     NewBooking, NewPractitioner, NewRange, NewReason, NewUser, Store, StoreError,
 };
-use chrono::{Duration, NaiveDate, NaiveTime, Utc, Weekday};
+use chrono::{Duration, NaiveDate, NaiveTime, Weekday};
 
 pub const DEMO_PASSWORD: &str = "Demo-SAS-2026";
 pub const ADMIN_EMAIL: &str = "admin.sas@demo.test";
@@ -312,8 +312,8 @@ pub fn practitioner_email(first: &str, last: &str) -> String {
 }
 
 /// Loads the demo unless it is there already, then tops up slots to the horizon.
-pub async fn seed_demo(store: &dyn Store) -> Result<SeedReport, StoreError> {
-    let today = paris_today(Utc::now());
+pub async fn seed_demo(store: &Store) -> Result<SeedReport, StoreError> {
+    let today = paris_today(crate::server::now_utc());
     let mut report = SeedReport::default();
     if store.user_by_email(ADMIN_EMAIL).await?.is_none() {
         // Each account gets its own salt, as real ones do.
@@ -351,7 +351,7 @@ pub struct SeedReport {
 }
 
 async fn insert_account(
-    store: &dyn Store,
+    store: &Store,
     email: &str,
     role: Role,
     (first_name, last_name): (&str, &str),
@@ -365,13 +365,13 @@ async fn insert_account(
             first_name,
             last_name,
             practitioner_id: None,
-            created_at: Utc::now().timestamp(),
+            created_at: crate::server::now(),
         })
         .await
 }
 
 async fn insert_practitioner(
-    store: &dyn Store,
+    store: &Store,
     i: usize,
     (civility, first, last): (&str, &str, &str),
     today: NaiveDate,
@@ -424,14 +424,14 @@ async fn insert_practitioner(
             first_name: first,
             last_name: last,
             practitioner_id: Some(practitioner_id),
-            created_at: Utc::now().timestamp(),
+            created_at: crate::server::now(),
         })
         .await?;
     Ok(())
 }
 
 async fn insert_agenda(
-    store: &dyn Store,
+    store: &Store,
     practitioner_id: i64,
     case: Case,
     today: NaiveDate,
@@ -551,11 +551,11 @@ async fn insert_agenda(
 }
 
 /// Books a few visible slots for the demo regulator, so booked slots exist from the start.
-async fn book_a_few(store: &dyn Store) -> Result<usize, StoreError> {
+async fn book_a_few(store: &Store) -> Result<usize, StoreError> {
     let Some(regulator) = store.user_by_email(REGULATOR_EMAIL).await? else {
         return Ok(0);
     };
-    let now = Utc::now();
+    let now = crate::server::now_utc();
     let today = paris_today(now);
     let patient = PatientInput {
         civility: "Monsieur".into(),
@@ -600,7 +600,7 @@ async fn book_a_few(store: &dyn Store) -> Result<usize, StoreError> {
             };
             let (at, key) = (now.timestamp(), format!("demo-{}", slot.slot_id));
             store
-                .hold_slot(slot.slot_id, regulator.id, at, at + 60, &|_| true)
+                .hold_slot(slot.slot_id, regulator.id, at, at + 60)
                 .await?;
             let booking = NewBooking {
                 slot_id: slot.slot_id,
@@ -612,7 +612,7 @@ async fn book_a_few(store: &dyn Store) -> Result<usize, StoreError> {
                 now: at,
                 ip: None,
             };
-            store.book(&booking, &|_| true).await?;
+            store.book(&booking).await?;
             booked += 1;
         }
     }

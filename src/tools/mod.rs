@@ -11,7 +11,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 /// `seed demo`: loads the demo data (idempotent) and says what it did.
-pub async fn seed_demo(store: &dyn Store) -> Result<(), String> {
+pub async fn seed_demo(store: &Store) -> Result<(), String> {
     let report = demo::seed_demo(store).await.map_err(|e| e.to_string())?;
     println!(
         "Démo {} : {} praticiens ajoutés, {} créneaux créés, {} rendez-vous réservés.",
@@ -29,7 +29,7 @@ pub async fn seed_demo(store: &dyn Store) -> Result<(), String> {
 
 /// `seed national`: the national data set over the communes of `communes_dir`.
 pub async fn seed_national(
-    store: Arc<dyn Store>,
+    store: Arc<Store>,
     communes_dir: &Path,
     practitioners: usize,
     days: i64,
@@ -49,7 +49,7 @@ pub async fn seed_national(
 
 /// `bench search`: a mix of searches around the communes of `communes_dir`, then its report.
 pub async fn bench_search(
-    store: Arc<dyn Store>,
+    store: Arc<Store>,
     communes_dir: &Path,
     searches: usize,
     concurrency: usize,

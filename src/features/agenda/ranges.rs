@@ -7,9 +7,9 @@ use super::signed_in_practitioner;
 use crate::components::form::{Choices, Errors, Radios, general_error, successes};
 use crate::components::loaded::Loaded;
 use crate::components::{ErrorAlert, Field};
-use crate::domain::agenda::{
-    AbsenceInput, AbsenceView, RangeInput, RangeView, RangesView, paris_today,
-};
+#[cfg(feature = "ssr")]
+use crate::domain::agenda::paris_today;
+use crate::domain::agenda::{AbsenceInput, AbsenceView, RangeInput, RangeView, RangesView};
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::server::services::agenda::{self, refused};
@@ -39,7 +39,7 @@ pub async fn save_range(id: Option<i64>, range: RangeInput) -> Result<(), AppErr
             let (user_id, practitioner_id) = signed_in_practitioner().await?;
             let horizon = horizon()?;
             let plan = range
-                .validate(paris_today(chrono::Utc::now()))
+                .validate(paris_today(crate::server::now_utc()))
                 .map_err(AppError::Invalid)?;
             let ranges: Vec<NewRange> = plan
                 .times
@@ -134,11 +134,11 @@ pub fn RangesPage() -> impl IntoView {
         }) />
         <Loaded resource=data let:data>
             {
-                let reasons = data.reasons.clone();
+                let (reasons, today) = (data.reasons.clone(), data.today);
                 view! {
                     <RangeTable ranges=data.ranges editing delete />
                     {move || view! {
-                        <RangeForm editing=editing.get() reasons=reasons.clone() save
+                        <RangeForm editing=editing.get() reasons=reasons.clone() today save
                             on_done=Callback::new(move |()| editing.set(None)) />
                     }}
                     <h2 class="fr-mt-6w">"Absences"</h2>
@@ -222,6 +222,8 @@ const DAY_OPTIONS: [(&str, &str); 7] = [
 fn RangeForm(
     editing: Option<RangeView>,
     reasons: Vec<(i64, String)>,
+    /// Today in Paris, by the server's clock.
+    today: chrono::NaiveDate,
     save: ServerAction<SaveRange>,
     on_done: Callback<()>,
 ) -> impl IntoView {
@@ -230,10 +232,9 @@ fn RangeForm(
         Some(r) => format!("Modifier la plage {}", r.label),
         None => "Nouvelle plage".to_string(),
     };
-    let today = move || paris_today(chrono::Utc::now());
     let initial = editing.map(|r| r.input).unwrap_or_else(|| RangeInput {
         kind: "weekly".into(),
-        valid_from: today().to_string(),
+        valid_from: today.to_string(),
         slot_minutes: "20".into(),
         mode: "cabinet".into(),
         ..RangeInput::default()
@@ -274,7 +275,7 @@ fn RangeForm(
             mode: mode.get_untracked(),
             reason_ids: reason_ids.get_untracked(),
         };
-        match range.validate(today()) {
+        match range.validate(today) {
             Ok(_) => {
                 errors.clear();
                 save.dispatch(SaveRange { id, range });

@@ -176,7 +176,11 @@ fn Funnel(details: SlotDetails) -> impl IntoView {
     // One key per funnel: a double submit books once.
     let idempotency_key = StoredValue::new(key);
     let book = ServerAction::<BookSlot>::new();
-    let today = move || crate::domain::agenda::paris_today(chrono::Utc::now());
+    let clock = ServerClock::new(details.with_untracked(|d| d.server_now));
+    let today = move || {
+        let now = chrono::DateTime::from_timestamp(clock.now(), 0).unwrap_or_default();
+        crate::domain::agenda::paris_today(now)
+    };
 
     let check = move |field: &str| {
         let d = details.get_untracked();
@@ -241,6 +245,7 @@ fn Funnel(details: SlotDetails) -> impl IntoView {
                 Ok(next) => {
                     choices.fit(&next);
                     idempotency_key.set_value(next.idempotency_key.clone());
+                    clock.sync(next.server_now);
                     details.set(next);
                     blocker.set(None);
                     book.value().set(None);
@@ -267,7 +272,7 @@ fn Funnel(details: SlotDetails) -> impl IntoView {
                 summary=summary(&details.get_untracked(), &choices, &patient, attachment.get_untracked()) />
         }>
             {move || view! { <SlotRecap details=details.get() /> }}
-            <HoldTimer details blocker reopen />
+            <HoldTimer details clock blocker reopen />
             <BlockerNotice blocker reopen slot_id=Signal::derive(move || details.get().slot_id) />
             <ErrorAlert error=server_error />
             <form on:submit=on_submit novalidate>
@@ -345,18 +350,44 @@ fn SlotRecap(details: SlotDetails) -> impl IntoView {
     }
 }
 
+/// The server's current time as read here: this machine's clock shifted by the gap measured when
+/// the server's last answer arrived. The server's clock is authoritative: the browser's may be
+/// wrong, and in tests the server's runs from `SAS_NOW`.
+#[derive(Clone, Copy)]
+struct ServerClock(StoredValue<i64>);
+
+impl ServerClock {
+    fn new(server_now: i64) -> Self {
+        Self(StoredValue::new(
+            server_now - chrono::Utc::now().timestamp(),
+        ))
+    }
+
+    /// Measures the gap again from an answer that just arrived.
+    fn sync(self, server_now: i64) {
+        self.0
+            .set_value(server_now - chrono::Utc::now().timestamp());
+    }
+
+    /// The server's time now (Unix seconds).
+    fn now(self) -> i64 {
+        chrono::Utc::now().timestamp() + self.0.get_value()
+    }
+}
+
 /// The time left on the hold, announced two minutes before its end, with « Prolonger »; when it
 /// is over, the regulator may take the slot again.
 #[component]
 fn HoldTimer(
     details: RwSignal<SlotDetails>,
+    clock: ServerClock,
     blocker: RwSignal<Option<Blocker>>,
     reopen: Callback<i64>,
 ) -> impl IntoView {
-    let now = RwSignal::new(chrono::Utc::now().timestamp());
+    let now = RwSignal::new(clock.now());
     Effect::new(move || {
         let handle = set_interval_with_handle(
-            move || now.set(chrono::Utc::now().timestamp()),
+            move || now.set(clock.now()),
             std::time::Duration::from_secs(1),
         );
         on_cleanup(move || {

@@ -19,8 +19,13 @@ pub async fn search(params: SearchParams) -> Result<SearchResults, AppError> {
         async {
             auth::require(&[crate::domain::Role::Regulator]).await?;
             let query = params.parse().map_err(AppError::Invalid)?;
-            services::search::run_search(store()?.as_ref(), &params, &query, chrono::Utc::now())
-                .await
+            services::search::run_search(
+                store()?.as_ref(),
+                &params,
+                &query,
+                crate::server::now_utc(),
+            )
+            .await
         }
         .await,
     )

@@ -38,7 +38,7 @@ pub fn refused(err: StoreError) -> AppError {
 pub async fn week(user_id: i64, practitioner_id: i64, week: &str) -> Result<WeekView, AppError> {
     let now = crate::server::now();
     let day = match week.trim() {
-        "" => paris_today(chrono::Utc::now()),
+        "" => paris_today(crate::server::now_utc()),
         week => parse_date(week).map_err(|m| AppError::invalid("semaine", m))?,
     };
     let monday = week_start(day);
@@ -277,6 +277,7 @@ pub async fn ranges(practitioner_id: i64) -> Result<RangesView, AppError> {
             .map(|r| (r.id, r.name))
             .collect(),
         absences,
+        today: paris_today(crate::server::now_utc()),
     })
 }
 

@@ -11,7 +11,6 @@ use crate::domain::field::FieldError;
 use crate::domain::patient::{BirthPlace, PatientIdentity};
 use crate::domain::practitioner::ExtraField;
 use crate::error::AppError;
-use crate::server::slots::visibility;
 use crate::server::store::{CandidateSlot, NewBooking, StoreError};
 use crate::server::{auth, internal, store};
 
@@ -53,10 +52,9 @@ pub async fn hold(regulator_id: i64, slot_id: i64) -> Result<SlotDetails, AppErr
     let state = crate::server::state()?;
     let now = crate::server::now();
     let expires_at = now + state.booking.hold_seconds;
-    let eligible = |s: &CandidateSlot| visibility(s, now, Some(regulator_id)).is_some();
     match state
         .store
-        .hold_slot(slot_id, regulator_id, now, expires_at, &eligible)
+        .hold_slot(slot_id, regulator_id, now, expires_at)
         .await
     {
         Ok(()) => {}
@@ -73,7 +71,7 @@ pub async fn hold(regulator_id: i64, slot_id: i64) -> Result<SlotDetails, AppErr
     let start = chrono::DateTime::from_timestamp(slot.starts_at, 0).ok_or(AppError::Internal)?;
     Ok(SlotDetails {
         slot_id,
-        practitioner: format!("Dr {} {}", slot.first_name, slot.last_name),
+        practitioner: slot.practitioner_name(),
         specialty: slot.specialty.clone(),
         address: format!("{}, {} {}", slot.address, slot.postcode, slot.city),
         day: day_label_fr(start),
@@ -82,6 +80,7 @@ pub async fn hold(regulator_id: i64, slot_id: i64) -> Result<SlotDetails, AppErr
         offer,
         extra_fields,
         hold_expires_at: expires_at,
+        server_now: now,
         idempotency_key: auth::random_token(),
     })
 }
@@ -92,7 +91,7 @@ async fn check_request(
     slot: &CandidateSlot,
 ) -> Result<(Choices, PatientIdentity), AppError> {
     let (offer, extra) = slot_offer(slot).await?;
-    let today = crate::domain::agenda::paris_today(chrono::Utc::now());
+    let today = crate::domain::agenda::paris_today(crate::server::now_utc());
     let choices = request.choices.validate(&offer);
     let patient = request.patient.validate(today, &extra);
     let mut errors = Vec::new();
@@ -152,8 +151,7 @@ pub async fn book(regulator_id: i64, request: &BookingRequest) -> Result<i64, Ap
         now,
         ip: ip.as_deref(),
     };
-    let eligible = |s: &CandidateSlot| visibility(s, now, Some(regulator_id)).is_some();
-    let booked = match store.book(&booking, &eligible).await {
+    let booked = match store.book(&booking).await {
         Ok(booked) => booked,
         Err(StoreError::SlotTaken) => return Err(AppError::SlotTaken),
         Err(StoreError::HoldExpired) => return Err(AppError::HoldExpired),

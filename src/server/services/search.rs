@@ -44,7 +44,7 @@ struct Found {
 /// The practitioners of `area` with their matching slots counted (those with none kept when
 /// `with_empty`), each with its distance to `center` if any.
 async fn found_in(
-    store: &dyn Store,
+    store: &Store,
     area: &SearchArea,
     filter: &SlotFilter<'_>,
     with_empty: bool,
@@ -71,7 +71,7 @@ async fn found_in(
 }
 
 pub async fn run_search(
-    store: &dyn Store,
+    store: &Store,
     params: &SearchParams,
     query: &SearchQuery,
     now: DateTime<Utc>,
@@ -227,7 +227,7 @@ fn order_first<T>(found: &mut [T], n: usize, mut order: impl FnMut(&T, &T) -> Or
 }
 
 async fn resolve_place(
-    store: &dyn Store,
+    store: &Store,
     place: &Place,
 ) -> Result<(Option<CommuneRecord>, DepartementRecord), AppError> {
     let commune = match place {
@@ -273,7 +273,7 @@ async fn resolve_place(
 }
 
 async fn cards(
-    store: &dyn Store,
+    store: &Store,
     shown: &[Found],
     filter: &SlotFilter<'_>,
 ) -> Result<Vec<PractitionerCard>, AppError> {
@@ -358,10 +358,7 @@ async fn cards(
 }
 
 /// Communes whose name or postcode starts with `text`, for the place field.
-pub async fn suggest_communes(
-    store: &dyn Store,
-    text: &str,
-) -> Result<Vec<CommuneOption>, AppError> {
+pub async fn suggest_communes(store: &Store, text: &str) -> Result<Vec<CommuneOption>, AppError> {
     let found = store.find_communes(text, 8).await.map_err(internal)?;
     Ok(found
         .into_iter()

@@ -28,7 +28,7 @@ fn fixture() -> &'static Path {
     ))
 }
 
-async fn with_communes(store: &dyn Store) {
+async fn with_communes(store: &Store) {
     communes::ensure_loaded(store, fixture())
         .await
         .expect("fixture communes");
@@ -57,7 +57,7 @@ struct Doctor {
 }
 
 /// A practitioner with hourly slots 08:00–20:00 over the next 3 days.
-async fn doctor(store: &dyn Store, d: Doctor) -> i64 {
+async fn doctor(store: &Store, d: Doctor) -> i64 {
     let id = store
         .insert_practitioner(&NewPractitioner {
             latitude: d.at.0,
@@ -102,7 +102,7 @@ fn rpps(n: usize) -> &'static str {
 
 /// Lyon's neighbourhood: A SNP at 1 km, B new patients at 5 km, C registered with nothing open
 /// at 3 km, D not registered at 2 km, E video SNP at 30 km, F SNP at 30 km.
-async fn lyon(store: &dyn Store) -> [i64; 6] {
+async fn lyon(store: &Store) -> [i64; 6] {
     with_communes(store).await;
     let east = |km: f64| (LYON.0, LYON.1 + km / 77.59);
     let cases = [
@@ -143,7 +143,7 @@ async fn lyon(store: &dyn Store) -> [i64; 6] {
     ids
 }
 
-async fn search(store: &dyn Store, pairs: &[(&str, &str)]) -> Result<SearchResults, AppError> {
+async fn search(store: &Store, pairs: &[(&str, &str)]) -> Result<SearchResults, AppError> {
     let params = SearchParams::from_pairs(pairs.iter().copied());
     let query = params.parse().map_err(AppError::Invalid)?;
     run_search(store, &params, &query, Utc::now()).await
@@ -162,7 +162,7 @@ fn listed_slots(results: &SearchResults) -> i64 {
         .sum()
 }
 
-async fn communes_load_once_and_complete_names_and_postcodes(store: Arc<dyn Store>) {
+async fn communes_load_once_and_complete_names_and_postcodes(store: Arc<Store>) {
     let loaded = communes::ensure_loaded(store.as_ref(), fixture())
         .await
         .unwrap();
@@ -210,7 +210,7 @@ async fn communes_load_once_and_complete_names_and_postcodes(store: Arc<dyn Stor
     );
 }
 
-async fn a_commune_search_keeps_eligible_slots_in_distance_order(store: Arc<dyn Store>) {
+async fn a_commune_search_keeps_eligible_slots_in_distance_order(store: Arc<Store>) {
     let [a, b, c, _d, e, f] = lyon(store.as_ref()).await;
     let r = search(store.as_ref(), &[("inseecode", "69123")])
         .await
@@ -255,7 +255,7 @@ async fn a_commune_search_keeps_eligible_slots_in_distance_order(store: Arc<dyn 
     assert!(all.cards[1].days.is_empty());
 }
 
-async fn filters_and_bookings_narrow_the_results(store: Arc<dyn Store>) {
+async fn filters_and_bookings_narrow_the_results(store: Arc<Store>) {
     let [a, b, _, _, e, _] = lyon(store.as_ref()).await;
     let base = [("inseecode", "69123")];
     let cabinet = search(store.as_ref(), &[base[0], ("mode", "cabinet")])
@@ -333,7 +333,7 @@ async fn filters_and_bookings_narrow_the_results(store: Arc<dyn Store>) {
     assert_eq!(again.slot_count, 35);
 }
 
-async fn a_departement_search_rotates_fairly_and_pages_stably(store: Arc<dyn Store>) {
+async fn a_departement_search_rotates_fairly_and_pages_stably(store: Arc<Store>) {
     with_communes(store.as_ref()).await;
     let rennes = (48.11109, -1.67431);
     let mut everyone = Vec::new();
@@ -455,7 +455,7 @@ async fn a_departement_search_rotates_fairly_and_pages_stably(store: Arc<dyn Sto
     );
 }
 
-async fn bad_places_get_a_french_message(store: Arc<dyn Store>) {
+async fn bad_places_get_a_french_message(store: Arc<Store>) {
     with_communes(store.as_ref()).await;
     for (pairs, expected) in [
         (&[("inseecode", "99999")][..], "Commune inconnue"),
@@ -485,7 +485,7 @@ async fn bad_places_get_a_french_message(store: Arc<dyn Store>) {
     );
 }
 
-async fn the_national_seed_loads_and_is_searchable(store: Arc<dyn Store>) {
+async fn the_national_seed_loads_and_is_searchable(store: Arc<Store>) {
     with_communes(store.as_ref()).await;
     let text = std::fs::read_to_string(fixture().join("communes.tsv")).unwrap();
     let list = communes::parse_communes(&text).unwrap();
@@ -519,7 +519,7 @@ async fn the_national_seed_loads_and_is_searchable(store: Arc<dyn Store>) {
 
 /// The grid cells give, for circles around Lyon and for its département, exactly what one row
 /// per practitioner gives.
-async fn assert_cells_exact(store: &dyn Store, step: &str) {
+async fn assert_cells_exact(store: &Store, step: &str) {
     let specialty = practitioner("", "69", true, true).specialty;
     let circle = |radius_km| SearchArea::Circle {
         center: LYON,
@@ -540,13 +540,12 @@ async fn assert_cells_exact(store: &dyn Store, step: &str) {
                 }
                 _ => true,
             };
-            let mut rows: Vec<AreaPractitioner> = store
-                .area_practitioners(area, specialty, with_empty)
-                .await
-                .unwrap()
-                .into_iter()
-                .filter(within)
-                .collect();
+            let mut rows: Vec<AreaPractitioner> =
+                area_practitioners(store, area, specialty, with_empty)
+                    .await
+                    .into_iter()
+                    .filter(within)
+                    .collect();
             let mut cells = store
                 .grid_practitioners(area, specialty, with_empty)
                 .await
@@ -558,7 +557,7 @@ async fn assert_cells_exact(store: &dyn Store, step: &str) {
     }
 }
 
-async fn grid_cells_stay_exact_through_holds_bookings_and_agenda_changes(store: Arc<dyn Store>) {
+async fn grid_cells_stay_exact_through_holds_bookings_and_agenda_changes(store: Arc<Store>) {
     let store = store.as_ref();
     let [a, b, c, _, e, _] = lyon(store).await;
     assert_cells_exact(store, "seeded").await;
@@ -578,20 +577,20 @@ async fn grid_cells_stay_exact_through_holds_bookings_and_agenda_changes(store: 
     };
     let (a1, a2) = (free(a).await[0], free(a).await[1]);
     store
-        .hold_slot(a1, regulator, now, now + 600, &|_| true)
+        .hold_slot(a1, regulator, now, now + 600)
         .await
         .unwrap();
     assert_cells_exact(store, "held").await;
     // Opening another slot gives the first one back.
     store
-        .hold_slot(a2, regulator, now, now + 600, &|_| true)
+        .hold_slot(a2, regulator, now, now + 600)
         .await
         .unwrap();
     assert_cells_exact(store, "held another").await;
     store.release_hold(a2, regulator).await.unwrap();
     assert_cells_exact(store, "released").await;
     store
-        .hold_slot(a1, regulator, now - 700, now - 100, &|_| true)
+        .hold_slot(a1, regulator, now - 700, now - 100)
         .await
         .unwrap();
     store.release_expired_holds(now).await.unwrap();
@@ -652,7 +651,7 @@ async fn grid_cells_stay_exact_through_holds_bookings_and_agenda_changes(store: 
 
 /// Holds of eight practitioners of one cell at once: each transaction patches the cell after the
 /// previous one committed (the upsert locks its row), so no hold is lost from the cell.
-async fn simultaneous_holds_in_one_cell_keep_it_exact(store: Arc<dyn Store>) {
+async fn simultaneous_holds_in_one_cell_keep_it_exact(store: Arc<Store>) {
     with_communes(store.as_ref()).await;
     let mut doctors = Vec::new();
     for i in 0..8 {
@@ -688,11 +687,7 @@ async fn simultaneous_holds_in_one_cell_keep_it_exact(store: Arc<dyn Store>) {
         let email = format!("r{i}@demo.test");
         let regulator = user(store.as_ref(), &email, Role::Regulator, None).await;
         let store = store.clone();
-        holds.spawn(async move {
-            store
-                .hold_slot(slot, regulator, now, now + 600, &|_| true)
-                .await
-        });
+        holds.spawn(async move { store.hold_slot(slot, regulator, now, now + 600).await });
     }
     while let Some(held) = holds.join_next().await {
         held.unwrap().unwrap();
