@@ -6,9 +6,8 @@
 use crate::domain::Role;
 use crate::domain::account::{
     AccountInput, INVITATION_DAYS, InvitationView, NewRegulatorValue, PRO_EMAIL_MESSAGE,
-    RESET_HOURS, check_confirmation, check_password,
+    RESET_HOURS, check_new_password,
 };
-use crate::domain::field::FieldError;
 use crate::domain::practitioner::Registration;
 use crate::error::AppError;
 use crate::server::store::{
@@ -269,21 +268,7 @@ pub async fn reset_password(
     let record = auth::check_link(token, "reset").await?;
     let store = store()?;
     let user_id = record.user_id.ok_or(AppError::LinkInvalid)?;
-    let errors: Vec<FieldError> = [
-        ("password", check_password(password, &[])),
-        ("confirmation", check_confirmation(password, confirmation)),
-    ]
-    .into_iter()
-    .filter_map(|(field, r)| {
-        r.err().map(|message| FieldError {
-            field: field.into(),
-            message,
-        })
-    })
-    .collect();
-    if !errors.is_empty() {
-        return Err(AppError::Invalid(errors));
-    }
+    check_new_password(password, confirmation).map_err(AppError::Invalid)?;
     let hash = auth::hash_password(password)?;
     match store
         .reset_password(&auth::token_hash(token), crate::server::now(), &hash)

@@ -12,7 +12,7 @@ use crate::domain::practitioner::{
     ExtraField, QuestionView, ReasonInput, ReasonView, SNP_NAME, SettingsInput, SettingsView,
 };
 use crate::error::AppError;
-use crate::server::store::{NewReason, StoreError};
+use crate::server::store::{NewReason, PractitionerProfile, Store, StoreError};
 use crate::server::{auth, internal, store};
 use chrono::{DateTime, Duration, NaiveTime};
 
@@ -33,6 +33,15 @@ pub fn refused(err: StoreError) -> AppError {
     }
 }
 
+/// The practitioner's profile; none for this id means the session's account lost it.
+async fn profile(store: &Store, practitioner_id: i64) -> Result<PractitionerProfile, AppError> {
+    store
+        .practitioner_profile(practitioner_id)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::Forbidden)
+}
+
 /// The week of Monday `week` (`AAAA-MM-JJ`, this week if empty); reading booked slots is
 /// audited as `user_id`.
 pub async fn week(user_id: i64, practitioner_id: i64, week: &str) -> Result<WeekView, AppError> {
@@ -49,11 +58,7 @@ pub async fn week(user_id: i64, practitioner_id: i64, week: &str) -> Result<Week
     };
     let (from, to) = (midnight(monday)?, midnight(monday + Duration::days(7))?);
     let store = store()?;
-    let profile = store
-        .practitioner_profile(practitioner_id)
-        .await
-        .map_err(internal)?
-        .ok_or(AppError::Forbidden)?;
+    let profile = profile(&store, practitioner_id).await?;
     let slots = store
         .agenda_slots(practitioner_id, from, to)
         .await
@@ -341,11 +346,7 @@ pub async fn save_reason(
 /// The settings as the form shows them, and the booking questions.
 pub async fn settings(practitioner_id: i64) -> Result<SettingsView, AppError> {
     let store = store()?;
-    let profile = store
-        .practitioner_profile(practitioner_id)
-        .await
-        .map_err(internal)?
-        .ok_or(AppError::Forbidden)?;
+    let profile = profile(&store, practitioner_id).await?;
     let questions = store
         .booking_questions(practitioner_id)
         .await
