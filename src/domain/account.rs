@@ -177,6 +177,17 @@ pub fn check_confirmation(password: &str, confirmation: &str) -> Result<(), Stri
     }
 }
 
+/// A new password and its confirmation (password reset): both errors at once.
+pub fn check_new_password(password: &str, confirmation: &str) -> Result<(), Vec<FieldError>> {
+    collect(
+        vec![
+            ("password", check_password(password, &[])),
+            ("confirmation", check_confirmation(password, confirmation)),
+        ],
+        || (),
+    )
+}
+
 /// ANSSI's guidance: length rather than composition rules. At least 12 characters of any kind,
 /// no common password, nothing built on the person's own names.
 pub const PASSWORD_MIN_CHARS: usize = 12;

@@ -612,6 +612,89 @@ impl Status {
     }
 }
 
+/// The practitioner's ranges page: ranges, the reasons they may carry, absences.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RangesView {
+    pub ranges: Vec<RangeView>,
+    /// Active reasons: (id, name).
+    pub reasons: Vec<(i64, String)>,
+    pub absences: Vec<AbsenceView>,
+    /// Today in Paris by the server's clock, which is authoritative: the form's first date and
+    /// its checks in the browser use it, not the browser's clock.
+    pub today: chrono::NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RangeView {
+    pub id: i64,
+    /// "chaque mardi de 09:00 à 12:00"
+    pub label: String,
+    /// "à partir du 01/12/2026"
+    pub validity: String,
+    pub slot_minutes: u32,
+    pub mode: String,
+    pub reasons: Vec<String>,
+    pub snp: bool,
+    /// The range as the form shows it, for editing.
+    pub input: RangeInput,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AbsenceView {
+    pub id: i64,
+    /// "du 23/03/2027 à 08:00 au 23/03/2027 à 10:30"
+    pub period: String,
+    pub label: String,
+}
+
+/// The practitioner's week grid.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WeekView {
+    /// "Semaine du 23 au 29 novembre 2026"
+    pub title: String,
+    /// Mondays of the previous and next weeks, `AAAA-MM-JJ`.
+    pub previous: String,
+    pub next: String,
+    pub sas_registered: bool,
+    pub days: Vec<DayColumn>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DayColumn {
+    /// "lundi 23 novembre"
+    pub label: String,
+    /// "Absence de 14:00 à 18:00 (Formation)"
+    pub absences: Vec<String>,
+    pub slots: Vec<SlotCell>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SlotCell {
+    /// "09:00 – 09:20"
+    pub time: String,
+    /// "En vidéo", or empty at the practice.
+    pub mode: String,
+    pub past: bool,
+    /// "Marie DURAND" when an appointment is booked.
+    pub patient: Option<String>,
+    /// The appointment's page, reason, message and number of attachments.
+    pub appointment: Option<Booked>,
+    /// Booked on a slot no range or absence-free period covers any more.
+    pub out_of_agenda: bool,
+    /// Why the SAS sees the slot, if it does.
+    pub snp: bool,
+    pub new_patients: bool,
+}
+
+/// What the week view shows of an appointment (its page has the rest).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Booked {
+    pub id: i64,
+    pub reason: String,
+    pub message: Option<String>,
+    pub files: i64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -419,6 +419,32 @@ impl QuestionInput {
     }
 }
 
+/// A reason as the practitioner's reasons page lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReasonView {
+    pub id: i64,
+    pub name: String,
+    pub duration_minutes: i64,
+    pub open_to_new_patients: bool,
+    pub bookable_online: bool,
+    pub is_snp: bool,
+    pub archived: bool,
+}
+
+/// The practitioner's settings page: the settings as the form shows them, and the questions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SettingsView {
+    pub settings: SettingsInput,
+    pub questions: Vec<QuestionView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuestionView {
+    pub id: i64,
+    pub label: String,
+    pub required: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,7 @@
 //! Sign-in and sign-out, who is signed in, account creation from an invitation link, and
 //! password reset.
 
+use crate::components::loaded::Loaded;
 use crate::components::{ErrorAlert, Field};
 use crate::domain::Role;
 use crate::domain::account::{
@@ -227,15 +228,6 @@ fn link_token() -> impl Fn() -> String + Copy {
     move || query.read().get("jeton").unwrap_or_default()
 }
 
-/// What a refused link page shows: the reason, and where to go next.
-#[component]
-fn LinkRefused(error: AppError, next: (&'static str, &'static str)) -> impl IntoView {
-    view! {
-        <ErrorAlert error=Signal::derive(move || Some(error.clone())) />
-        <A href=next.0 attr:class="fr-btn fr-btn--secondary">{next.1}</A>
-    }
-}
-
 /// A new password and its confirmation, with the strength meter and ANSSI's advice.
 #[component]
 fn PasswordFields(
@@ -291,12 +283,10 @@ pub fn CreateAccountPage() -> impl IntoView {
     view! {
         <Title text="Création de votre compte" />
         <h1>"Création de votre compte"</h1>
-        <Suspense fallback=|| view! { <p>"Vérification du lien…"</p> }>
-            {move || invited.get().map(|result| match result {
-                Ok(invited) => view! { <CreateAccountForm token=token() invited /> }.into_any(),
-                Err(error) => view! { <LinkRefused error next=("/connexion", "Se connecter") /> }.into_any(),
-            })}
-        </Suspense>
+        <Loaded resource=invited loading="Vérification du lien…"
+            way_out=("/connexion", "Se connecter") let:invited>
+            <CreateAccountForm token=token() invited />
+        </Loaded>
     }
 }
 
@@ -505,12 +495,10 @@ pub fn ResetPasswordPage() -> impl IntoView {
     view! {
         <Title text="Nouveau mot de passe" />
         <h1>"Nouveau mot de passe"</h1>
-        <Suspense fallback=|| view! { <p>"Vérification du lien…"</p> }>
-            {move || usable.get().map(|result| match result {
-                Ok(()) => view! { <ResetPasswordForm token=token() /> }.into_any(),
-                Err(error) => view! { <LinkRefused error next=("/mot-de-passe-oublie", "Demander un nouveau lien") /> }.into_any(),
-            })}
-        </Suspense>
+        <Loaded resource=usable loading="Vérification du lien…"
+            way_out=("/mot-de-passe-oublie", "Demander un nouveau lien") let:_usable>
+            <ResetPasswordForm token=token() />
+        </Loaded>
     }
 }
 

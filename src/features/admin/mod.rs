@@ -1,6 +1,7 @@
 //! The SAS platform's administration: regulators and their invitations, the outbox of the demo,
 //! the audit log.
 
+use crate::components::loaded::{Loaded, LoadedList};
 use crate::components::{ErrorAlert, Field};
 #[cfg(feature = "ssr")]
 use crate::domain::Role;
@@ -162,11 +163,7 @@ pub fn RegulatorsPage() -> impl IntoView {
             })}
         </div>
         <ErrorAlert error=row_error />
-        <Transition fallback=|| view! { <p>"Chargement…"</p> }>
-            {move || regulators.get().map(|result| match result {
-                Err(e) => view! { <ErrorAlert error=Signal::derive(move || Some(e.clone())) /> }.into_any(),
-                Ok(lines) if lines.is_empty() => view! { <p>"Aucun régulateur n'a encore été invité."</p> }.into_any(),
-                Ok(lines) => view! {
+        <LoadedList resource=regulators empty="Aucun régulateur n'a encore été invité." let:lines>
                     <div class="fr-table">
                         <table>
                             <caption class="fr-sr-only">"Régulateurs et état de leur compte"</caption>
@@ -187,9 +184,7 @@ pub fn RegulatorsPage() -> impl IntoView {
                             </tbody>
                         </table>
                     </div>
-                }.into_any(),
-            })}
-        </Transition>
+        </LoadedList>
     }
 }
 
@@ -338,10 +333,7 @@ pub fn OutboxPage() -> impl IntoView {
     view! {
         <Title text="Courriels envoyés" />
         <h1>"Courriels envoyés"</h1>
-        <Transition fallback=|| view! { <p>"Chargement…"</p> }>
-            {move || outbox.get().map(|result| match result {
-                Err(e) => view! { <ErrorAlert error=Signal::derive(move || Some(e.clone())) /> }.into_any(),
-                Ok(outbox) => view! {
+        <Loaded resource=outbox let:outbox>
                     <p>
                         {if outbox.smtp {
                             "Un serveur de courriel est configuré : les courriels partent par SMTP et ne sont pas conservés ici."
@@ -360,9 +352,7 @@ pub fn OutboxPage() -> impl IntoView {
                             </div>
                         </article>
                     }).collect_view()}
-                }.into_any(),
-            })}
-        </Transition>
+        </Loaded>
     }
 }
 
@@ -372,10 +362,7 @@ pub fn AuditPage() -> impl IntoView {
     view! {
         <Title text="Journal d'audit" />
         <h1>"Journal d'audit"</h1>
-        <Transition fallback=|| view! { <p>"Chargement…"</p> }>
-            {move || entries.get().map(|result| match result {
-                Err(e) => view! { <ErrorAlert error=Signal::derive(move || Some(e.clone())) /> }.into_any(),
-                Ok(lines) => view! {
+        <Loaded resource=entries let:lines>
                     <div class="fr-table">
                         <table>
                             <caption>"Les 200 derniers événements : qui, quand, depuis où"</caption>
@@ -395,8 +382,6 @@ pub fn AuditPage() -> impl IntoView {
                             </tbody>
                         </table>
                     </div>
-                }.into_any(),
-            })}
-        </Transition>
+        </Loaded>
     }
 }

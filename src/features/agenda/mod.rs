@@ -9,13 +9,11 @@ pub mod register;
 pub mod settings;
 pub mod week;
 
-use crate::components::ErrorAlert;
+use crate::components::loaded::LoadedList;
 use crate::domain::appointment::AppointmentLine;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use crate::server::store::StoreError;
-#[cfg(feature = "ssr")]
-use crate::server::{auth, internal, services, with_status};
+use crate::server::{auth, services, with_status};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -31,24 +29,6 @@ async fn signed_in_practitioner() -> Result<(i64, i64), AppError> {
     let user = auth::require(&[crate::domain::Role::Practitioner]).await?;
     let practitioner_id = user.practitioner_id.ok_or(AppError::Forbidden)?;
     Ok((user.id, practitioner_id))
-}
-
-/// A refusal of the store, in the words of the practitioner pages.
-#[cfg(feature = "ssr")]
-fn refused(err: StoreError) -> AppError {
-    match err {
-        StoreError::NotFound => {
-            AppError::NotFound("Cet élément n'existe pas dans votre agenda.".into())
-        }
-        StoreError::Overlap(other) => AppError::invalid(
-            "start",
-            format!("Cette plage chevauche une plage existante : {other}."),
-        ),
-        StoreError::UnknownReason => {
-            AppError::invalid("reason_ids", crate::domain::agenda::UNKNOWN_REASON)
-        }
-        other => internal(other),
-    }
 }
 
 /// Practitioners only: their own appointments, patient identity included (audited).
@@ -70,13 +50,9 @@ pub fn AppointmentsPage() -> impl IntoView {
         <Title text="Mes rendez-vous" />
         <h1>"Mes rendez-vous"</h1>
         <p>"Les rendez-vous pris pour vos patients par les régulateurs du SAS."</p>
-        <Transition fallback=|| view! { <p>"Chargement…"</p> }>
-            {move || appointments.get().map(|r| match r {
-                Ok(lines) if lines.is_empty() => view! { <p>"Aucun rendez-vous pour le moment."</p> }.into_any(),
-                Ok(lines) => view! { <AppointmentTable lines /> }.into_any(),
-                Err(e) => view! { <ErrorAlert error=Signal::derive(move || Some(e.clone())) /> }.into_any(),
-            })}
-        </Transition>
+        <LoadedList resource=appointments empty="Aucun rendez-vous pour le moment." let:lines>
+            <AppointmentTable lines />
+        </LoadedList>
     }
 }
 

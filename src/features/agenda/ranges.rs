@@ -3,175 +3,28 @@
 //! free slots over the horizon in the same transaction; booked ones are never touched.
 
 #[cfg(feature = "ssr")]
-use super::{refused, signed_in_practitioner};
+use super::signed_in_practitioner;
 use crate::components::form::{Choices, Errors, Radios, general_error, successes};
+use crate::components::loaded::Loaded;
 use crate::components::{ErrorAlert, Field};
 #[cfg(feature = "ssr")]
 use crate::domain::agenda::paris_today;
-use crate::domain::agenda::{AbsenceInput, RangeInput};
+use crate::domain::agenda::{AbsenceInput, AbsenceView, RangeInput, RangeView, RangesView};
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use crate::server::{horizon, internal, store, with_status};
+use crate::server::services::agenda::{self, refused};
+#[cfg(feature = "ssr")]
+use crate::server::{horizon, store, with_status};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RangesView {
-    pub ranges: Vec<RangeView>,
-    /// Active reasons: (id, name).
-    pub reasons: Vec<(i64, String)>,
-    pub absences: Vec<AbsenceView>,
-    /// Today in Paris by the server's clock, which is authoritative: the form's first date and
-    /// its checks in the browser use it, not the browser's clock.
-    pub today: chrono::NaiveDate,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RangeView {
-    pub id: i64,
-    /// "chaque mardi de 09:00 à 12:00"
-    pub label: String,
-    /// "à partir du 01/12/2026"
-    pub validity: String,
-    pub slot_minutes: u32,
-    pub mode: String,
-    pub reasons: Vec<String>,
-    pub snp: bool,
-    /// The range as the form shows it, for editing.
-    pub input: RangeInput,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AbsenceView {
-    pub id: i64,
-    /// "du 23/03/2027 à 08:00 au 23/03/2027 à 10:30"
-    pub period: String,
-    pub label: String,
-}
 
 /// Practitioners only: their own ranges, active reasons and current absences.
 #[server(endpoint = "agenda/my_ranges")]
 pub async fn my_ranges() -> Result<RangesView, AppError> {
-    use crate::domain::agenda::{Recurrence, date_fr};
     with_status(
         async {
             let (_, practitioner_id) = signed_in_practitioner().await?;
-            let store = store()?;
-            let reasons = store.reasons(practitioner_id).await.map_err(internal)?;
-            let ranges = store.ranges(practitioner_id).await.map_err(internal)?;
-            let absences = store
-                .absences(practitioner_id, crate::server::now())
-                .await
-                .map_err(internal)?;
-            let name_of = |id: &i64| reasons.iter().find(|r| r.id == *id);
-            let ranges = ranges
-                .into_iter()
-                .map(|r| {
-                    let (kind, days, date, from, until) = match &r.times.recurrence {
-                        Recurrence::Weekly {
-                            weekday,
-                            valid_from,
-                            valid_until,
-                        } => (
-                            "weekly",
-                            vec![weekday.number_from_monday().to_string()],
-                            String::new(),
-                            valid_from.to_string(),
-                            valid_until.map(|d| d.to_string()).unwrap_or_default(),
-                        ),
-                        Recurrence::Once(day) => (
-                            "once",
-                            Vec::new(),
-                            day.to_string(),
-                            String::new(),
-                            String::new(),
-                        ),
-                    };
-                    let validity = match &r.times.recurrence {
-                        Recurrence::Weekly {
-                            valid_from,
-                            valid_until: Some(until),
-                            ..
-                        } => format!("du {} au {}", date_fr(*valid_from), date_fr(*until)),
-                        Recurrence::Weekly { valid_from, .. } => {
-                            format!("à partir du {}", date_fr(*valid_from))
-                        }
-                        Recurrence::Once(_) => "ponctuelle".into(),
-                    };
-                    RangeView {
-                        id: r.id,
-                        label: r.times.label_fr(),
-                        validity,
-                        slot_minutes: r.times.slot_minutes,
-                        mode: r.mode.label().into(),
-                        reasons: r
-                            .reason_ids
-                            .iter()
-                            .filter_map(name_of)
-                            .map(|reason| {
-                                if reason.archived {
-                                    format!("{} (archivé)", reason.name)
-                                } else {
-                                    reason.name.clone()
-                                }
-                            })
-                            .collect(),
-                        snp: r
-                            .reason_ids
-                            .iter()
-                            .filter_map(name_of)
-                            .any(|reason| reason.is_snp && !reason.archived),
-                        input: RangeInput {
-                            kind: kind.into(),
-                            days,
-                            date,
-                            valid_from: from,
-                            valid_until: until,
-                            start: r.times.start.format("%H:%M").to_string(),
-                            end: r.times.end.format("%H:%M").to_string(),
-                            slot_minutes: r.times.slot_minutes.to_string(),
-                            mode: r.mode.code().into(),
-                            reason_ids: r
-                                .reason_ids
-                                .iter()
-                                .filter(|id| name_of(id).is_some_and(|reason| !reason.archived))
-                                .map(i64::to_string)
-                                .collect(),
-                        },
-                    }
-                })
-                .collect();
-            let instant = |t: i64| chrono::DateTime::from_timestamp(t, 0).ok_or(AppError::Internal);
-            let absences = absences
-                .into_iter()
-                .map(|a| {
-                    let (start, end) = (instant(a.starts_at)?, instant(a.ends_at)?);
-                    let at = |t| {
-                        let local = crate::domain::agenda::paris_time(t);
-                        format!(
-                            "{} à {}",
-                            date_fr(local.date_naive()),
-                            local.format("%H:%M")
-                        )
-                    };
-                    Ok(AbsenceView {
-                        id: a.id,
-                        period: format!("du {} au {}", at(start), at(end)),
-                        label: a.label,
-                    })
-                })
-                .collect::<Result<_, AppError>>()?;
-            Ok(RangesView {
-                ranges,
-                reasons: reasons
-                    .into_iter()
-                    .filter(|r| !r.archived)
-                    .map(|r| (r.id, r.name))
-                    .collect(),
-                absences,
-                today: paris_today(crate::server::now_utc()),
-            })
+            agenda::ranges(practitioner_id).await
         }
         .await,
     )
@@ -279,25 +132,22 @@ pub fn RangesPage() -> impl IntoView {
         <ErrorAlert error=Signal::derive(move || {
             general_error(delete.value()).get().or_else(|| general_error(delete_absence.value()).get())
         }) />
-        <Transition fallback=|| view! { <p>"Chargement…"</p> }>
-            {move || data.get().map(|r| match r {
-                Ok(data) => {
-                    let (reasons, today) = (data.reasons.clone(), data.today);
-                    view! {
-                        <RangeTable ranges=data.ranges editing delete />
-                        {move || view! {
-                            <RangeForm editing=editing.get() reasons=reasons.clone() today save
-                                on_done=Callback::new(move |()| editing.set(None)) />
-                        }}
-                        <h2 class="fr-mt-6w">"Absences"</h2>
-                        <p>"Une absence retire de votre agenda les créneaux libres qu'elle couvre."</p>
-                        <AbsenceTable absences=data.absences delete=delete_absence />
-                        <AbsenceForm add=add_absence />
-                    }.into_any()
+        <Loaded resource=data let:data>
+            {
+                let (reasons, today) = (data.reasons.clone(), data.today);
+                view! {
+                    <RangeTable ranges=data.ranges editing delete />
+                    {move || view! {
+                        <RangeForm editing=editing.get() reasons=reasons.clone() today save
+                            on_done=Callback::new(move |()| editing.set(None)) />
+                    }}
+                    <h2 class="fr-mt-6w">"Absences"</h2>
+                    <p>"Une absence retire de votre agenda les créneaux libres qu'elle couvre."</p>
+                    <AbsenceTable absences=data.absences delete=delete_absence />
+                    <AbsenceForm add=add_absence />
                 }
-                Err(e) => view! { <ErrorAlert error=Signal::derive(move || Some(e.clone())) /> }.into_any(),
-            })}
-        </Transition>
+            }
+        </Loaded>
     }
 }
 

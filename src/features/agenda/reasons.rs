@@ -2,27 +2,18 @@
 //! "Soins non programmés" added in one action.
 
 #[cfg(feature = "ssr")]
-use super::{refused, signed_in_practitioner};
+use super::signed_in_practitioner;
 use crate::components::form::{Checkbox, Errors, general_error, successes};
+use crate::components::loaded::Loaded;
 use crate::components::{ErrorAlert, Field};
-use crate::domain::practitioner::{ReasonInput, SNP_NAME};
+use crate::domain::practitioner::{ReasonInput, ReasonView, SNP_NAME};
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::server::services::agenda::{self, refused};
 #[cfg(feature = "ssr")]
 use crate::server::{internal, store, with_status};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ReasonView {
-    pub id: i64,
-    pub name: String,
-    pub duration_minutes: i64,
-    pub open_to_new_patients: bool,
-    pub bookable_online: bool,
-    pub is_snp: bool,
-    pub archived: bool,
-}
 
 /// Practitioners only: their own reasons, archived ones included.
 #[server(endpoint = "agenda/my_reasons")]
@@ -30,19 +21,7 @@ pub async fn my_reasons() -> Result<Vec<ReasonView>, AppError> {
     with_status(
         async {
             let (_, practitioner_id) = signed_in_practitioner().await?;
-            let reasons = store()?.reasons(practitioner_id).await.map_err(internal)?;
-            Ok(reasons
-                .into_iter()
-                .map(|r| ReasonView {
-                    id: r.id,
-                    name: r.name,
-                    duration_minutes: r.duration_minutes,
-                    open_to_new_patients: r.open_to_new_patients,
-                    bookable_online: r.bookable_online,
-                    is_snp: r.is_snp,
-                    archived: r.archived,
-                })
-                .collect())
+            agenda::reasons(practitioner_id).await
         }
         .await,
     )
@@ -51,43 +30,10 @@ pub async fn my_reasons() -> Result<Vec<ReasonView>, AppError> {
 /// Practitioners only: creates a reason (`id` empty) or edits one of their own.
 #[server(endpoint = "agenda/save_reason")]
 pub async fn save_reason(id: Option<i64>, reason: ReasonInput) -> Result<(), AppError> {
-    use crate::domain::eligibility::ReasonFlags;
-    use crate::server::store::NewReason;
     with_status(
         async {
             let (_, practitioner_id) = signed_in_practitioner().await?;
-            let store = store()?;
-            match id {
-                Some(id) => {
-                    let reasons = store.reasons(practitioner_id).await.map_err(internal)?;
-                    let current = reasons
-                        .iter()
-                        .find(|r| r.id == id)
-                        .ok_or_else(|| refused(crate::server::store::StoreError::NotFound))?;
-                    let form = reason.validate(current.is_snp).map_err(AppError::Invalid)?;
-                    store
-                        .update_reason(practitioner_id, id, &form)
-                        .await
-                        .map_err(refused)
-                }
-                None => {
-                    let form = reason.validate(false).map_err(AppError::Invalid)?;
-                    let new = NewReason {
-                        name: form.name.as_deref().unwrap_or(SNP_NAME),
-                        duration_minutes: i64::from(form.duration_minutes),
-                        flags: ReasonFlags {
-                            is_snp: false,
-                            open_to_new_patients: form.open_to_new_patients,
-                            bookable_online: form.bookable_online,
-                        },
-                    };
-                    store
-                        .insert_reason(practitioner_id, &new)
-                        .await
-                        .map(drop)
-                        .map_err(internal)
-                }
-            }
+            agenda::save_reason(practitioner_id, id, &reason).await
         }
         .await,
     )
@@ -146,23 +92,15 @@ pub fn ReasonsPage() -> impl IntoView {
         <ErrorAlert error=Signal::derive(move || {
             general_error(archive.value()).get().or_else(|| general_error(add_snp.value()).get())
         }) />
-        <Transition fallback=|| view! { <p>"Chargement…"</p> }>
-            {move || reasons.get().map(|r| match r {
-                Ok(list) => {
-                    let has_snp = list.iter().any(|r| r.is_snp && !r.archived);
-                    view! {
-                        {(!has_snp).then(|| view! {
-                            <button type="button" class="fr-btn fr-icon-add-line fr-btn--icon-left fr-mb-3w"
-                                on:click=move |_| { add_snp.dispatch(AddSnpReason {}); }>
-                                {format!("Ajouter le motif « {SNP_NAME} »")}
-                            </button>
-                        })}
-                        <ReasonTable list editing archive />
-                    }.into_any()
-                }
-                Err(e) => view! { <ErrorAlert error=Signal::derive(move || Some(e.clone())) /> }.into_any(),
+        <Loaded resource=reasons let:list>
+            {(!list.iter().any(|r| r.is_snp && !r.archived)).then(|| view! {
+                <button type="button" class="fr-btn fr-icon-add-line fr-btn--icon-left fr-mb-3w"
+                    on:click=move |_| { add_snp.dispatch(AddSnpReason {}); }>
+                    {format!("Ajouter le motif « {SNP_NAME} »")}
+                </button>
             })}
-        </Transition>
+            <ReasonTable list editing archive />
+        </Loaded>
         {move || view! { <ReasonForm editing=editing.get() save on_done=Callback::new(move |()| editing.set(None)) /> }}
     }
 }

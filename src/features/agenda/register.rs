@@ -6,7 +6,7 @@ use crate::components::{ErrorAlert, Field};
 use crate::domain::practitioner::{CIVILITIES, RegistrationInput, SPECIALTIES};
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use crate::server::{auth, internal, store, with_status};
+use crate::server::{services::accounts, with_status};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -17,61 +17,10 @@ const AFTER_REGISTRATION: &str = "/agenda/parametres";
 /// and the email (unused, not a regulator's) are checked. Signs the new account in.
 #[server(endpoint = "agenda/register")]
 pub async fn register(registration: RegistrationInput) -> Result<(), AppError> {
-    use crate::domain::Role;
-    use crate::server::store::{NewPractitioner, NewUser, StoreError};
     with_status(
         async {
-            let r = registration.validate().map_err(AppError::Invalid)?;
-            let hash = auth::hash_password(&r.password)?;
-            let practitioner = NewPractitioner {
-                rpps: r.rpps.as_str(),
-                civility: r.civility,
-                first_name: r.first_name.as_str(),
-                last_name: r.last_name.as_str(),
-                specialty: r.specialty,
-                address: &r.address,
-                postcode: &r.postcode,
-                city: &r.city,
-                insee_code: r.insee_code.as_str(),
-                departement: r.departement.as_str(),
-                latitude: r.latitude,
-                longitude: r.longitude,
-                phone: r.phone.as_ref().map(|p| p.e164()),
-                sas_registered: false,
-                accepts_new_patients: false,
-                booking_notice: "",
-            };
-            let account = NewUser {
-                email: r.email.as_str(),
-                password_hash: &hash,
-                role: Role::Practitioner,
-                first_name: r.first_name.as_str(),
-                last_name: r.last_name.as_str(),
-                practitioner_id: None,
-                created_at: crate::server::now(),
-            };
-            let user_id = match store()?.register_practitioner(&practitioner, &account).await {
-                Ok(id) => id,
-                Err(StoreError::Taken("rpps")) => {
-                    return Err(AppError::invalid("rpps", "Ce numéro RPPS est déjà inscrit."));
-                }
-                Err(StoreError::Taken("regulator_email")) => {
-                    return Err(AppError::invalid(
-                        "email",
-                        "Cette adresse est celle d'un compte régulateur : utilisez une autre adresse pour votre compte de médecin.",
-                    ));
-                }
-                Err(StoreError::Taken(_)) => {
-                    return Err(AppError::invalid(
-                        "email",
-                        "Un compte existe déjà avec cette adresse électronique.",
-                    ));
-                }
-                Err(e) => return Err(internal(e)),
-            };
-            auth::audit(Some(user_id), "practitioner_registered", "account").await?;
-            auth::sign_in(r.email.as_str(), &r.password).await?;
-            Ok(())
+            let registration = registration.validate().map_err(AppError::Invalid)?;
+            accounts::register_practitioner(&registration).await
         }
         .await,
     )

@@ -2,29 +2,20 @@
 //! and what bookings must carry beyond the default patient fields.
 
 #[cfg(feature = "ssr")]
-use super::{refused, signed_in_practitioner};
+use super::signed_in_practitioner;
 use crate::components::form::{Checkbox, Choices, Errors, TextArea, general_error, successes};
+use crate::components::loaded::Loaded;
 use crate::components::{ErrorAlert, Field};
-use crate::domain::practitioner::{ExtraField, QuestionInput, SettingsInput};
+use crate::domain::practitioner::{
+    ExtraField, QuestionInput, QuestionView, SettingsInput, SettingsView,
+};
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::server::services::agenda::{self, refused};
 #[cfg(feature = "ssr")]
 use crate::server::{internal, store, with_status};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SettingsView {
-    pub settings: SettingsInput,
-    pub questions: Vec<QuestionView>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct QuestionView {
-    pub id: i64,
-    pub label: String,
-    pub required: bool,
-}
 
 /// Practitioners only: their own settings and questions.
 #[server(endpoint = "agenda/my_settings")]
@@ -32,35 +23,7 @@ pub async fn my_settings() -> Result<SettingsView, AppError> {
     with_status(
         async {
             let (_, practitioner_id) = signed_in_practitioner().await?;
-            let store = store()?;
-            let profile = store
-                .practitioner_profile(practitioner_id)
-                .await
-                .map_err(internal)?
-                .ok_or(AppError::Forbidden)?;
-            let questions = store
-                .booking_questions(practitioner_id)
-                .await
-                .map_err(internal)?;
-            Ok(SettingsView {
-                settings: SettingsInput {
-                    sas_registered: profile.sas_registered,
-                    accepts_new_patients: profile.accepts_new_patients,
-                    booking_notice: profile.booking_notice,
-                    extra_fields: ExtraField::split(&profile.extra_fields)
-                        .into_iter()
-                        .map(|f| f.code().to_string())
-                        .collect(),
-                },
-                questions: questions
-                    .into_iter()
-                    .map(|q| QuestionView {
-                        id: q.id,
-                        label: q.label,
-                        required: q.required,
-                    })
-                    .collect(),
-            })
+            agenda::settings(practitioner_id).await
         }
         .await,
     )
@@ -134,15 +97,10 @@ pub fn SettingsPage() -> impl IntoView {
                 "Vous n'avez pas besoin de dédier des créneaux au SAS : d'autres motifs peuvent partager la plage."
             </p>
         </div>
-        <Transition fallback=|| view! { <p>"Chargement…"</p> }>
-            {move || view_data.get().map(|r| match r {
-                Ok(data) => view! {
-                    <SettingsForm initial=data.settings save />
-                    <Questions questions=data.questions add remove />
-                }.into_any(),
-                Err(e) => view! { <ErrorAlert error=Signal::derive(move || Some(e.clone())) /> }.into_any(),
-            })}
-        </Transition>
+        <Loaded resource=view_data let:data>
+            <SettingsForm initial=data.settings save />
+            <Questions questions=data.questions add remove />
+        </Loaded>
     }
 }
 

@@ -3,202 +3,23 @@
 
 #[cfg(feature = "ssr")]
 use super::signed_in_practitioner;
-use crate::components::ErrorAlert;
+use crate::components::loaded::Loaded;
+use crate::domain::agenda::{SlotCell, WeekView};
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use crate::server::{auth, internal, store, with_status};
+use crate::server::{services::agenda, with_status};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct WeekView {
-    /// "Semaine du 23 au 29 novembre 2026"
-    pub title: String,
-    /// Mondays of the previous and next weeks, `AAAA-MM-JJ`.
-    pub previous: String,
-    pub next: String,
-    pub sas_registered: bool,
-    pub days: Vec<DayColumn>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DayColumn {
-    /// "lundi 23 novembre"
-    pub label: String,
-    /// "Absence de 14:00 à 18:00 (Formation)"
-    pub absences: Vec<String>,
-    pub slots: Vec<SlotCell>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SlotCell {
-    /// "09:00 – 09:20"
-    pub time: String,
-    /// "En vidéo", or empty at the practice.
-    pub mode: String,
-    pub past: bool,
-    /// "Marie DURAND" when an appointment is booked.
-    pub patient: Option<String>,
-    /// The appointment's page, reason, message and number of attachments.
-    pub appointment: Option<Booked>,
-    /// Booked on a slot no range or absence-free period covers any more.
-    pub out_of_agenda: bool,
-    /// Why the SAS sees the slot, if it does.
-    pub snp: bool,
-    pub new_patients: bool,
-}
-
-/// What the week view shows of an appointment (its page has the rest).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Booked {
-    pub id: i64,
-    pub reason: String,
-    pub message: Option<String>,
-    pub files: i64,
-}
 
 /// Practitioners only: their own week, Monday of `week` (`AAAA-MM-JJ`, this week if empty).
 #[server(endpoint = "agenda/week_agenda")]
 pub async fn week_agenda(week: String) -> Result<WeekView, AppError> {
-    use crate::domain::agenda::{
-        date_label_fr, paris_instant, paris_time, paris_today, parse_date, time_label,
-        week_label_fr, week_start,
-    };
-    use crate::domain::eligibility::{SlotFacts, SlotState, sas_visibility};
-    use chrono::{DateTime, Duration, NaiveTime};
     with_status(
         async {
             let (user_id, practitioner_id) = signed_in_practitioner().await?;
-            let now = crate::server::now();
-            let day = match week.trim() {
-                "" => paris_today(crate::server::now_utc()),
-                week => parse_date(week).map_err(|m| AppError::invalid("semaine", m))?,
-            };
-            let monday = week_start(day);
-            let midnight = |d| {
-                paris_instant(d, NaiveTime::MIN)
-                    .map(|t| t.timestamp())
-                    .ok_or(AppError::Internal)
-            };
-            let (from, to) = (midnight(monday)?, midnight(monday + Duration::days(7))?);
-            let store = store()?;
-            let profile = store
-                .practitioner_profile(practitioner_id)
-                .await
-                .map_err(internal)?
-                .ok_or(AppError::Forbidden)?;
-            let slots = store
-                .agenda_slots(practitioner_id, from, to)
-                .await
-                .map_err(internal)?;
-            let absences = store
-                .absences(practitioner_id, from)
-                .await
-                .map_err(internal)?;
-            if slots.iter().any(|s| s.appointment_id.is_some()) {
-                auth::audit(
-                    Some(user_id),
-                    "patient_data_read",
-                    &format!("agenda:practitioner:{practitioner_id}:week:{monday}"),
-                )
-                .await?;
-            }
-            let instant = |t: i64| DateTime::from_timestamp(t, 0).ok_or(AppError::Internal);
-            let mut days = Vec::new();
-            for offset in 0..7 {
-                let date = monday + Duration::days(offset);
-                let (start_of_day, end_of_day) =
-                    (midnight(date)?, midnight(date + Duration::days(1))?);
-                let mut column = DayColumn {
-                    label: date_label_fr(date),
-                    absences: Vec::new(),
-                    slots: Vec::new(),
-                };
-                for a in absences
-                    .iter()
-                    .filter(|a| a.starts_at < end_of_day && a.ends_at > start_of_day)
-                {
-                    let (start, end) = (a.starts_at.max(start_of_day), a.ends_at.min(end_of_day));
-                    let mut text = if (start, end) == (start_of_day, end_of_day) {
-                        "Absence toute la journée".to_string()
-                    } else {
-                        let end = if end == end_of_day {
-                            "24:00".into()
-                        } else {
-                            time_label(instant(end)?)
-                        };
-                        format!("Absence de {} à {end}", time_label(instant(start)?))
-                    };
-                    if !a.label.is_empty() {
-                        text.push_str(&format!(" ({})", a.label));
-                    }
-                    column.absences.push(text);
-                }
-                for slot in &slots {
-                    let start = instant(slot.starts_at)?;
-                    let booked = slot.appointment_id.is_some();
-                    if paris_time(start).date_naive() != date
-                        || (!booked && slot.range_id.is_none())
-                    {
-                        continue;
-                    }
-                    let why = sas_visibility(&SlotFacts {
-                        sas_registered: profile.sas_registered,
-                        accepts_new_patients: profile.accepts_new_patients,
-                        reasons: &slot.reasons,
-                        state: if booked {
-                            SlotState::Booked
-                        } else {
-                            SlotState::Free
-                        },
-                        starts_in_future: slot.starts_at > now,
-                    })
-                    .unwrap_or_default();
-                    column.slots.push(SlotCell {
-                        time: format!(
-                            "{} – {}",
-                            time_label(start),
-                            time_label(instant(slot.ends_at)?)
-                        ),
-                        mode: if slot.mode == "video" {
-                            "En vidéo".into()
-                        } else {
-                            String::new()
-                        },
-                        past: slot.starts_at <= now,
-                        patient: booked.then(|| {
-                            format!(
-                                "{} {}",
-                                slot.patient_first_name.clone().unwrap_or_default(),
-                                slot.patient_last_name
-                                    .clone()
-                                    .unwrap_or_default()
-                                    .to_uppercase()
-                            )
-                        }),
-                        appointment: slot.appointment_id.map(|id| Booked {
-                            id,
-                            reason: slot.appointment_reason.clone().unwrap_or_default(),
-                            message: slot.appointment_message.clone(),
-                            files: slot.appointment_files,
-                        }),
-                        out_of_agenda: booked && slot.range_id.is_none(),
-                        snp: why.snp,
-                        new_patients: why.new_patients,
-                    });
-                }
-                days.push(column);
-            }
-            Ok(WeekView {
-                title: week_label_fr(monday),
-                previous: (monday - Duration::days(7)).to_string(),
-                next: (monday + Duration::days(7)).to_string(),
-                sas_registered: profile.sas_registered,
-                days,
-            })
+            agenda::week(user_id, practitioner_id, &week).await
         }
         .await,
     )
@@ -214,12 +35,9 @@ pub fn WeekPage() -> impl IntoView {
     view! {
         <Title text="Mon agenda" />
         <h1>"Mon agenda"</h1>
-        <Transition fallback=|| view! { <p>"Chargement…"</p> }>
-            {move || week.get().map(|r| match r {
-                Ok(week) => view! { <Week week /> }.into_any(),
-                Err(e) => view! { <ErrorAlert error=Signal::derive(move || Some(e.clone())) /> }.into_any(),
-            })}
-        </Transition>
+        <Loaded resource=week let:week>
+            <Week week />
+        </Loaded>
     }
 }
 

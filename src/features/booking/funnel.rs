@@ -4,6 +4,7 @@
 
 use super::{BookSlot, open_slot, release_slot, slot_alternatives};
 use crate::components::form::{ErrorText, Errors, Radios};
+use crate::components::loaded::Loaded;
 use crate::components::place::PlaceField;
 use crate::components::{ErrorAlert, Field};
 use crate::domain::booking::{
@@ -39,15 +40,10 @@ pub fn BookingPage() -> impl IntoView {
     view! {
         <Title text="Prise de rendez-vous" />
         <h1>"Prise de rendez-vous"</h1>
-        <Transition fallback=|| view! { <p>"Chargement du créneau…"</p> }>
-            {move || opened.get().map(|s| match s {
-                Ok(details) => view! { <Funnel details /> }.into_any(),
-                Err(e) => view! {
-                    <ErrorAlert error=Signal::derive(move || Some(e.clone())) />
-                    <A href="/recherche" attr:class="fr-btn fr-btn--secondary">"Retour à la recherche"</A>
-                }.into_any(),
-            })}
-        </Transition>
+        <Loaded resource=opened loading="Chargement du créneau…"
+            way_out=("/recherche", "Retour à la recherche") let:details>
+            <Funnel details />
+        </Loaded>
     }
 }
 

@@ -3,6 +3,7 @@
 
 use crate::components::ErrorAlert;
 use crate::components::form::{Errors, Radios, TextArea, general_error};
+use crate::components::loaded::{Loaded, LoadedList};
 #[cfg(feature = "ssr")]
 use crate::domain::Role;
 use crate::domain::appointment::{AppointmentView, ReferralLine};
@@ -72,13 +73,9 @@ pub fn ReferralsPage() -> impl IntoView {
         <Title text="Mes adressages" />
         <h1>"Mes adressages"</h1>
         <p>"Les rendez-vous que vous avez pris pour vos patients, du plus récent au plus ancien."</p>
-        <Transition fallback=|| view! { <p>"Chargement…"</p> }>
-            {move || lines.get().map(|r| match r {
-                Ok(lines) if lines.is_empty() => view! { <p>"Vous n'avez pris aucun rendez-vous pour le moment."</p> }.into_any(),
-                Ok(lines) => view! { <ReferralTable lines /> }.into_any(),
-                Err(e) => view! { <ErrorAlert error=Signal::derive(move || Some(e.clone())) /> }.into_any(),
-            })}
-        </Transition>
+        <LoadedList resource=lines empty="Vous n'avez pris aucun rendez-vous pour le moment." let:lines>
+            <ReferralTable lines />
+        </LoadedList>
     }
 }
 
@@ -136,12 +133,9 @@ pub fn AppointmentPage() -> impl IntoView {
     view! {
         <Title text="Rendez-vous SAS" />
         <h1>"Rendez-vous SAS"</h1>
-        <Transition fallback=|| view! { <p>"Chargement…"</p> }>
-            {move || detail.get().map(|r| match r {
-                Ok(view) => view! { <AppointmentDetail view changed /> }.into_any(),
-                Err(e) => view! { <ErrorAlert error=Signal::derive(move || Some(e.clone())) /> }.into_any(),
-            })}
-        </Transition>
+        <Loaded resource=detail let:view>
+            <AppointmentDetail view changed />
+        </Loaded>
     }
 }
 

@@ -2,6 +2,7 @@
 //! and back / forward work), result cards, pagination with the next pages fetched ahead.
 
 use super::*;
+use crate::components::loaded::Loaded;
 use crate::components::place::PlaceField;
 use crate::domain::agenda::Mode;
 use crate::domain::place::CommuneOption;
@@ -85,13 +86,10 @@ pub fn SearchPage() -> impl IntoView {
             "patients et réservables en ligne, ou paramétrés avec le motif « Soins non programmés »."
         </p>
         <SearchForm params go />
-        <Transition fallback=|| view! { <p>"Recherche en cours…"</p> }>
-            {move || results.get().map(|r| match r {
-                Ok(Some(results)) => view! { <Results results /> }.into_any(),
-                Ok(None) => ().into_any(),
-                Err(e) => view! { <SearchError error=e /> }.into_any(),
-            })}
-        </Transition>
+        <Loaded resource=results loading="Recherche en cours…"
+            error=|error| view! { <SearchError error /> }.into_any() let:found>
+            {found.map(|results| view! { <Results results /> })}
+        </Loaded>
     }
 }
 

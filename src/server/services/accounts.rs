@@ -1,15 +1,18 @@
 //! Account flows: invitations of regulators (created, sent, sent again, revoked), account
-//! creation from an invitation link, password reset by link, and disabling an account.
+//! creation from an invitation link, password reset by link, disabling an account, and a
+//! practitioner's registration.
 //! Used by the account and administration server functions and by the command line.
 
 use crate::domain::Role;
 use crate::domain::account::{
     AccountInput, INVITATION_DAYS, InvitationView, NewRegulatorValue, PRO_EMAIL_MESSAGE,
-    RESET_HOURS, check_confirmation, check_password,
+    RESET_HOURS, check_new_password,
 };
-use crate::domain::field::FieldError;
+use crate::domain::practitioner::Registration;
 use crate::error::AppError;
-use crate::server::store::{NewAccount, NewRegulator, NewToken, StoreError};
+use crate::server::store::{
+    NewAccount, NewPractitioner, NewRegulator, NewToken, NewUser, StoreError,
+};
 use crate::server::{AppState, auth, internal, mail, now, state, store};
 
 const NO_PENDING_INVITATION: &str = "Aucune invitation en attente pour ce régulateur.";
@@ -265,21 +268,7 @@ pub async fn reset_password(
     let record = auth::check_link(token, "reset").await?;
     let store = store()?;
     let user_id = record.user_id.ok_or(AppError::LinkInvalid)?;
-    let errors: Vec<FieldError> = [
-        ("password", check_password(password, &[])),
-        ("confirmation", check_confirmation(password, confirmation)),
-    ]
-    .into_iter()
-    .filter_map(|(field, r)| {
-        r.err().map(|message| FieldError {
-            field: field.into(),
-            message,
-        })
-    })
-    .collect();
-    if !errors.is_empty() {
-        return Err(AppError::Invalid(errors));
-    }
+    check_new_password(password, confirmation).map_err(AppError::Invalid)?;
     let hash = auth::hash_password(password)?;
     match store
         .reset_password(&auth::token_hash(token), crate::server::now(), &hash)
@@ -326,4 +315,65 @@ pub async fn disable_account(regulator_id: i64, by: i64) -> Result<(), AppError>
         return Err(not_found());
     }
     auth::audit(Some(by), "account_disabled", &format!("user:{user_id}")).await
+}
+
+/// Registers a practitioner (their account and practice, in one transaction) and signs the
+/// new account in.
+pub async fn register_practitioner(r: &Registration) -> Result<(), AppError> {
+    let hash = auth::hash_password(&r.password)?;
+    let practitioner = NewPractitioner {
+        rpps: r.rpps.as_str(),
+        civility: r.civility,
+        first_name: r.first_name.as_str(),
+        last_name: r.last_name.as_str(),
+        specialty: r.specialty,
+        address: &r.address,
+        postcode: &r.postcode,
+        city: &r.city,
+        insee_code: r.insee_code.as_str(),
+        departement: r.departement.as_str(),
+        latitude: r.latitude,
+        longitude: r.longitude,
+        phone: r.phone.as_ref().map(|p| p.e164()),
+        sas_registered: false,
+        accepts_new_patients: false,
+        booking_notice: "",
+    };
+    let account = NewUser {
+        email: r.email.as_str(),
+        password_hash: &hash,
+        role: Role::Practitioner,
+        first_name: r.first_name.as_str(),
+        last_name: r.last_name.as_str(),
+        practitioner_id: None,
+        created_at: crate::server::now(),
+    };
+    let user_id = match store()?
+        .register_practitioner(&practitioner, &account)
+        .await
+    {
+        Ok(id) => id,
+        Err(StoreError::Taken("rpps")) => {
+            return Err(AppError::invalid(
+                "rpps",
+                "Ce numéro RPPS est déjà inscrit.",
+            ));
+        }
+        Err(StoreError::Taken("regulator_email")) => {
+            return Err(AppError::invalid(
+                "email",
+                "Cette adresse est celle d'un compte régulateur : utilisez une autre adresse pour votre compte de médecin.",
+            ));
+        }
+        Err(StoreError::Taken(_)) => {
+            return Err(AppError::invalid(
+                "email",
+                "Un compte existe déjà avec cette adresse électronique.",
+            ));
+        }
+        Err(e) => return Err(internal(e)),
+    };
+    auth::audit(Some(user_id), "practitioner_registered", "account").await?;
+    auth::sign_in(r.email.as_str(), &r.password).await?;
+    Ok(())
 }

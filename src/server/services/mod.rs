@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod agenda;
 pub mod appointments;
 pub mod booking;
 pub mod search;
