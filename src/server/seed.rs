@@ -9,7 +9,7 @@ use crate::domain::booking::{Choices, OfferedReason};
 use crate::domain::eligibility::ReasonFlags;
 use crate::domain::identity::{PhoneFr, Rpps};
 use crate::domain::patient::PatientInput;
-use chrono::{Duration, NaiveDate, NaiveTime, Weekday};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc, Weekday};
 
 pub const DEMO_PASSWORD: &str = "Demo-SAS-2026";
 pub const ADMIN_EMAIL: &str = "admin.sas@demo.test";
@@ -311,7 +311,12 @@ pub fn practitioner_email(first: &str, last: &str) -> String {
 
 /// Loads the demo unless it is there already, then tops up slots to the horizon.
 pub async fn seed_demo(store: &dyn Store) -> Result<SeedReport, StoreError> {
-    let today = paris_today(super::now_utc());
+    seed_demo_at(store, super::now_utc()).await
+}
+
+/// [`seed_demo`] as of `now`: agendas from that day, a few bookings in the 3 days after it.
+pub async fn seed_demo_at(store: &dyn Store, now: DateTime<Utc>) -> Result<SeedReport, StoreError> {
+    let today = paris_today(now);
     let mut report = SeedReport::default();
     if store.user_by_email(ADMIN_EMAIL).await?.is_none() {
         // Each account gets its own salt, as real ones do.
@@ -335,7 +340,7 @@ pub async fn seed_demo(store: &dyn Store) -> Result<SeedReport, StoreError> {
         .materialize_slots(today, today + Duration::days(HORIZON_DAYS - 1))
         .await?;
     if report.loaded {
-        report.booked = book_a_few(store).await?;
+        report.booked = book_a_few(store, now).await?;
     }
     Ok(report)
 }
@@ -549,11 +554,10 @@ async fn insert_agenda(
 }
 
 /// Books a few visible slots for the demo regulator, so booked slots exist from the start.
-async fn book_a_few(store: &dyn Store) -> Result<usize, StoreError> {
+async fn book_a_few(store: &dyn Store, now: DateTime<Utc>) -> Result<usize, StoreError> {
     let Some(regulator) = store.user_by_email(REGULATOR_EMAIL).await? else {
         return Ok(0);
     };
-    let now = super::now_utc();
     let today = paris_today(now);
     let patient = PatientInput {
         civility: "Monsieur".into(),
