@@ -1,7 +1,7 @@
 //! The one error type of the application, shared by server functions and pages.
 //! Its messages are French: they are shown to users as they are.
 
-use crate::domain::patient::FieldError;
+use crate::domain::field::FieldError;
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};

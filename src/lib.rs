@@ -6,8 +6,12 @@ pub mod components;
 pub mod domain;
 pub mod error;
 pub mod features;
+#[cfg(all(test, feature = "ssr"))]
+mod http_tests;
 #[cfg(feature = "ssr")]
 pub mod server;
+#[cfg(feature = "ssr")]
+pub mod tools;
 
 /// Browser entry point: takes over the server-rendered page.
 #[cfg(feature = "hydrate")]

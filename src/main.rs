@@ -4,9 +4,10 @@
 use clap::{Parser, Subcommand};
 use sas_rdv::domain::account::RegulatorInput;
 use sas_rdv::server::{
-    AppState, BookingSettings, attachments, auth, bench, clock, communes, http, mail::Mailer,
-    national, seed, slots, store,
+    AppState, BookingSettings, attachments, clock, communes, http, mail::Mailer, services, slots,
+    store,
 };
+use sas_rdv::tools;
 use std::process::ExitCode;
 
 const DEFAULT_DATABASE_URL: &str = "sqlite://data/sas-rdv.db";
@@ -168,33 +169,12 @@ async fn run(cli: Cli) -> Result<(), String> {
         Ok(n) => tracing::info!("{n} communes chargées"),
         Err(message) => tracing::warn!("{message}"),
     }
-    let read_communes = || {
-        std::fs::read_to_string(cli.communes_dir.join("communes.tsv"))
-            .map_err(|e| format!("communes.tsv : {e}"))
-            .and_then(|text| communes::parse_communes(&text))
-    };
     match cli.command.unwrap_or(Command::Serve) {
         Command::Migrate => {
             println!("Base {} à jour.", store.backend());
             Ok(())
         }
-        Command::Seed { set: SeedSet::Demo } => {
-            let report = seed::seed_demo(store.as_ref())
-                .await
-                .map_err(|e| e.to_string())?;
-            println!(
-                "Démo {} : {} praticiens ajoutés, {} créneaux créés, {} rendez-vous réservés.",
-                if report.loaded {
-                    "chargée"
-                } else {
-                    "déjà présente"
-                },
-                report.practitioners,
-                report.slots_created,
-                report.booked
-            );
-            Ok(())
-        }
+        Command::Seed { set: SeedSet::Demo } => tools::seed_demo(store.as_ref()).await,
         Command::InviteRegulator {
             email,
             first_name,
@@ -220,7 +200,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                     .join(" ; ")
             })?;
             let state = state(store)?;
-            let (_, link) = auth::invite_regulator(&state, &regulator, None, None)
+            let (_, link) = services::accounts::invite_regulator(&state, &regulator, None, None)
                 .await
                 .map_err(|e| match e.field_message("email") {
                     Some(message) => message,
@@ -235,37 +215,18 @@ async fn run(cli: Cli) -> Result<(), String> {
                     practitioners,
                     days,
                 },
-        } => {
-            let started = std::time::Instant::now();
-            let report =
-                national::seed_national(store.clone(), &read_communes()?, practitioners, days)
-                    .await
-                    .map_err(|e| e.to_string())?;
-            println!(
-                "Jeu national chargé : {} praticiens, {} créneaux, en {:.0} s.",
-                report.practitioners,
-                report.slots_created,
-                started.elapsed().as_secs_f64()
-            );
-            Ok(())
-        }
+        } => tools::seed_national(store, &cli.communes_dir, practitioners, days).await,
         Command::Bench {
             target:
                 BenchTarget::Search {
                     searches,
                     concurrency,
                 },
-        } => {
-            let report =
-                bench::bench_search(store.clone(), &read_communes()?, searches, concurrency)
-                    .await?;
-            report.print(store.backend(), concurrency);
-            Ok(())
-        }
+        } => tools::bench_search(store, &cli.communes_dir, searches, concurrency).await,
         Command::Serve => {
             // The demo tops itself up on the embedded default database only.
             if cli.database_url == DEFAULT_DATABASE_URL {
-                seed::seed_demo(store.as_ref())
+                tools::demo::seed_demo(store.as_ref())
                     .await
                     .map_err(|e| e.to_string())?;
             }

@@ -1,6 +1,6 @@
 //! Form pieces shared by the pages: per-field errors, checkboxes, radios, text areas, selects.
 
-use crate::domain::patient::FieldError;
+use crate::domain::field::FieldError;
 use crate::error::AppError;
 use leptos::prelude::*;
 

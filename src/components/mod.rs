@@ -1,6 +1,7 @@
 //! Small DSFR building blocks shared by the pages.
 
 pub mod form;
+pub mod place;
 
 use crate::error::AppError;
 use leptos::prelude::*;

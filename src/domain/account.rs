@@ -2,8 +2,8 @@
 //! the password policy and the sign-in throttling rule.
 
 use super::Role;
-use super::identity::{Departement, Email, PersonName, REQUIRED};
-use super::patient::FieldError;
+use super::field::{FieldError, REQUIRED, too_long};
+use super::identity::{Departement, Email, PersonName};
 use serde::{Deserialize, Serialize};
 
 /// How long an invitation link stays valid.
@@ -257,7 +257,7 @@ pub fn check_password(password: &str, context: &[&str]) -> Result<(), String> {
         ));
     }
     if chars > PASSWORD_MAX_CHARS {
-        return Err(format!("{PASSWORD_MAX_CHARS} caractères au maximum."));
+        return Err(too_long(PASSWORD_MAX_CHARS));
     }
     let base = letters(password);
     let distinct: std::collections::HashSet<char> = password.chars().collect();
@@ -412,6 +412,18 @@ pub const MAX_FAILURES_PER_IP: i64 = 30;
 pub fn sign_in_throttled(account_failures: i64, ip_failures: i64) -> bool {
     account_failures >= MAX_FAILURES_PER_ACCOUNT || ip_failures >= MAX_FAILURES_PER_IP
 }
+
+/// The invitation behind a link, as the account creation page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationView {
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub departement: String,
+}
+
+/// The message of the guide's rule on a practitioner's (Pro) address.
+pub const PRO_EMAIL_MESSAGE: &str = "Cette adresse est celle d'un compte Pro de professionnel de santé : créez votre compte régulateur avec une autre adresse électronique (celle de votre compte Patient est acceptée).";
 
 #[cfg(test)]
 mod tests {

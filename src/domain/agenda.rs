@@ -1,7 +1,6 @@
 //! Agenda: ranges (plages) in Europe/Paris local time, turned into slots stored as UTC instants.
 
-use super::identity::REQUIRED;
-use super::patient::FieldError;
+use super::field::{FieldError, REQUIRED, too_long};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Europe::Paris;
 use serde::{Deserialize, Serialize};
@@ -467,7 +466,7 @@ impl AbsenceInput {
         if label.chars().count() > Self::LABEL_MAX {
             errors.push(FieldError {
                 field: "label".into(),
-                message: format!("{} caractères au maximum.", Self::LABEL_MAX),
+                message: too_long(Self::LABEL_MAX),
             });
         }
         let (Some(sd), Some(st), Some(ed), Some(et)) = (start_date, start_time, end_date, end_time)
@@ -564,6 +563,13 @@ pub fn week_label_fr(monday: NaiveDate) -> String {
 /// "09:30", in Paris time.
 pub fn time_label(instant: DateTime<Utc>) -> String {
     paris_time(instant).format("%H:%M").to_string()
+}
+
+/// "lundi 30 novembre à 09:00", in Paris time, of an instant in Unix seconds.
+pub fn when_label(starts_at: i64) -> String {
+    DateTime::from_timestamp(starts_at, 0)
+        .map(|t| format!("{} à {}", day_label_fr(t), time_label(t)))
+        .unwrap_or_default()
 }
 
 /// Appointment outcome (FHIR booked / fulfilled / noshow / cancelled).

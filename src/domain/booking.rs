@@ -1,9 +1,11 @@
 //! The booking funnel's rules beyond the patient identity: what the slot offers (type of
-//! consultation, reasons, the practitioner's questions) and what the regulator chose.
+//! consultation, reasons, the practitioner's questions) and what the regulator chose; and what
+//! the funnel and the server exchange (the held slot, the booking request, the alternatives).
 
 use super::agenda::Mode;
-use super::identity::REQUIRED;
-use super::patient::{FieldError, bounded};
+use super::field::{FieldError, REQUIRED, bounded};
+use super::patient::PatientInput;
+use super::practitioner::ExtraField;
 use serde::{Deserialize, Serialize};
 
 /// How long opening a slot keeps it for one regulator.
@@ -254,6 +256,51 @@ pub fn cancel_reason(input: &str) -> Result<String, String> {
             e
         }
     })
+}
+
+/// What the funnel shows of the slot being booked, and what it lets the regulator choose.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SlotDetails {
+    pub slot_id: i64,
+    pub practitioner: String,
+    pub specialty: String,
+    pub address: String,
+    pub day: String,
+    pub time: String,
+    /// "À lire avant de prendre un rendez-vous".
+    pub notice: String,
+    pub offer: Offer,
+    /// Patient fields this practitioner requires beyond the default five.
+    pub extra_fields: Vec<ExtraField>,
+    /// When the hold ends (Unix seconds).
+    pub hold_expires_at: i64,
+    /// The server's clock when it answered (Unix seconds): the page's countdown and today's
+    /// date follow the server's time, which is authoritative, not the browser's clock.
+    pub server_now: i64,
+    /// Sent back with the booking: a second submit of this funnel books nothing more.
+    pub idempotency_key: String,
+}
+
+/// Everything the funnel sends.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BookingRequest {
+    pub slot_id: i64,
+    /// Made once per form: a second submit of the same form books nothing more.
+    pub idempotency_key: String,
+    pub choices: ChoicesInput,
+    pub patient: PatientInput,
+    /// The token of an uploaded attachment.
+    pub attachment: Option<String>,
+}
+
+/// A free slot offered when the chosen one was just taken.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Alternative {
+    pub slot_id: i64,
+    /// "Dr Anne Martin — mardi 1 décembre à 10:30"
+    pub label: String,
+    pub place: String,
 }
 
 #[cfg(test)]

@@ -1,10 +1,9 @@
 //! Identity values parsed from user input: once built, they are valid.
 //! Error messages are French because they are shown as typed by the user.
 
+use super::field::{REQUIRED, too_long};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-
-pub const REQUIRED: &str = "Ce champ est obligatoire.";
 
 /// A first name, last name or birth name (INS traits): letters, spaces, hyphens, apostrophes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,7 +18,7 @@ impl PersonName {
             return Err(REQUIRED.into());
         }
         if name.chars().count() > Self::MAX_LEN {
-            return Err(format!("{} caractères au maximum.", Self::MAX_LEN));
+            return Err(too_long(Self::MAX_LEN));
         }
         let allowed = |c: char| c.is_alphabetic() || matches!(c, ' ' | '-' | '\'' | '’');
         if !name.chars().all(allowed) || !name.chars().any(char::is_alphabetic) {

@@ -2,9 +2,12 @@
 //! so the browser gives instant feedback and the server has the final word.
 
 pub mod account;
+pub mod admin;
 pub mod agenda;
+pub mod appointment;
 pub mod booking;
 pub mod eligibility;
+pub mod field;
 pub mod identity;
 pub mod patient;
 pub mod place;

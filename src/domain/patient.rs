@@ -1,6 +1,7 @@
 //! The patient identity a regulator types in the booking funnel.
 
-use super::identity::{BirthDate, Email, InseeCode, Nir, PersonName, Phone, REQUIRED};
+use super::field::{FieldError, REQUIRED, bounded};
+use super::identity::{BirthDate, Email, InseeCode, Nir, PersonName, Phone};
 use super::practitioner::ExtraField;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -52,31 +53,6 @@ pub struct PatientIdentity {
     pub email: Option<Email>,
     pub address: Option<String>,
     pub nir: Option<Nir>,
-}
-
-/// A message attached to the form field it concerns (the field's `id`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-}
-
-impl FieldError {
-    /// Keeps the parsed value, or records its message against `field`.
-    pub fn check<T>(
-        errors: &mut Vec<FieldError>,
-        field: &str,
-        parsed: Result<T, String>,
-    ) -> Option<T> {
-        parsed
-            .map_err(|message| {
-                errors.push(FieldError {
-                    field: field.into(),
-                    message,
-                })
-            })
-            .ok()
-    }
 }
 
 /// An optional field: empty is fine unless required; typed, it must be valid.
@@ -224,18 +200,6 @@ impl PatientInput {
             .expect("checked above"),
         })
     }
-}
-
-/// Free text, trimmed, not empty, at most `max` characters.
-pub fn bounded(input: &str, max: usize) -> Result<String, String> {
-    let text = input.trim();
-    if text.is_empty() {
-        return Err(REQUIRED.into());
-    }
-    if text.chars().count() > max {
-        return Err(format!("{max} caractères au maximum."));
-    }
-    Ok(text.to_string())
 }
 
 #[cfg(test)]

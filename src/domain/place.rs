@@ -97,6 +97,22 @@ pub fn normalise(name: &str) -> String {
     out
 }
 
+/// A commune proposed by the place field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CommuneOption {
+    pub insee: String,
+    pub name: String,
+    pub departement: String,
+    pub postcodes: String,
+}
+
+impl CommuneOption {
+    /// "Lyon (69)", as the field shows it once chosen.
+    pub fn label(&self) -> String {
+        format!("{} ({})", self.name, self.departement)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,8 +1,8 @@
 //! What a médecin effecteur types about themselves: registration, settings, reasons (motifs)
 //! and the extra requirements of their bookings.
 
-use super::identity::{Departement, Email, InseeCode, PersonName, PhoneFr, REQUIRED, Rpps};
-use super::patient::FieldError;
+use super::field::{FieldError, REQUIRED, text, too_long};
+use super::identity::{Departement, Email, InseeCode, PersonName, PhoneFr, Rpps};
 use serde::{Deserialize, Serialize};
 
 /// Specialties offered at registration, médecine générale first.
@@ -71,18 +71,6 @@ pub struct Registration {
     pub phone: Option<PhoneFr>,
 }
 
-/// Trims and collapses spaces; required, at most `max` characters.
-pub fn text(input: &str, max: usize) -> Result<String, String> {
-    let text = input.split_whitespace().collect::<Vec<_>>().join(" ");
-    if text.is_empty() {
-        Err(REQUIRED.into())
-    } else if text.chars().count() > max {
-        Err(format!("{max} caractères au maximum."))
-    } else {
-        Ok(text)
-    }
-}
-
 fn password(input: &str) -> Result<String, String> {
     let length = input.chars().count();
     if input.is_empty() {
@@ -92,7 +80,7 @@ fn password(input: &str) -> Result<String, String> {
             "Le mot de passe doit comporter au moins {PASSWORD_MIN} caractères."
         ))
     } else if length > 128 {
-        Err("128 caractères au maximum.".into())
+        Err(too_long(128))
     } else {
         Ok(input.to_string())
     }
@@ -309,7 +297,7 @@ impl SettingsInput {
         if notice.chars().count() > Self::NOTICE_MAX {
             errors.push(FieldError {
                 field: "booking_notice".into(),
-                message: format!("{} caractères au maximum.", Self::NOTICE_MAX),
+                message: too_long(Self::NOTICE_MAX),
             });
         }
         let mut extra_fields = Vec::new();

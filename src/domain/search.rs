@@ -1,9 +1,10 @@
 //! The regulators' search as the URL states it: place, radius, filters, page. Parsed once,
-//! the same way in the browser and on the server, into a `SearchQuery`.
+//! the same way in the browser and on the server, into a `SearchQuery`. And what it gives
+//! back: a page of practitioner cards with their slots (`SearchResults`).
 
 use super::agenda::{Mode, paris_today};
+use super::field::FieldError;
 use super::identity::Departement;
-use super::patient::FieldError;
 use super::place::InseeCode;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Europe::Paris;
@@ -480,6 +481,57 @@ pub fn rotation_key(seed: u64, practitioner_id: i64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
+}
+
+/// What a search gives back: one page of practitioner cards, and how the search was run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchResults {
+    /// The search as run: commune resolved, rotation seed and page set. Page links derive from it.
+    pub params: SearchParams,
+    /// "Lyon (69)" or "Rhône (69)".
+    pub place: String,
+    /// "dans un rayon de 10 km, par distance" or "dans tout le département, par rotation".
+    pub scope: String,
+    /// Set when a commune without known coordinates was searched département-wide.
+    pub notice: Option<String>,
+    pub practitioner_count: usize,
+    pub slot_count: i64,
+    /// From 1; `pages` is 0 when nothing was found.
+    pub page: usize,
+    pub pages: usize,
+    pub cards: Vec<PractitionerCard>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PractitionerCard {
+    pub id: i64,
+    /// "Dr Sophie Martin"
+    pub name: String,
+    pub specialty: String,
+    pub address: String,
+    /// "3,2 km", for a search around a commune.
+    pub distance: Option<String>,
+    /// `tel:` target and display, or `None`: "N° de téléphone non renseigné".
+    pub phone: Option<(String, String)>,
+    /// Badges: some slot has « Soins non programmés » / is open to new patients.
+    pub snp: bool,
+    pub new_patients: bool,
+    /// Only video slots are listed: the practitioner is beyond the radius.
+    pub video_only: bool,
+    pub days: Vec<DaySlots>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DaySlots {
+    pub label: String,
+    pub slots: Vec<SlotLink>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SlotLink {
+    pub id: i64,
+    pub time: String,
+    pub mode: String,
 }
 
 #[cfg(test)]

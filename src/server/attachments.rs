@@ -277,7 +277,7 @@ pub async fn download(
 }
 
 /// Uploads no booking used within a day are deleted, row and file, once an hour.
-pub fn spawn_cleanup(store: std::sync::Arc<dyn super::store::Store>, dir: std::path::PathBuf) {
+pub fn spawn_cleanup(store: std::sync::Arc<super::store::Store>, dir: std::path::PathBuf) {
     tokio::spawn(async move {
         let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {

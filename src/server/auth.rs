@@ -1,14 +1,11 @@
 //! Passwords (argon2id), database sessions behind an HttpOnly cookie, role checks, sign-in
-//! throttling, single-use links (invitations, password resets) and the audit log.
+//! throttling, single-use links (invitations, password resets: their tokens and checks; the
+//! flows that send them are in `services::accounts`) and the audit log.
 
-use super::store::{
-    AuditEntry, NewRegulator, NewToken, Store, StoreError, TokenRecord, UserRecord,
-};
-use super::{AppState, internal, mail, now, state, store};
+use super::store::{AuditEntry, Store, TokenRecord, UserRecord};
+use super::{internal, now, store};
 use crate::domain::Role;
-use crate::domain::account::{
-    INVITATION_DAYS, NewRegulatorValue, RESET_HOURS, THROTTLE_WINDOW_SECONDS, sign_in_throttled,
-};
+use crate::domain::account::{THROTTLE_WINDOW_SECONDS, sign_in_throttled};
 use crate::error::AppError;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -39,7 +36,7 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
 }
 
 /// A fresh random token (256 bits, for a session or a link) and the hash the database keeps.
-fn new_token() -> (String, String) {
+pub fn new_token() -> (String, String) {
     let token = random_token();
     let hash = token_hash(&token);
     (token, hash)
@@ -121,7 +118,7 @@ pub async fn current_user() -> Result<Option<UserRecord>, AppError> {
 }
 
 /// The account whose session cookie the request carries (for plain axum handlers too).
-pub async fn user_of(store: &dyn Store, parts: &Parts) -> Result<Option<UserRecord>, AppError> {
+pub async fn user_of(store: &Store, parts: &Parts) -> Result<Option<UserRecord>, AppError> {
     let Some(token) = session_token(parts) else {
         return Ok(None);
     };
@@ -148,7 +145,7 @@ pub async fn audit(user_id: Option<i64>, action: &str, subject: &str) -> Result<
 
 /// The same, outside a request (command line).
 pub async fn record_audit(
-    store: &dyn Store,
+    store: &Store,
     user_id: Option<i64>,
     action: &str,
     subject: &str,
@@ -280,183 +277,4 @@ pub async fn link_refusal(token: &str, purpose: &str) -> AppError {
         Ok(_) => AppError::LinkInvalid,
         Err(err) => err,
     }
-}
-
-fn link(public_url: &str, path: &str, token: &str) -> String {
-    format!("{}{path}?jeton={token}", public_url.trim_end_matches('/'))
-}
-
-pub const INVITATION_PATH: &str = "/creer-mon-compte";
-pub const RESET_PATH: &str = "/mot-de-passe/nouveau";
-
-/// Creates a regulator and sends their invitation; returns its id and the link.
-/// Used by the administration page and by the command line.
-pub async fn invite_regulator(
-    state: &AppState,
-    regulator: &NewRegulatorValue,
-    invited_by: Option<i64>,
-    ip: Option<&str>,
-) -> Result<(i64, String), AppError> {
-    let store = state.store.as_ref();
-    let email = regulator.email.as_str();
-    let existing = store.user_by_email(email).await.map_err(internal)?;
-    // A practitioner's address may be invited: the account creation page asks for another one.
-    if existing.is_some_and(|u| u.role() != Some(Role::Practitioner)) {
-        return Err(AppError::invalid(
-            "email",
-            "Un compte existe déjà avec cette adresse électronique.",
-        ));
-    }
-    let (token, hash) = new_token();
-    let now = now();
-    let created = store
-        .insert_regulator(
-            &NewRegulator {
-                civility: regulator.civility.as_deref(),
-                first_name: regulator.first_name.as_str(),
-                last_name: regulator.last_name.as_str(),
-                email,
-                departement: regulator.departement.as_str(),
-                invited_by,
-                invited_at: now,
-            },
-            &NewToken {
-                token_hash: &hash,
-                created_at: now,
-                expires_at: now + INVITATION_DAYS * 86_400,
-            },
-        )
-        .await;
-    let id = match created {
-        Err(StoreError::Taken("email")) => {
-            return Err(AppError::invalid(
-                "email",
-                "Ce régulateur est déjà invité : renvoyez son invitation depuis la liste.",
-            ));
-        }
-        other => other.map_err(internal)?,
-    };
-    let link = link(&state.public_url, INVITATION_PATH, &token);
-    record_audit(
-        store,
-        invited_by,
-        "regulator_created",
-        &format!("regulator:{id}"),
-        ip,
-    )
-    .await?;
-    send_invitation(state, id, &link, invited_by, ip).await?;
-    Ok((id, link))
-}
-
-/// Replaces the link of a pending invitation and sends it again.
-pub async fn resend_invitation(
-    state: &AppState,
-    regulator_id: i64,
-    by: Option<i64>,
-    ip: Option<&str>,
-) -> Result<(), AppError> {
-    let (token, hash) = new_token();
-    let now = now();
-    let renewed = state
-        .store
-        .renew_invitation(
-            regulator_id,
-            &NewToken {
-                token_hash: &hash,
-                created_at: now,
-                expires_at: now + INVITATION_DAYS * 86_400,
-            },
-        )
-        .await
-        .map_err(internal)?;
-    if !renewed {
-        return Err(AppError::NotFound(
-            "Aucune invitation en attente pour ce régulateur.".into(),
-        ));
-    }
-    let link = link(&state.public_url, INVITATION_PATH, &token);
-    send_invitation(state, regulator_id, &link, by, ip).await
-}
-
-async fn send_invitation(
-    state: &AppState,
-    regulator_id: i64,
-    link: &str,
-    by: Option<i64>,
-    ip: Option<&str>,
-) -> Result<(), AppError> {
-    let store = state.store.as_ref();
-    let regulator = store
-        .regulator(regulator_id)
-        .await
-        .map_err(internal)?
-        .ok_or(AppError::Internal)?;
-    let mail = mail::invitation(
-        &regulator.email,
-        &regulator.first_name,
-        &regulator.departement,
-        link,
-    );
-    if let Err(err) = state.mailer.send(store, &mail).await {
-        tracing::error!("invitation of regulator {regulator_id} not sent: {err}");
-        return Err(AppError::MailFailed);
-    }
-    record_audit(
-        store,
-        by,
-        "invitation_sent",
-        &format!("regulator:{regulator_id}"),
-        ip,
-    )
-    .await
-}
-
-/// Sends a password reset link if an active account has this address. The answer is the same
-/// either way, the mail leaves in the background, and requests are throttled per address.
-pub async fn request_password_reset(email: &str) -> Result<(), AppError> {
-    let state = state()?;
-    let now = now();
-    let key = format!("reset:{email}");
-    let since = now - 3600;
-    let recent = state.store.attempts(&key, since).await.map_err(internal)?;
-    state
-        .store
-        .record_attempt(&[&key], now, since)
-        .await
-        .map_err(internal)?;
-    let user = state.store.user_by_email(email).await.map_err(internal)?;
-    let Some(user) = user.filter(|u| !u.disabled && recent < 3) else {
-        return Ok(());
-    };
-    let (token, hash) = new_token();
-    state
-        .store
-        .insert_reset_token(
-            user.id,
-            &NewToken {
-                token_hash: &hash,
-                created_at: now,
-                expires_at: now + RESET_HOURS * 3600,
-            },
-        )
-        .await
-        .map_err(internal)?;
-    audit(
-        Some(user.id),
-        "password_reset_requested",
-        &format!("user:{}", user.id),
-    )
-    .await?;
-    let mail = mail::password_reset(
-        &user.email,
-        &user.first_name,
-        &link(&state.public_url, RESET_PATH, &token),
-    );
-    tokio::spawn(async move {
-        if let Err(err) = state.mailer.send(state.store.as_ref(), &mail).await {
-            tracing::error!("password reset of user {} not sent: {err}", user.id);
-        }
-    });
-    Ok(())
 }

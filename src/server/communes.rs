@@ -10,7 +10,7 @@ pub const DEFAULT_DIR: &str = "migrations/communes";
 
 /// Loads `communes.tsv` and `departements.tsv` of `dir` unless the database holds this very
 /// version already. Returns the number of communes loaded (0 when up to date).
-pub async fn ensure_loaded(store: &dyn Store, dir: &Path) -> Result<usize, String> {
+pub async fn ensure_loaded(store: &Store, dir: &Path) -> Result<usize, String> {
     let read = |name: &str| {
         let path = dir.join(name);
         std::fs::read_to_string(&path).map_err(|e| {

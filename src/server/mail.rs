@@ -33,7 +33,7 @@ impl Mailer {
     }
 
     /// Sends the mail; the error is logged without the message, which may hold a secret link.
-    pub async fn send(&self, store: &dyn Store, mail: &Mail) -> Result<(), String> {
+    pub async fn send(&self, store: &Store, mail: &Mail) -> Result<(), String> {
         match self {
             Mailer::Outbox => store
                 .queue_mail(&OutboxMail {

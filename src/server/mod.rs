@@ -1,18 +1,12 @@
-//! Server-only code: configuration, persistence, authentication, audit, demo data, HTTP.
+//! Server-only code: configuration, persistence, authentication, audit, HTTP.
 
 pub mod attachments;
 pub mod auth;
-pub mod bench;
-#[cfg(test)]
-mod booking_http;
 pub mod clock;
 pub mod communes;
 pub mod http;
 pub mod mail;
-pub mod national;
-#[cfg(test)]
-mod role_matrix;
-pub mod seed;
+pub mod services;
 pub mod slots;
 pub mod store;
 
@@ -25,7 +19,7 @@ use store::Store;
 #[derive(Clone, axum::extract::FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
-    pub store: Arc<dyn Store>,
+    pub store: Arc<Store>,
     pub mailer: mail::Mailer,
     /// Address of the site as users reach it (`PUBLIC_URL`), for the links sent by mail.
     pub public_url: String,
@@ -48,7 +42,7 @@ pub fn state() -> Result<AppState, AppError> {
 }
 
 /// The store of the running application, from the server function's context.
-pub fn store() -> Result<Arc<dyn Store>, AppError> {
+pub fn store() -> Result<Arc<Store>, AppError> {
     state().map(|s| s.store)
 }
 

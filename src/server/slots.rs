@@ -21,7 +21,7 @@ pub fn horizon(days: i64, now: DateTime<Utc>) -> Horizon {
 }
 
 /// Creates the missing slots over the horizon now, then once an hour.
-pub fn spawn_top_up(store: Arc<dyn Store>, days: i64) {
+pub fn spawn_top_up(store: Arc<Store>, days: i64) {
     tokio::spawn(async move {
         let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
@@ -41,7 +41,7 @@ pub fn spawn_top_up(store: Arc<dyn Store>, days: i64) {
 }
 
 /// Gives the slots whose hold ended back to the search, every few seconds.
-pub fn spawn_hold_sweeper(store: Arc<dyn Store>) {
+pub fn spawn_hold_sweeper(store: Arc<Store>) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
         loop {

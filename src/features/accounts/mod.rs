@@ -4,12 +4,12 @@
 use crate::components::{ErrorAlert, Field};
 use crate::domain::Role;
 use crate::domain::account::{
-    AccountInput, PROFESSION_WARNING, PROFESSIONS, REGULATOR_PROFESSION, check_confirmation,
-    check_password, strength,
+    AccountInput, InvitationView, PROFESSION_WARNING, PROFESSIONS, REGULATOR_PROFESSION,
+    check_confirmation, check_password, strength,
 };
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use crate::server::{auth, internal, store, with_status};
+use crate::server::{auth, services::accounts, with_status};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -165,39 +165,10 @@ pub fn LoginPage() -> impl IntoView {
     }
 }
 
-/// The invitation behind a link, as the account creation page shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct InvitationView {
-    pub first_name: String,
-    pub last_name: String,
-    pub email: String,
-    pub departement: String,
-}
-
-/// The message of the guide's rule on a practitioner's (Pro) address.
-pub const PRO_EMAIL_MESSAGE: &str = "Cette adresse est celle d'un compte Pro de professionnel de santé : créez votre compte régulateur avec une autre adresse électronique (celle de votre compte Patient est acceptée).";
-
 /// Open to everyone: the link's token is the credential. Whose invitation the link carries.
 #[server]
 pub async fn invitation(token: String) -> Result<InvitationView, AppError> {
-    with_status(
-        async {
-            let record = auth::check_link(&token, "invitation").await?;
-            let regulator = store()?
-                .regulator(record.regulator_id.ok_or(AppError::LinkInvalid)?)
-                .await
-                .map_err(internal)?
-                .filter(|r| r.revoked_at.is_none() && r.user_id.is_none())
-                .ok_or(AppError::LinkInvalid)?;
-            Ok(InvitationView {
-                first_name: regulator.first_name,
-                last_name: regulator.last_name,
-                email: regulator.email,
-                departement: regulator.departement,
-            })
-        }
-        .await,
-    )
+    with_status(accounts::invitation(&token).await)
 }
 
 /// Open to everyone: the link's token is the credential. Creates the account and uses the link;
@@ -210,61 +181,13 @@ pub async fn create_account(
     password: String,
     confirmation: String,
 ) -> Result<Role, AppError> {
-    use crate::server::store::{NewAccount, StoreError};
-    with_status(
-        async {
-            let invited = invitation(token.clone()).await?;
-            let input = AccountInput {
-                profession,
-                email,
-                password,
-                confirmation,
-            };
-            let account = input
-                .validate(&[&invited.first_name, &invited.last_name])
-                .map_err(AppError::Invalid)?;
-            let store = store()?;
-            let taken = |message: &str| AppError::invalid("email", message);
-            let other_account =
-                "Un compte existe déjà avec cette adresse électronique : choisissez-en une autre.";
-            match store
-                .user_by_email(account.email.as_str())
-                .await
-                .map_err(internal)?
-            {
-                Some(user) if user.role() == Some(Role::Practitioner) => {
-                    return Err(taken(PRO_EMAIL_MESSAGE));
-                }
-                Some(_) => return Err(taken(other_account)),
-                None => {}
-            }
-            let password_hash = auth::hash_password(&input.password)?;
-            let created = store
-                .accept_invitation(
-                    &auth::token_hash(&token),
-                    crate::server::now(),
-                    &NewAccount {
-                        email: account.email.as_str(),
-                        password_hash: &password_hash,
-                        role: account.role,
-                        profession: &account.profession,
-                        created_at: crate::server::now(),
-                    },
-                )
-                .await;
-            let user_id = match created {
-                Ok(id) => id,
-                Err(StoreError::TokenUnusable) => {
-                    return Err(auth::link_refusal(&token, "invitation").await);
-                }
-                Err(StoreError::Taken("email")) => return Err(taken(other_account)),
-                Err(e) => return Err(internal(e)),
-            };
-            auth::audit(Some(user_id), "account_created", &format!("user:{user_id}")).await?;
-            Ok(account.role)
-        }
-        .await,
-    )
+    let input = AccountInput {
+        profession,
+        email,
+        password,
+        confirmation,
+    };
+    with_status(accounts::create_account(&token, &input).await)
 }
 
 /// Open to everyone: sends a reset link if an account has this address; the same answer
@@ -275,7 +198,7 @@ pub async fn request_reset(email: String) -> Result<(), AppError> {
         async {
             let email = crate::domain::identity::Email::parse(&email)
                 .map_err(|message| AppError::invalid("email", message))?;
-            auth::request_password_reset(email.as_str()).await
+            accounts::request_password_reset(email.as_str()).await
         }
         .await,
     )
@@ -295,43 +218,7 @@ pub async fn reset_password(
     password: String,
     confirmation: String,
 ) -> Result<(), AppError> {
-    use crate::domain::patient::FieldError;
-    with_status(
-        async {
-            let record = auth::check_link(&token, "reset").await?;
-            let store = store()?;
-            let user_id = record.user_id.ok_or(AppError::LinkInvalid)?;
-            let errors: Vec<FieldError> = [
-                ("password", check_password(&password, &[])),
-                ("confirmation", check_confirmation(&password, &confirmation)),
-            ]
-            .into_iter()
-            .filter_map(|(field, r)| {
-                r.err().map(|message| FieldError {
-                    field: field.into(),
-                    message,
-                })
-            })
-            .collect();
-            if !errors.is_empty() {
-                return Err(AppError::Invalid(errors));
-            }
-            let hash = auth::hash_password(&password)?;
-            match store
-                .reset_password(&auth::token_hash(&token), crate::server::now(), &hash)
-                .await
-            {
-                Ok(_) => {}
-                Err(crate::server::store::StoreError::TokenUnusable) => {
-                    return Err(auth::link_refusal(&token, "reset").await);
-                }
-                Err(e) => return Err(internal(e)),
-            }
-            auth::audit(Some(user_id), "password_reset", &format!("user:{user_id}")).await?;
-            Ok(())
-        }
-        .await,
-    )
+    with_status(accounts::reset_password(&token, &password, &confirmation).await)
 }
 
 /// The token of the link the page was opened from.
@@ -429,7 +316,7 @@ fn CreateAccountForm(token: String, invited: InvitationView) -> impl IntoView {
     ] = errors;
     let fields = ["profession", "email", "password", "confirmation"];
     let names = vec![invited.first_name.clone(), invited.last_name.clone()];
-    let show = move |found: &[crate::domain::patient::FieldError]| {
+    let show = move |found: &[crate::domain::field::FieldError]| {
         for (field, error) in fields.iter().zip(errors) {
             error.set(
                 found

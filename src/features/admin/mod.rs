@@ -4,62 +4,15 @@
 use crate::components::{ErrorAlert, Field};
 #[cfg(feature = "ssr")]
 use crate::domain::Role;
-use crate::domain::account::{CIVILITIES, RegulatorState};
+use crate::domain::account::CIVILITIES;
+use crate::domain::admin::{AuditLine, Outbox, RegulatorLine};
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use crate::server::{auth, internal, state, store, with_status};
+use crate::server::services::{accounts, admin};
+#[cfg(feature = "ssr")]
+use crate::server::{auth, state, with_status};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RegulatorLine {
-    pub id: i64,
-    /// "Mme Claire Morel"
-    pub name: String,
-    pub email: String,
-    pub departement: String,
-    pub invited_on: String,
-    pub state: RegulatorState,
-    /// The sign-in address, when the account exists and differs from the invited one.
-    pub account_email: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MailLine {
-    pub sent_at: String,
-    pub to: String,
-    pub subject: String,
-    pub body: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Outbox {
-    /// Mails leave by SMTP: none is kept.
-    pub smtp: bool,
-    pub mails: Vec<MailLine>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditLine {
-    pub at: String,
-    pub who: String,
-    pub action: String,
-    pub subject: String,
-    pub from: String,
-}
-
-/// "26/11/2026 à 10:02", Paris time.
-#[cfg(feature = "ssr")]
-fn date_time(at: i64) -> String {
-    chrono::DateTime::from_timestamp(at, 0)
-        .map(|t| {
-            crate::domain::agenda::paris_time(t)
-                .format("%d/%m/%Y à %H:%M")
-                .to_string()
-        })
-        .unwrap_or_default()
-}
 
 /// SAS administrators only: every regulator with where they stand.
 #[server]
@@ -67,41 +20,7 @@ pub async fn list_regulators() -> Result<Vec<RegulatorLine>, AppError> {
     with_status(
         async {
             auth::require(&[Role::Admin]).await?;
-            let now = crate::server::now();
-            let records = store()?.regulators().await.map_err(internal)?;
-            Ok(records
-                .into_iter()
-                .map(|r| {
-                    let account = r.account_role.as_deref().map(|role| {
-                        (
-                            Role::from_code(role).unwrap_or(Role::Other),
-                            r.disabled.unwrap_or(false),
-                        )
-                    });
-                    RegulatorLine {
-                        id: r.id,
-                        name: [
-                            r.civility.as_deref().unwrap_or(""),
-                            &r.first_name,
-                            &r.last_name,
-                        ]
-                        .into_iter()
-                        .filter(|s| !s.is_empty())
-                        .collect::<Vec<_>>()
-                        .join(" "),
-                        account_email: r.account_email.filter(|e| *e != r.email),
-                        email: r.email,
-                        departement: r.departement,
-                        invited_on: date_time(r.invited_at),
-                        state: RegulatorState::of(
-                            r.revoked_at.is_some(),
-                            account,
-                            r.invitation_expires_at,
-                            now,
-                        ),
-                    }
-                })
-                .collect())
+            admin::regulator_lines().await
         }
         .await,
     )
@@ -130,7 +49,8 @@ pub async fn invite_regulator(
             .validate(true)
             .map_err(AppError::Invalid)?;
             let ip = auth::client_ip();
-            auth::invite_regulator(&state()?, &regulator, Some(admin.id), ip.as_deref()).await?;
+            accounts::invite_regulator(&state()?, &regulator, Some(admin.id), ip.as_deref())
+                .await?;
             Ok(format!(
                 "Invitation envoyée à {}.",
                 regulator.email.as_str()
@@ -147,7 +67,7 @@ pub async fn resend_invitation(id: i64) -> Result<String, AppError> {
         async {
             let admin = auth::require(&[Role::Admin]).await?;
             let ip = auth::client_ip();
-            auth::resend_invitation(&state()?, id, Some(admin.id), ip.as_deref()).await?;
+            accounts::resend_invitation(&state()?, id, Some(admin.id), ip.as_deref()).await?;
             Ok("Invitation renvoyée : le lien précédent ne fonctionne plus.".into())
         }
         .await,
@@ -160,22 +80,7 @@ pub async fn revoke_invitation(id: i64) -> Result<String, AppError> {
     with_status(
         async {
             let admin = auth::require(&[Role::Admin]).await?;
-            let store = store()?;
-            if !store
-                .revoke_invitation(id, crate::server::now())
-                .await
-                .map_err(internal)?
-            {
-                return Err(AppError::NotFound(
-                    "Aucune invitation en attente pour ce régulateur.".into(),
-                ));
-            }
-            auth::audit(
-                Some(admin.id),
-                "invitation_revoked",
-                &format!("regulator:{id}"),
-            )
-            .await?;
+            accounts::revoke_invitation(id, admin.id).await?;
             Ok("Invitation révoquée.".into())
         }
         .await,
@@ -188,23 +93,7 @@ pub async fn disable_account(id: i64) -> Result<String, AppError> {
     with_status(
         async {
             let admin = auth::require(&[Role::Admin]).await?;
-            let store = store()?;
-            let not_found = || AppError::NotFound("Ce régulateur n'a pas de compte actif.".into());
-            let user_id = store
-                .regulator(id)
-                .await
-                .map_err(internal)?
-                .and_then(|r| r.user_id)
-                .ok_or_else(not_found)?;
-            if !store.disable_user(user_id).await.map_err(internal)? {
-                return Err(not_found());
-            }
-            auth::audit(
-                Some(admin.id),
-                "account_disabled",
-                &format!("user:{user_id}"),
-            )
-            .await?;
+            accounts::disable_account(id, admin.id).await?;
             Ok("Compte désactivé : ses sessions sont fermées.".into())
         }
         .await,
@@ -217,20 +106,7 @@ pub async fn sent_mails() -> Result<Outbox, AppError> {
     with_status(
         async {
             auth::require(&[Role::Admin]).await?;
-            let state = state()?;
-            let mails = state.store.outbox(100).await.map_err(internal)?;
-            Ok(Outbox {
-                smtp: matches!(state.mailer, crate::server::mail::Mailer::Smtp(_)),
-                mails: mails
-                    .into_iter()
-                    .map(|m| MailLine {
-                        sent_at: date_time(m.created_at),
-                        to: m.recipient,
-                        subject: m.subject,
-                        body: m.body,
-                    })
-                    .collect(),
-            })
+            admin::outbox().await
         }
         .await,
     )
@@ -242,39 +118,10 @@ pub async fn audit_entries() -> Result<Vec<AuditLine>, AppError> {
     with_status(
         async {
             auth::require(&[Role::Admin]).await?;
-            let entries = store()?.audit_log(200).await.map_err(internal)?;
-            Ok(entries
-                .into_iter()
-                .map(|e| AuditLine {
-                    at: date_time(e.at),
-                    who: e.user_email.unwrap_or_else(|| "—".into()),
-                    action: action_label(&e.action).to_string(),
-                    subject: e.subject,
-                    from: e.ip.unwrap_or_else(|| "ligne de commande".into()),
-                })
-                .collect())
+            admin::audit_lines().await
         }
         .await,
     )
-}
-
-#[cfg(feature = "ssr")]
-fn action_label(action: &str) -> &str {
-    match action {
-        "sign_in" => "Connexion",
-        "sign_in_failed" => "Échec de connexion",
-        "sign_in_throttled" => "Connexion bloquée (trop de tentatives)",
-        "regulator_created" => "Régulateur créé",
-        "invitation_sent" => "Invitation envoyée",
-        "invitation_revoked" => "Invitation révoquée",
-        "account_created" => "Compte créé",
-        "account_disabled" => "Compte désactivé",
-        "password_reset_requested" => "Réinitialisation du mot de passe demandée",
-        "password_reset" => "Mot de passe réinitialisé",
-        "patient_data_read" => "Lecture de données patient",
-        "appointment_created" => "Rendez-vous pris",
-        other => other,
-    }
 }
 
 #[component]

@@ -10,14 +10,14 @@ pub mod settings;
 pub mod week;
 
 use crate::components::ErrorAlert;
+use crate::domain::appointment::AppointmentLine;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::server::store::StoreError;
 #[cfg(feature = "ssr")]
-use crate::server::{auth, internal, store, with_status};
+use crate::server::{auth, internal, services, with_status};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use serde::{Deserialize, Serialize};
 
 pub use ranges::RangesPage;
 pub use reasons::ReasonsPage;
@@ -51,64 +51,13 @@ fn refused(err: StoreError) -> AppError {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AppointmentLine {
-    pub id: i64,
-    /// "lundi 30 novembre à 09:00"
-    pub when: String,
-    pub mode: String,
-    pub status: String,
-    pub reason: String,
-    /// "Marie DURAND (naissance : MARTIN)"
-    pub patient: String,
-    pub birth_date: String,
-    /// `tel:` target and display.
-    pub phone: (String, String),
-}
-
 /// Practitioners only: their own appointments, patient identity included (audited).
 #[server]
 pub async fn my_appointments() -> Result<Vec<AppointmentLine>, AppError> {
-    use crate::domain::agenda::{Mode, Status};
-    use crate::domain::identity::Phone;
-    use crate::features::booking::referrals::{patient_label, when_label};
     with_status(
         async {
-            let user = auth::require(&[crate::domain::Role::Practitioner]).await?;
-            let practitioner_id = user.practitioner_id.ok_or(AppError::Forbidden)?;
-            let records = store()?
-                .practitioner_appointments(practitioner_id)
-                .await
-                .map_err(internal)?;
-            auth::audit(
-                Some(user.id),
-                "patient_data_read",
-                &format!("appointments:practitioner:{practitioner_id}"),
-            )
-            .await?;
-            Ok(records
-                .iter()
-                .map(|a| {
-                    let birth =
-                        chrono::NaiveDate::parse_from_str(&a.patient_birth_date, "%Y-%m-%d")
-                            .map(|d| d.format("%d/%m/%Y").to_string())
-                            .unwrap_or_default();
-                    let phone = Phone::parse(&a.patient_phone)
-                        .map_or_else(|_| a.patient_phone.clone(), |p| p.display());
-                    AppointmentLine {
-                        id: a.id,
-                        when: when_label(a.starts_at),
-                        mode: Mode::from_code(&a.mode).map_or("", Mode::label).into(),
-                        status: Status::from_code(&a.status)
-                            .map_or("", Status::label)
-                            .into(),
-                        reason: a.reason_name.clone(),
-                        patient: patient_label(a),
-                        birth_date: birth,
-                        phone: (format!("tel:{}", a.patient_phone), phone),
-                    }
-                })
-                .collect())
+            let (user_id, practitioner_id) = signed_in_practitioner().await?;
+            services::appointments::practitioner_lines(user_id, practitioner_id).await
         }
         .await,
     )

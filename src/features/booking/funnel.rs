@@ -2,18 +2,19 @@
 //! the message, the attachment, then the confirmation. Everything typed survives a refusal
 //! and a switch to another slot.
 
-use super::{
-    Alternative, BookSlot, BookingRequest, SlotDetails, open_slot, release_slot, slot_alternatives,
-};
+use super::{BookSlot, open_slot, release_slot, slot_alternatives};
 use crate::components::form::{ErrorText, Errors, Radios};
+use crate::components::place::PlaceField;
 use crate::components::{ErrorAlert, Field};
 use crate::domain::booking::{
-    ATTACHMENT_RULE, Answer, ChoicesInput, MESSAGE_MAX, MESSAGE_WARNING, question_field,
+    ATTACHMENT_RULE, Alternative, Answer, BookingRequest, ChoicesInput, MESSAGE_MAX,
+    MESSAGE_WARNING, SlotDetails, question_field,
 };
-use crate::domain::patient::{CIVILITIES, FieldError, PatientInput};
+use crate::domain::field::FieldError;
+use crate::domain::patient::{CIVILITIES, PatientInput};
+use crate::domain::place::CommuneOption;
 use crate::domain::practitioner::ExtraField;
 use crate::error::AppError;
-use crate::features::search::{CommuneOption, PlaceField};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;

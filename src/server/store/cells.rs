@@ -2,12 +2,15 @@
 //! grid (about 5 km), one blob packing each SAS practitioner of the cell with their position,
 //! département and packed slots. A radius search reads the few hundred cells of its bounding box
 //! instead of one row per practitioner, a département search the cells that `departement_cells`
-//! lists for it; `repack!` patches the cells in the same transactions.
+//! lists for it; `slots::repack` patches the cells in the same transactions (`recell`).
 //!
 //! An entry, little-endian: id (i64), latitude, longitude (f64), département (3 bytes, ASCII,
 //! zero-padded), flags (1 byte, bit 0: video slots), slot bytes (u32), the packed slots.
 
-use super::{AreaPractitioner, SearchArea};
+use super::sql::Sql;
+use super::{AreaPractitioner, Flag, SearchArea, Store, StoreResult};
+use sqlx::AnyConnection;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The grid's step in degrees of latitude and of longitude.
 const LAT_STEP: f64 = 0.05;
@@ -36,6 +39,7 @@ pub struct CellEntry {
     pub latitude: f64,
     pub longitude: f64,
     pub departement: String,
+    #[sqlx(try_from = "Flag")]
     pub sas_video: bool,
     pub sas_slots: Option<Vec<u8>>,
 }
@@ -44,6 +48,7 @@ pub struct CellEntry {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CellMember {
     pub specialty: String,
+    #[sqlx(try_from = "Flag")]
     pub sas_registered: bool,
     #[sqlx(flatten)]
     pub entry: CellEntry,
@@ -162,6 +167,124 @@ pub fn patch(blob: &[u8], members: &[&CellMember]) -> Vec<u8> {
         .collect();
     kept.sort_by_key(|e| e.id);
     encode(&kept)
+}
+
+const CELL_MEMBER_SELECT: &str =
+    "SELECT id, specialty, CAST(sas_registered AS INTEGER) AS sas_registered, latitude,
+        longitude, departement, CAST(sas_video AS INTEGER) AS sas_video, sas_slots
+    FROM practitioners";
+
+/// The SAS practitioners grouped by cell, by id within a cell.
+fn cells_from(members: Vec<CellMember>) -> BTreeMap<(String, i64, i64), Vec<CellEntry>> {
+    let mut cells: BTreeMap<(String, i64, i64), Vec<CellEntry>> = BTreeMap::new();
+    for m in members.into_iter().filter(|m| m.sas_registered) {
+        cells.entry(m.key()).or_default().push(m.entry);
+    }
+    for entries in cells.values_mut() {
+        entries.sort_by_key(|e| e.id);
+    }
+    cells
+}
+
+/// Lists a cell under each département it holds practitioners of.
+async fn list_cell(
+    conn: &mut AnyConnection,
+    (specialty, row, col): (&str, i64, i64),
+    departements: BTreeSet<&String>,
+) -> StoreResult<()> {
+    for departement in departements {
+        sqlx::query(
+            "INSERT INTO departement_cells (departement, specialty, cell_lat, cell_lon)
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        )
+        .bind(departement)
+        .bind(specialty)
+        .bind(row)
+        .bind(col)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Rewrites the grid cells of `sorted_ids` from their practitioner rows, after the
+/// practitioners' own locks: each cell in key order is locked and read by one upsert, then
+/// patched.
+pub(super) async fn recell(conn: &mut AnyConnection, sorted_ids: &[i64]) -> StoreResult<()> {
+    let mut members: Vec<CellMember> = Vec::new();
+    for ids in sorted_ids.chunks(500) {
+        let mut q = Sql::new(CELL_MEMBER_SELECT);
+        q.push(" WHERE id IN").ids(ids);
+        members.extend(q.fetch_all::<CellMember, _>(&mut *conn).await?);
+    }
+    let mut by_cell: BTreeMap<(String, i64, i64), Vec<&CellMember>> = BTreeMap::new();
+    for m in &members {
+        by_cell.entry(m.key()).or_default().push(m);
+    }
+    for ((specialty, row, col), members) in by_cell {
+        let (blob,): (Vec<u8>,) = sqlx::query_as(
+            "INSERT INTO search_cells (specialty, cell_lat, cell_lon, practitioners)
+             VALUES ($1, $2, $3, $4)
+             ON CONFLICT (specialty, cell_lat, cell_lon)
+             DO UPDATE SET practitioners = search_cells.practitioners
+             RETURNING practitioners",
+        )
+        .bind(&specialty)
+        .bind(row)
+        .bind(col)
+        .bind(Vec::<u8>::new())
+        .fetch_one(&mut *conn)
+        .await?;
+        let departements = members.iter().map(|m| &m.entry.departement).collect();
+        list_cell(conn, (&specialty, row, col), departements).await?;
+        sqlx::query(
+            "UPDATE search_cells SET practitioners = $1
+             WHERE specialty = $2 AND cell_lat = $3 AND cell_lon = $4",
+        )
+        .bind(patch(&blob, &members))
+        .bind(&specialty)
+        .bind(row)
+        .bind(col)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Fills `search_cells` from the practitioners once, on a database migrated before the grid
+    /// existed (the `reference_data` row `search_cells` says it is done).
+    pub(super) async fn fill_cells(&self) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        let first = sqlx::query(
+            "INSERT INTO reference_data (name, version) VALUES ('search_cells', '1')
+             ON CONFLICT (name) DO NOTHING",
+        )
+        .execute(&mut *tx)
+        .await?;
+        if first.rows_affected() == 1 {
+            let sql = format!("{CELL_MEMBER_SELECT} WHERE sas_registered");
+            let members: Vec<CellMember> = sqlx::query_as(&sql).fetch_all(&mut *tx).await?;
+            for ((specialty, row, col), entries) in cells_from(members) {
+                let departements = entries.iter().map(|e| &e.departement).collect();
+                list_cell(&mut tx, (&specialty, row, col), departements).await?;
+                sqlx::query(
+                    "INSERT INTO search_cells (specialty, cell_lat, cell_lon, practitioners)
+                     VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (specialty, cell_lat, cell_lon)
+                     DO UPDATE SET practitioners = excluded.practitioners",
+                )
+                .bind(&specialty)
+                .bind(row)
+                .bind(col)
+                .bind(encode(&entries))
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]

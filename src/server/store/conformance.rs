@@ -3,14 +3,18 @@
 //! (a throwaway cluster started by the test command); each test gets its own database.
 
 use super::*;
-use crate::domain::agenda::{Recurrence, paris_instant, paris_time, paris_today};
+use crate::domain::Role;
+use crate::domain::agenda::{Mode, RangeTimes, Recurrence, paris_instant, paris_time, paris_today};
 use crate::domain::booking::Choices;
+use crate::domain::eligibility::ReasonFlags;
+use crate::domain::patient::PatientIdentity;
 use crate::domain::patient::PatientInput;
-use crate::server::seed;
+use crate::tools::demo as seed;
+use chrono::NaiveDate;
 use chrono::{Duration, NaiveTime, Utc, Weekday};
 
 /// A fresh SQLite database in a temporary directory (kept alive by the returned guard).
-pub async fn sqlite_store() -> (Arc<dyn Store>, Option<tempfile::TempDir>) {
+pub async fn sqlite_store() -> (Arc<Store>, Option<tempfile::TempDir>) {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("test.db").display());
     (connect(&url).await.expect("sqlite store"), Some(dir))
@@ -18,7 +22,7 @@ pub async fn sqlite_store() -> (Arc<dyn Store>, Option<tempfile::TempDir>) {
 
 /// A fresh PostgreSQL database on the test cluster; `None` when no cluster is configured
 /// (a failure instead when `SAS_REQUIRE_POSTGRES` is set, as in the test command).
-pub async fn postgres_store() -> Option<(Arc<dyn Store>, Option<tempfile::TempDir>)> {
+pub async fn postgres_store() -> Option<(Arc<Store>, Option<tempfile::TempDir>)> {
     let Ok(admin_url) = std::env::var("SAS_TEST_POSTGRES_URL") else {
         assert!(
             std::env::var_os("SAS_REQUIRE_POSTGRES").is_none(),
@@ -51,28 +55,31 @@ fn uuid_like() -> String {
     format!("{n:016x}")
 }
 
-/// Generates one test per scenario and backend.
+/// Runs a scenario on a fresh database of `backend` (PostgreSQL skipped when not configured).
+pub async fn run_on<F: std::future::Future<Output = ()>>(
+    backend: Backend,
+    scenario: impl FnOnce(Arc<Store>) -> F,
+) {
+    let store = match backend {
+        Backend::Sqlite => Some(sqlite_store().await),
+        Backend::Postgres => postgres_store().await,
+    };
+    if let Some((store, _guard)) = store {
+        scenario(store).await;
+    }
+}
+
+/// One test per scenario and backend (`run_on` does the work).
 macro_rules! conformance {
-    ($($scenario:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $scenario() {
-                    let (store, _guard) = super::sqlite_store().await;
-                    super::$scenario(store).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $scenario() {
-                    if let Some((store, _guard)) = super::postgres_store().await {
-                        super::$scenario(store).await;
-                    }
-                }
-            )*
-        }
+    ($($s:ident),* $(,)?) => {
+        mod sqlite { $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $s() { super::run_on(super::Backend::Sqlite, super::$s).await }
+        )* }
+        mod postgres { $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $s() { super::run_on(super::Backend::Postgres, super::$s).await }
+        )* }
     };
 }
 
@@ -123,7 +130,7 @@ fn practitioner<'a>(
     }
 }
 
-async fn user(store: &dyn Store, email: &str, role: Role, practitioner_id: Option<i64>) -> i64 {
+async fn user(store: &Store, email: &str, role: Role, practitioner_id: Option<i64>) -> i64 {
     store
         .insert_user(&NewUser {
             email,
@@ -139,7 +146,7 @@ async fn user(store: &dyn Store, email: &str, role: Role, practitioner_id: Optio
 }
 
 /// A practitioner with one daily range 08:00–20:00 of 20-minute slots over the next 3 days.
-async fn practitioner_with_range(store: &dyn Store, rpps: &str, flags: ReasonFlags) -> (i64, i64) {
+async fn practitioner_with_range(store: &Store, rpps: &str, flags: ReasonFlags) -> (i64, i64) {
     let id = store
         .insert_practitioner(&practitioner(rpps, "75", true, true))
         .await
@@ -188,9 +195,48 @@ const SNP: ReasonFlags = ReasonFlags {
     bookable_online: false,
 };
 
+/// The reference the grid is held to: the SAS practitioners of `specialty` in the area (a
+/// circle gives its bounding box) with their packed slots, read one row per practitioner.
+async fn area_practitioners(
+    store: &Store,
+    area: &SearchArea,
+    specialty: &str,
+    with_empty: bool,
+) -> Vec<AreaPractitioner> {
+    let mut q = sql::Sql::new(
+        "SELECT id, latitude, longitude, sas_slots FROM practitioners
+         WHERE sas_registered AND specialty = ",
+    );
+    q.bind(specialty);
+    match area {
+        SearchArea::Circle { center, radius_km } => {
+            let (lat0, lat1, lon0, lon1) = crate::domain::place::bounding_box(*center, *radius_km);
+            q.push(" AND latitude BETWEEN ")
+                .bind(lat0)
+                .push(" AND ")
+                .bind(lat1)
+                .push(" AND longitude BETWEEN ")
+                .bind(lon0)
+                .push(" AND ")
+                .bind(lon1);
+        }
+        SearchArea::Departement(code) => {
+            q.push(" AND departement = ").bind(code.as_str());
+        }
+        SearchArea::VideoInDepartement(code) => {
+            q.push(" AND sas_video AND departement = ")
+                .bind(code.as_str());
+        }
+    }
+    if !with_empty {
+        q.push(" AND sas_slots IS NOT NULL");
+    }
+    q.fetch_all(store.pool()).await.unwrap()
+}
+
 /// Shown to a regulator who holds nothing.
 fn visible(slot: &CandidateSlot) -> bool {
-    crate::features::search::visibility(slot, Utc::now().timestamp(), None).is_some()
+    slot.visibility(Utc::now().timestamp(), None).is_some()
 }
 
 fn patient() -> PatientIdentity {
@@ -216,15 +262,13 @@ fn choices() -> Choices {
 
 /// Holds the slot for the regulator at `now`, then books it for the example patient.
 async fn hold_and_book(
-    store: &dyn Store,
+    store: &Store,
     slot_id: i64,
     regulator: i64,
     key: &str,
     now: i64,
 ) -> StoreResult<Booked> {
-    store
-        .hold_slot(slot_id, regulator, now, now + 600, &|_| true)
-        .await?;
+    store.hold_slot(slot_id, regulator, now, now + 600).await?;
     let (patient, choices) = (patient(), choices());
     let booking = NewBooking {
         slot_id,
@@ -236,11 +280,11 @@ async fn hold_and_book(
         now,
         ip: None,
     };
-    store.book(&booking, &|_| true).await
+    store.book(&booking).await
 }
 
 /// Slots starting in an hour or more: none of them starts while the test runs.
-async fn future_slots(store: &dyn Store) -> Vec<CandidateSlot> {
+async fn future_slots(store: &Store) -> Vec<CandidateSlot> {
     let now = Utc::now().timestamp();
     store
         .candidate_slots("75", now + 3600, now + 4 * 86_400)
@@ -248,7 +292,7 @@ async fn future_slots(store: &dyn Store) -> Vec<CandidateSlot> {
         .expect("candidates")
 }
 
-async fn accounts_and_sessions(store: Arc<dyn Store>) {
+async fn accounts_and_sessions(store: Arc<Store>) {
     let id = user(
         store.as_ref(),
         "regulateur@demo.test",
@@ -291,7 +335,7 @@ async fn accounts_and_sessions(store: Arc<dyn Store>) {
     );
 }
 
-async fn emails_are_unique(store: Arc<dyn Store>) {
+async fn emails_are_unique(store: Arc<Store>) {
     user(store.as_ref(), "a@demo.test", Role::Regulator, None).await;
     let again = store
         .insert_user(&NewUser {
@@ -320,7 +364,7 @@ async fn emails_are_unique(store: Arc<dyn Store>) {
     assert!(bad.is_err());
 }
 
-async fn slots_are_materialised_once(store: Arc<dyn Store>) {
+async fn slots_are_materialised_once(store: Arc<Store>) {
     let (_, _) = practitioner_with_range(store.as_ref(), "10000000009", SNP).await;
     let today = paris_today(Utc::now());
     // 3 days × 36 slots were created by the helper; doing it again adds none.
@@ -344,7 +388,7 @@ async fn slots_are_materialised_once(store: Arc<dyn Store>) {
     assert!(all.iter().all(|s| s.ends_at - s.starts_at == 20 * 60));
 }
 
-async fn candidates_carry_their_range_reasons(store: Arc<dyn Store>) {
+async fn candidates_carry_their_range_reasons(store: Arc<Store>) {
     let (_, _) = practitioner_with_range(store.as_ref(), "10000000009", SNP).await;
     let slots = future_slots(store.as_ref()).await;
     assert!(!slots.is_empty());
@@ -416,7 +460,7 @@ async fn candidates_carry_their_range_reasons(store: Arc<dyn Store>) {
     assert!(store.insert_range(first, &foreign).await.is_err());
 }
 
-async fn demo_covers_every_case_and_is_idempotent(store: Arc<dyn Store>) {
+async fn demo_covers_every_case_and_is_idempotent(store: Arc<Store>) {
     // Both loads as of one instant: a day passing between them (midnight) would add a day of slots.
     let at = Utc::now();
     let first = seed::seed_demo_at(store.as_ref(), at).await.expect("seed");
@@ -516,7 +560,7 @@ fn is_unusable<T: std::fmt::Debug>(result: StoreResult<T>) -> bool {
     matches!(result, Err(StoreError::TokenUnusable))
 }
 
-async fn invitations_are_single_use_and_expire(store: Arc<dyn Store>) {
+async fn invitations_are_single_use_and_expire(store: Arc<Store>) {
     let id = store
         .insert_regulator(&regulator("claire@sas.test"), &token("t1", 2_000))
         .await
@@ -608,7 +652,7 @@ async fn invitations_are_single_use_and_expire(store: Arc<dyn Store>) {
     assert_eq!(store.regulators().await.unwrap().len(), 2);
 }
 
-async fn pending_invitations_are_renewed_or_revoked(store: Arc<dyn Store>) {
+async fn pending_invitations_are_renewed_or_revoked(store: Arc<Store>) {
     let id = store
         .insert_regulator(&regulator("r@sas.test"), &token("old", 2_000))
         .await
@@ -673,7 +717,7 @@ async fn pending_invitations_are_renewed_or_revoked(store: Arc<dyn Store>) {
     assert!(store.regulator(999).await.unwrap().is_none());
 }
 
-async fn password_reset_uses_its_link_once_and_closes_sessions(store: Arc<dyn Store>) {
+async fn password_reset_uses_its_link_once_and_closes_sessions(store: Arc<Store>) {
     let id = user(store.as_ref(), "u@sas.test", Role::Regulator, None).await;
     store.insert_session("s", id, 1_000, 9_000).await.unwrap();
     store
@@ -725,7 +769,7 @@ async fn password_reset_uses_its_link_once_and_closes_sessions(store: Arc<dyn St
     assert!(is_unusable(store.reset_password("inv", 1_500, "h").await));
 }
 
-async fn disabled_accounts_lose_their_sessions(store: Arc<dyn Store>) {
+async fn disabled_accounts_lose_their_sessions(store: Arc<Store>) {
     let id = user(store.as_ref(), "u@sas.test", Role::Regulator, None).await;
     store.insert_session("s", id, 1_000, 9_000).await.unwrap();
     store
@@ -754,7 +798,7 @@ async fn disabled_accounts_lose_their_sessions(store: Arc<dyn Store>) {
     );
 }
 
-async fn attempts_are_counted_per_key_within_the_window(store: Arc<dyn Store>) {
+async fn attempts_are_counted_per_key_within_the_window(store: Arc<Store>) {
     for at in [100, 200, 300] {
         store.record_attempt(&["a", "ip"], at, 0).await.unwrap();
     }
@@ -771,7 +815,7 @@ async fn attempts_are_counted_per_key_within_the_window(store: Arc<dyn Store>) {
     assert_eq!(store.attempts("ip", 0).await.unwrap(), 2);
 }
 
-async fn outbox_and_audit_log_list_newest_first(store: Arc<dyn Store>) {
+async fn outbox_and_audit_log_list_newest_first(store: Arc<Store>) {
     for subject in ["premier", "second"] {
         store
             .queue_mail(&OutboxMail {
@@ -850,7 +894,7 @@ fn weekly_range(weekday: Weekday, (start, end): (u32, u32), slot_minutes: u32) -
 }
 
 /// A SAS practitioner who does not accept new patients, with a plain reason and SNP.
-async fn practitioner_with_reasons(store: &dyn Store, rpps: &str) -> (i64, i64, i64) {
+async fn practitioner_with_reasons(store: &Store, rpps: &str) -> (i64, i64, i64) {
     let id = store
         .insert_practitioner(&practitioner(rpps, "75", true, false))
         .await
@@ -874,7 +918,7 @@ async fn practitioner_with_reasons(store: &dyn Store, rpps: &str) -> (i64, i64, 
     (id, consult, snp)
 }
 
-async fn march_slots(store: &dyn Store, practitioner_id: i64) -> Vec<AgendaSlot> {
+async fn march_slots(store: &Store, practitioner_id: i64) -> Vec<AgendaSlot> {
     store
         .agenda_slots(
             practitioner_id,
@@ -895,7 +939,7 @@ fn times(slots: &[AgendaSlot]) -> Vec<String> {
         .collect()
 }
 
-async fn book_slot(store: &dyn Store, slot_id: i64) {
+async fn book_slot(store: &Store, slot_id: i64) {
     let regulator = match store.user_by_email("r@demo.test").await.unwrap() {
         Some(user) => user.id,
         None => user(store, "r@demo.test", Role::Regulator, None).await,
@@ -905,7 +949,7 @@ async fn book_slot(store: &dyn Store, slot_id: i64) {
         .unwrap();
 }
 
-async fn ranges_regenerate_free_slots_and_keep_booked_ones(store: Arc<dyn Store>) {
+async fn ranges_regenerate_free_slots_and_keep_booked_ones(store: Arc<Store>) {
     let store = store.as_ref();
     let (p, consult, snp) = practitioner_with_reasons(store, "10000000009").await;
     let tuesday = weekly_range(Weekday::Tue, (900, 1200), 20);
@@ -984,7 +1028,7 @@ async fn ranges_regenerate_free_slots_and_keep_booked_ones(store: Arc<dyn Store>
     assert_eq!(store.practitioner_appointments(p).await.unwrap().len(), 1);
 }
 
-async fn slots_stay_at_local_time_across_dst(store: Arc<dyn Store>) {
+async fn slots_stay_at_local_time_across_dst(store: Arc<Store>) {
     let store = store.as_ref();
     let (p, _, snp) = practitioner_with_reasons(store, "10000000009").await;
     let sunday = NewRange {
@@ -1030,7 +1074,7 @@ async fn slots_stay_at_local_time_across_dst(store: Arc<dyn Store>) {
     );
 }
 
-async fn bad_ranges_are_refused_and_save_nothing(store: Arc<dyn Store>) {
+async fn bad_ranges_are_refused_and_save_nothing(store: Arc<Store>) {
     let store = store.as_ref();
     let (p, consult, snp) = practitioner_with_reasons(store, "10000000009").await;
     let ids = store
@@ -1133,7 +1177,7 @@ async fn bad_ranges_are_refused_and_save_nothing(store: Arc<dyn Store>) {
     );
 }
 
-async fn absences_remove_the_slots_they_cover(store: Arc<dyn Store>) {
+async fn absences_remove_the_slots_they_cover(store: Arc<Store>) {
     let store = store.as_ref();
     let (p, _, snp) = practitioner_with_reasons(store, "10000000009").await;
     let tuesday = NewRange {
@@ -1212,7 +1256,7 @@ fn times_of(slots: &[CandidateSlot]) -> Vec<String> {
         .collect()
 }
 
-async fn a_practitioner_changes_only_their_own_agenda(store: Arc<dyn Store>) {
+async fn a_practitioner_changes_only_their_own_agenda(store: Arc<Store>) {
     let store = store.as_ref();
     let (me, _, my_snp) = practitioner_with_reasons(store, "10000000009").await;
     let (other, other_reason, other_snp) = practitioner_with_reasons(store, "10000000108").await;
@@ -1274,7 +1318,7 @@ async fn a_practitioner_changes_only_their_own_agenda(store: Arc<dyn Store>) {
     assert_eq!(snapshot().await, before);
 }
 
-async fn reasons_settings_and_questions(store: Arc<dyn Store>) {
+async fn reasons_settings_and_questions(store: Arc<Store>) {
     let store = store.as_ref();
     let (p, consult, snp) = practitioner_with_reasons(store, "10000000009").await;
     assert_eq!(
@@ -1356,7 +1400,7 @@ async fn reasons_settings_and_questions(store: Arc<dyn Store>) {
     );
 }
 
-async fn registration_is_one_transaction(store: Arc<dyn Store>) {
+async fn registration_is_one_transaction(store: Arc<Store>) {
     let store = store.as_ref();
     user(store, "regulation@demo.test", Role::Regulator, None).await;
     let account = |email| NewUser {

@@ -2,7 +2,6 @@
 //! what is stored of the patient, cancellation and outcome, attachments.
 
 use super::*;
-use crate::features::search::visibility;
 
 conformance!(
     a_held_slot_is_booked_once,
@@ -22,10 +21,10 @@ fn now() -> i64 {
 
 /// Shown to `regulator` (their own hold does not hide the slot from them).
 fn visible_to(regulator: i64) -> impl Fn(&CandidateSlot) -> bool + Send + Sync {
-    move |slot| visibility(slot, now(), Some(regulator)).is_some()
+    move |slot| slot.visibility(now(), Some(regulator)).is_some()
 }
 
-async fn first_visible_slot(store: &dyn Store) -> CandidateSlot {
+async fn first_visible_slot(store: &Store) -> CandidateSlot {
     future_slots(store)
         .await
         .into_iter()
@@ -34,12 +33,9 @@ async fn first_visible_slot(store: &dyn Store) -> CandidateSlot {
 }
 
 /// Whether the search's packed slots of the practitioner include `slot_id`'s start.
-async fn packed_in_search(store: &dyn Store, slot: &CandidateSlot) -> bool {
+async fn packed_in_search(store: &Store, slot: &CandidateSlot) -> bool {
     let area = SearchArea::Departement("75".into());
-    let found = store
-        .area_practitioners(&area, "Médecine générale", true)
-        .await
-        .unwrap();
+    let found = area_practitioners(store, &area, "Médecine générale", true).await;
     let mine = found.iter().find(|p| p.id == slot.practitioner_id);
     let packed = mine
         .and_then(|p| p.sas_slots.as_deref())
@@ -48,7 +44,7 @@ async fn packed_in_search(store: &dyn Store, slot: &CandidateSlot) -> bool {
     crate::domain::search::count_packed(packed, &at, &[Mode::Cabinet, Mode::Video]) == 1
 }
 
-async fn a_held_slot_is_booked_once(store: Arc<dyn Store>) {
+async fn a_held_slot_is_booked_once(store: Arc<Store>) {
     let (practitioner_id, _) = practitioner_with_range(store.as_ref(), "10000000009", SNP).await;
     let regulator = user(store.as_ref(), "r@demo.test", Role::Regulator, None).await;
     let slot = first_visible_slot(store.as_ref()).await;
@@ -69,7 +65,7 @@ async fn a_held_slot_is_booked_once(store: Arc<dyn Store>) {
         ip: None,
     };
     assert_eq!(
-        store.book(&again, &visible_to(regulator)).await.unwrap(),
+        store.book(&again).await.unwrap(),
         Booked {
             id: first.id,
             created: false
@@ -81,7 +77,7 @@ async fn a_held_slot_is_booked_once(store: Arc<dyn Store>) {
         ..again
     };
     assert!(matches!(
-        store.book(&other, &visible_to(regulator)).await,
+        store.book(&other).await,
         Err(StoreError::SlotTaken)
     ));
     // One audit entry, written with the appointment; the repeat added none.
@@ -143,18 +139,12 @@ async fn a_held_slot_is_booked_once(store: Arc<dyn Store>) {
 }
 
 /// A practitioner with a range, a regulator holding one of its slots: (practitioner, regulator, slot).
-async fn a_held_slot(store: &dyn Store) -> (i64, i64, i64) {
+async fn a_held_slot(store: &Store) -> (i64, i64, i64) {
     let (practitioner_id, _) = practitioner_with_range(store, "10000000009", SNP).await;
     let regulator = user(store, "r@demo.test", Role::Regulator, None).await;
     let slot_id = first_visible_slot(store).await.slot_id;
     store
-        .hold_slot(
-            slot_id,
-            regulator,
-            now(),
-            now() + 600,
-            &visible_to(regulator),
-        )
+        .hold_slot(slot_id, regulator, now(), now() + 600)
         .await
         .unwrap();
     (practitioner_id, regulator, slot_id)
@@ -162,7 +152,7 @@ async fn a_held_slot(store: &dyn Store) -> (i64, i64, i64) {
 
 /// Submits one booking form per key, all at once; the answers in the keys' order.
 async fn book_at_once(
-    store: &Arc<dyn Store>,
+    store: &Arc<Store>,
     slot_id: i64,
     regulator: i64,
     keys: Vec<String>,
@@ -183,7 +173,7 @@ async fn book_at_once(
                     now: now(),
                     ip: None,
                 };
-                store.book(&booking, &visible_to(regulator)).await
+                store.book(&booking).await
             })
         })
         .collect();
@@ -194,7 +184,7 @@ async fn book_at_once(
     answers
 }
 
-async fn concurrent_bookings_give_one_appointment(store: Arc<dyn Store>) {
+async fn concurrent_bookings_give_one_appointment(store: Arc<Store>) {
     let (practitioner_id, regulator, slot_id) = a_held_slot(store.as_ref()).await;
     // Twelve different forms for the one slot, at once.
     let keys = (0..12).map(|i| format!("form-{i}")).collect();
@@ -217,7 +207,7 @@ async fn concurrent_bookings_give_one_appointment(store: Arc<dyn Store>) {
     );
 }
 
-async fn a_form_submitted_many_times_at_once_books_once(store: Arc<dyn Store>) {
+async fn a_form_submitted_many_times_at_once_books_once(store: Arc<Store>) {
     let (practitioner_id, regulator, slot_id) = a_held_slot(store.as_ref()).await;
     let keys = vec!["the-same-form".to_string(); 8];
     let answers: Vec<Booked> = book_at_once(&store, slot_id, regulator, keys)
@@ -237,7 +227,7 @@ async fn a_form_submitted_many_times_at_once_books_once(store: Arc<dyn Store>) {
     );
 }
 
-async fn a_refused_booking_saves_nothing(store: Arc<dyn Store>) {
+async fn a_refused_booking_saves_nothing(store: Arc<Store>) {
     let (practitioner_id, _) = practitioner_with_range(store.as_ref(), "10000000009", SNP).await;
     let regulator = user(store.as_ref(), "r@demo.test", Role::Regulator, None).await;
     let slot_id = first_visible_slot(store.as_ref()).await.slot_id;
@@ -254,15 +244,26 @@ async fn a_refused_booking_saves_nothing(store: Arc<dyn Store>) {
     };
     // Not held by this regulator.
     assert!(matches!(
-        store.book(&booking, &|_| true).await,
+        store.book(&booking).await,
         Err(StoreError::HoldExpired)
     ));
     store
-        .hold_slot(slot_id, regulator, now(), now() + 600, &|_| true)
+        .hold_slot(slot_id, regulator, now(), now() + 600)
         .await
         .unwrap();
+    // A slot the rule no longer shows (its time has come) is refused.
+    let starts_at = store
+        .candidate_slot(slot_id)
+        .await
+        .unwrap()
+        .unwrap()
+        .starts_at;
+    let too_late = NewBooking {
+        now: starts_at + 1,
+        ..booking
+    };
     assert!(matches!(
-        store.book(&booking, &|_| false).await,
+        store.book(&too_late).await,
         Err(StoreError::SlotTaken)
     ));
     let missing = NewBooking {
@@ -270,7 +271,7 @@ async fn a_refused_booking_saves_nothing(store: Arc<dyn Store>) {
         ..booking
     };
     assert!(matches!(
-        store.book(&missing, &|_| true).await,
+        store.book(&missing).await,
         Err(StoreError::SlotTaken)
     ));
     // An attachment that is not this regulator's: nothing of the booking stays.
@@ -291,7 +292,7 @@ async fn a_refused_booking_saves_nothing(store: Arc<dyn Store>) {
         ..booking
     };
     assert!(matches!(
-        store.book(&foreign_file, &|_| true).await,
+        store.book(&foreign_file).await,
         Err(StoreError::UnknownAttachment)
     ));
     assert!(
@@ -302,12 +303,12 @@ async fn a_refused_booking_saves_nothing(store: Arc<dyn Store>) {
             .is_empty()
     );
     // The refused attempts wrote nothing: this is the only appointment.
-    let booked = store.book(&booking, &|_| true).await.unwrap();
+    let booked = store.book(&booking).await.unwrap();
     let all = store.regulator_appointments(regulator).await.unwrap();
     assert_eq!(all.iter().map(|a| a.id).collect::<Vec<_>>(), [booked.id]);
 }
 
-async fn holds_hide_slots_from_others_until_released_or_ended(store: Arc<dyn Store>) {
+async fn holds_hide_slots_from_others_until_released_or_ended(store: Arc<Store>) {
     practitioner_with_range(store.as_ref(), "10000000009", SNP).await;
     let a = user(store.as_ref(), "a@demo.test", Role::Regulator, None).await;
     let b = user(store.as_ref(), "b@demo.test", Role::Regulator, None).await;
@@ -319,23 +320,18 @@ async fn holds_hide_slots_from_others_until_released_or_ended(store: Arc<dyn Sto
         .collect();
     let (first, second) = (&slots[0], &slots[1]);
     let t = now();
-    store
-        .hold_slot(first.slot_id, a, t, t + 600, &visible_to(a))
-        .await
-        .unwrap();
+    store.hold_slot(first.slot_id, a, t, t + 600).await.unwrap();
     let held = store.candidate_slot(first.slot_id).await.unwrap().unwrap();
     assert!(visible_to(a)(&held), "the holder still sees it");
     assert!(!visible_to(b)(&held) && !visible(&held), "nobody else does");
     assert!(!packed_in_search(store.as_ref(), first).await);
     assert!(matches!(
-        store
-            .hold_slot(first.slot_id, b, t, t + 600, &visible_to(b))
-            .await,
+        store.hold_slot(first.slot_id, b, t, t + 600).await,
         Err(StoreError::SlotTaken)
     ));
     // Opening another slot gives the first one back.
     store
-        .hold_slot(second.slot_id, a, t, t + 600, &visible_to(a))
+        .hold_slot(second.slot_id, a, t, t + 600)
         .await
         .unwrap();
     let back = store.candidate_slot(first.slot_id).await.unwrap().unwrap();
@@ -346,15 +342,15 @@ async fn holds_hide_slots_from_others_until_released_or_ended(store: Arc<dyn Sto
     assert!(packed_in_search(store.as_ref(), second).await);
     // An ended hold: another regulator may take the slot over, and the sweep frees the rest.
     store
-        .hold_slot(first.slot_id, a, t - 700, t - 100, &|_| true)
+        .hold_slot(first.slot_id, a, t - 700, t - 100)
         .await
         .unwrap();
     store
-        .hold_slot(first.slot_id, b, t, t + 600, &visible_to(b))
+        .hold_slot(first.slot_id, b, t, t + 600)
         .await
         .expect("an ended hold is taken over");
     store
-        .hold_slot(second.slot_id, a, t - 700, t - 100, &|_| true)
+        .hold_slot(second.slot_id, a, t - 700, t - 100)
         .await
         .unwrap();
     assert!(!packed_in_search(store.as_ref(), second).await);
@@ -364,7 +360,7 @@ async fn holds_hide_slots_from_others_until_released_or_ended(store: Arc<dyn Sto
     assert_eq!(still.held_by, Some(b));
 }
 
-async fn simultaneous_holds_of_one_practitioner_all_leave_the_search(store: Arc<dyn Store>) {
+async fn simultaneous_holds_of_one_practitioner_all_leave_the_search(store: Arc<Store>) {
     practitioner_with_range(store.as_ref(), "10000000009", SNP).await;
     let slots: Vec<CandidateSlot> = future_slots(store.as_ref())
         .await
@@ -389,7 +385,7 @@ async fn simultaneous_holds_of_one_practitioner_all_leave_the_search(store: Arc<
         let (store, slot_id) = (store.clone(), slot.slot_id);
         tokio::spawn(async move {
             store
-                .hold_slot(slot_id, regulator, now(), now() + 600, &|_| true)
+                .hold_slot(slot_id, regulator, now(), now() + 600)
                 .await
         })
     });
@@ -405,9 +401,7 @@ async fn simultaneous_holds_of_one_practitioner_all_leave_the_search(store: Arc<
     }
 }
 
-async fn cancelling_puts_the_slot_back_and_outcomes_stay_with_the_practitioner(
-    store: Arc<dyn Store>,
-) {
+async fn cancelling_puts_the_slot_back_and_outcomes_stay_with_the_practitioner(store: Arc<Store>) {
     let (practitioner_id, _) = practitioner_with_range(store.as_ref(), "10000000009", SNP).await;
     let regulator = user(store.as_ref(), "r@demo.test", Role::Regulator, None).await;
     let slots: Vec<CandidateSlot> = future_slots(store.as_ref())
@@ -487,7 +481,7 @@ async fn cancelling_puts_the_slot_back_and_outcomes_stay_with_the_practitioner(
     );
 }
 
-async fn the_whole_form_and_its_attachment_are_stored(store: Arc<dyn Store>) {
+async fn the_whole_form_and_its_attachment_are_stored(store: Arc<Store>) {
     use crate::domain::booking::{ChoicesInput, Offer, OfferedReason, Question};
     let (practitioner_id, reason) =
         practitioner_with_range(store.as_ref(), "10000000009", SNP).await;
@@ -545,23 +539,20 @@ async fn the_whole_form_and_its_attachment_are_stored(store: Arc<dyn Store>) {
         .await
         .unwrap();
     store
-        .hold_slot(slot.slot_id, regulator, now(), now() + 600, &|_| true)
+        .hold_slot(slot.slot_id, regulator, now(), now() + 600)
         .await
         .unwrap();
     let booked = store
-        .book(
-            &NewBooking {
-                slot_id: slot.slot_id,
-                regulator_id: regulator,
-                idempotency_key: "form",
-                choices: &choices,
-                patient: &patient,
-                attachment: Some("jeton-1"),
-                now: now(),
-                ip: None,
-            },
-            &visible_to(regulator),
-        )
+        .book(&NewBooking {
+            slot_id: slot.slot_id,
+            regulator_id: regulator,
+            idempotency_key: "form",
+            choices: &choices,
+            patient: &patient,
+            attachment: Some("jeton-1"),
+            now: now(),
+            ip: None,
+        })
         .await
         .unwrap();
     let a = store.appointment(booked.id).await.unwrap().unwrap();
@@ -622,17 +613,32 @@ async fn the_whole_form_and_its_attachment_are_stored(store: Arc<dyn Store>) {
     assert!(store.attachment("jeton-1").await.unwrap().is_some());
 }
 
-async fn the_database_forbids_two_active_appointments_on_one_slot(store: Arc<dyn Store>) {
+async fn the_database_forbids_two_active_appointments_on_one_slot(store: Arc<Store>) {
     practitioner_with_range(store.as_ref(), "10000000009", SNP).await;
     let regulator = user(store.as_ref(), "r@demo.test", Role::Regulator, None).await;
     let slot = first_visible_slot(store.as_ref()).await;
     let booked = hold_and_book(store.as_ref(), slot.slot_id, regulator, "1", now())
         .await
         .unwrap();
-    // `hold_and_book` approves every slot (`|_| true`): only the schema's unique index stands
-    // between this second appointment and the first one.
-    let second = hold_and_book(store.as_ref(), slot.slot_id, regulator, "2", now()).await;
-    assert!(matches!(second, Err(StoreError::SlotTaken)), "{second:?}");
+    // Past the store's checks (hold, eligibility, lock): only the schema's unique index stands
+    // between a second active appointment and the first one.
+    let second = sqlx::query(
+        "INSERT INTO appointments (slot_id, practitioner_id, regulator_id, patient_id, starts_at,
+             mode, status, created_at, reason_name)
+         SELECT slot_id, practitioner_id, regulator_id, patient_id, starts_at, mode, 'booked',
+             created_at, reason_name
+         FROM appointments WHERE id = $1",
+    )
+    .bind(booked.id)
+    .execute(store.pool())
+    .await;
+    let refused = second.expect_err("a second active appointment on the slot");
+    assert!(
+        refused
+            .as_database_error()
+            .is_some_and(|e| e.is_unique_violation()),
+        "{refused:?}"
+    );
     let a = store.appointment(booked.id).await.unwrap().unwrap();
     assert_eq!(a.status, "booked");
     assert_eq!(

@@ -3,10 +3,11 @@
 use super::*;
 use crate::domain::place::distance_km;
 use crate::domain::practitioner::Settings;
-use crate::domain::search::SearchParams;
+use crate::domain::search::{SearchParams, SearchResults};
 use crate::error::AppError;
-use crate::features::search::{SearchResults, run_search};
-use crate::server::{communes, national};
+use crate::server::communes;
+use crate::server::services::search::run_search;
+use crate::tools::national;
 use std::path::Path;
 
 conformance!(
@@ -27,7 +28,7 @@ fn fixture() -> &'static Path {
     ))
 }
 
-async fn with_communes(store: &dyn Store) {
+async fn with_communes(store: &Store) {
     communes::ensure_loaded(store, fixture())
         .await
         .expect("fixture communes");
@@ -56,7 +57,7 @@ struct Doctor {
 }
 
 /// A practitioner with hourly slots 08:00–20:00 over the next 3 days.
-async fn doctor(store: &dyn Store, d: Doctor) -> i64 {
+async fn doctor(store: &Store, d: Doctor) -> i64 {
     let id = store
         .insert_practitioner(&NewPractitioner {
             latitude: d.at.0,
@@ -101,7 +102,7 @@ fn rpps(n: usize) -> &'static str {
 
 /// Lyon's neighbourhood: A SNP at 1 km, B new patients at 5 km, C registered with nothing open
 /// at 3 km, D not registered at 2 km, E video SNP at 30 km, F SNP at 30 km.
-async fn lyon(store: &dyn Store) -> [i64; 6] {
+async fn lyon(store: &Store) -> [i64; 6] {
     with_communes(store).await;
     let east = |km: f64| (LYON.0, LYON.1 + km / 77.59);
     let cases = [
@@ -142,13 +143,13 @@ async fn lyon(store: &dyn Store) -> [i64; 6] {
     ids
 }
 
-async fn search(store: &dyn Store, pairs: &[(&str, &str)]) -> Result<SearchResults, AppError> {
+async fn search(store: &Store, pairs: &[(&str, &str)]) -> Result<SearchResults, AppError> {
     search_at(store, pairs, Utc::now()).await
 }
 
 /// The search as of `now`: searches that must see the same "tomorrow" share one instant.
 async fn search_at(
-    store: &dyn Store,
+    store: &Store,
     pairs: &[(&str, &str)],
     now: chrono::DateTime<Utc>,
 ) -> Result<SearchResults, AppError> {
@@ -170,7 +171,7 @@ fn listed_slots(results: &SearchResults) -> i64 {
         .sum()
 }
 
-async fn communes_load_once_and_complete_names_and_postcodes(store: Arc<dyn Store>) {
+async fn communes_load_once_and_complete_names_and_postcodes(store: Arc<Store>) {
     let loaded = communes::ensure_loaded(store.as_ref(), fixture())
         .await
         .unwrap();
@@ -218,7 +219,7 @@ async fn communes_load_once_and_complete_names_and_postcodes(store: Arc<dyn Stor
     );
 }
 
-async fn a_commune_search_keeps_eligible_slots_in_distance_order(store: Arc<dyn Store>) {
+async fn a_commune_search_keeps_eligible_slots_in_distance_order(store: Arc<Store>) {
     let [a, b, c, _d, e, f] = lyon(store.as_ref()).await;
     let r = search(store.as_ref(), &[("inseecode", "69123")])
         .await
@@ -263,7 +264,7 @@ async fn a_commune_search_keeps_eligible_slots_in_distance_order(store: Arc<dyn 
     assert!(all.cards[1].days.is_empty());
 }
 
-async fn filters_and_bookings_narrow_the_results(store: Arc<dyn Store>) {
+async fn filters_and_bookings_narrow_the_results(store: Arc<Store>) {
     let [a, b, _, _, e, _] = lyon(store.as_ref()).await;
     let base = [("inseecode", "69123")];
     let cabinet = search(store.as_ref(), &[base[0], ("mode", "cabinet")])
@@ -343,7 +344,7 @@ async fn filters_and_bookings_narrow_the_results(store: Arc<dyn Store>) {
     assert_eq!(again.slot_count, 35);
 }
 
-async fn a_departement_search_rotates_fairly_and_pages_stably(store: Arc<dyn Store>) {
+async fn a_departement_search_rotates_fairly_and_pages_stably(store: Arc<Store>) {
     with_communes(store.as_ref()).await;
     let rennes = (48.11109, -1.67431);
     let mut everyone = Vec::new();
@@ -465,7 +466,7 @@ async fn a_departement_search_rotates_fairly_and_pages_stably(store: Arc<dyn Sto
     );
 }
 
-async fn bad_places_get_a_french_message(store: Arc<dyn Store>) {
+async fn bad_places_get_a_french_message(store: Arc<Store>) {
     with_communes(store.as_ref()).await;
     for (pairs, expected) in [
         (&[("inseecode", "99999")][..], "Commune inconnue"),
@@ -495,7 +496,7 @@ async fn bad_places_get_a_french_message(store: Arc<dyn Store>) {
     );
 }
 
-async fn the_national_seed_loads_and_is_searchable(store: Arc<dyn Store>) {
+async fn the_national_seed_loads_and_is_searchable(store: Arc<Store>) {
     with_communes(store.as_ref()).await;
     let text = std::fs::read_to_string(fixture().join("communes.tsv")).unwrap();
     let list = communes::parse_communes(&text).unwrap();
@@ -504,7 +505,7 @@ async fn the_national_seed_loads_and_is_searchable(store: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(report.practitioners, 200);
     assert!(report.slots_created > 200, "{}", report.slots_created);
-    let bench = crate::server::bench::bench_search(store.clone(), &list, 40, 4)
+    let bench = crate::tools::bench::bench_search(store.clone(), &list, 40, 4)
         .await
         .unwrap();
     assert_eq!(bench.searches, 40);
@@ -529,7 +530,7 @@ async fn the_national_seed_loads_and_is_searchable(store: Arc<dyn Store>) {
 
 /// The grid cells give, for circles around Lyon and for its département, exactly what one row
 /// per practitioner gives.
-async fn assert_cells_exact(store: &dyn Store, step: &str) {
+async fn assert_cells_exact(store: &Store, step: &str) {
     let specialty = practitioner("", "69", true, true).specialty;
     let circle = |radius_km| SearchArea::Circle {
         center: LYON,
@@ -550,13 +551,12 @@ async fn assert_cells_exact(store: &dyn Store, step: &str) {
                 }
                 _ => true,
             };
-            let mut rows: Vec<AreaPractitioner> = store
-                .area_practitioners(area, specialty, with_empty)
-                .await
-                .unwrap()
-                .into_iter()
-                .filter(within)
-                .collect();
+            let mut rows: Vec<AreaPractitioner> =
+                area_practitioners(store, area, specialty, with_empty)
+                    .await
+                    .into_iter()
+                    .filter(within)
+                    .collect();
             let mut cells = store
                 .grid_practitioners(area, specialty, with_empty)
                 .await
@@ -568,7 +568,7 @@ async fn assert_cells_exact(store: &dyn Store, step: &str) {
     }
 }
 
-async fn grid_cells_stay_exact_through_holds_bookings_and_agenda_changes(store: Arc<dyn Store>) {
+async fn grid_cells_stay_exact_through_holds_bookings_and_agenda_changes(store: Arc<Store>) {
     let store = store.as_ref();
     let [a, b, c, _, e, _] = lyon(store).await;
     assert_cells_exact(store, "seeded").await;
@@ -588,20 +588,20 @@ async fn grid_cells_stay_exact_through_holds_bookings_and_agenda_changes(store: 
     };
     let (a1, a2) = (free(a).await[0], free(a).await[1]);
     store
-        .hold_slot(a1, regulator, now, now + 600, &|_| true)
+        .hold_slot(a1, regulator, now, now + 600)
         .await
         .unwrap();
     assert_cells_exact(store, "held").await;
     // Opening another slot gives the first one back.
     store
-        .hold_slot(a2, regulator, now, now + 600, &|_| true)
+        .hold_slot(a2, regulator, now, now + 600)
         .await
         .unwrap();
     assert_cells_exact(store, "held another").await;
     store.release_hold(a2, regulator).await.unwrap();
     assert_cells_exact(store, "released").await;
     store
-        .hold_slot(a1, regulator, now - 700, now - 100, &|_| true)
+        .hold_slot(a1, regulator, now - 700, now - 100)
         .await
         .unwrap();
     store.release_expired_holds(now).await.unwrap();
@@ -662,7 +662,7 @@ async fn grid_cells_stay_exact_through_holds_bookings_and_agenda_changes(store: 
 
 /// Holds of eight practitioners of one cell at once: each transaction patches the cell after the
 /// previous one committed (the upsert locks its row), so no hold is lost from the cell.
-async fn simultaneous_holds_in_one_cell_keep_it_exact(store: Arc<dyn Store>) {
+async fn simultaneous_holds_in_one_cell_keep_it_exact(store: Arc<Store>) {
     with_communes(store.as_ref()).await;
     let mut doctors = Vec::new();
     for i in 0..8 {
@@ -698,11 +698,7 @@ async fn simultaneous_holds_in_one_cell_keep_it_exact(store: Arc<dyn Store>) {
         let email = format!("r{i}@demo.test");
         let regulator = user(store.as_ref(), &email, Role::Regulator, None).await;
         let store = store.clone();
-        holds.spawn(async move {
-            store
-                .hold_slot(slot, regulator, now, now + 600, &|_| true)
-                .await
-        });
+        holds.spawn(async move { store.hold_slot(slot, regulator, now, now + 600).await });
     }
     while let Some(held) = holds.join_next().await {
         held.unwrap().unwrap();

@@ -1,46 +1,24 @@
 //! Runs a search on the store: resolves the place, finds the practitioners of the area with
 //! their matching slot counts, orders them (distance or rotation) and builds one page of cards.
-//! The server function and the benchmark both call `run_search`.
+//! The server function and the benchmark both call `run_search`. Also the communes the place
+//! field proposes.
 
-use super::*;
 use crate::domain::agenda::{Mode, day_label_fr, time_label};
-use crate::domain::eligibility::{SasVisibility, SlotFacts, SlotState, sas_visibility};
+use crate::domain::eligibility::SasVisibility;
 use crate::domain::identity::PhoneFr;
-use crate::domain::place::{distance_km, distance_label};
+use crate::domain::place::{CommuneOption, distance_km, distance_label};
 use crate::domain::search::{
-    DEFAULT_RADIUS_KM, PAGE_SIZE, Place, SearchQuery, count_packed, rotation_key,
+    DEFAULT_RADIUS_KM, DaySlots, PAGE_SIZE, Place, PractitionerCard, SearchParams, SearchQuery,
+    SearchResults, SlotLink, count_packed, rotation_key,
 };
+use crate::error::AppError;
+use crate::server::internal;
 use crate::server::store::{
-    AreaPractitioner, CandidateSlot, CommuneRecord, DepartementRecord, SearchArea, SlotFilter,
-    Store,
+    AreaPractitioner, CommuneRecord, DepartementRecord, SearchArea, SlotFilter, Store,
 };
 use chrono::{DateTime, Utc};
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
-
-/// What the rule says of a candidate slot at `now`, for `viewer` (a regulator's own hold does
-/// not hide the slot from them). The booking funnel checks with it.
-pub fn visibility(slot: &CandidateSlot, now: i64, viewer: Option<i64>) -> Option<SasVisibility> {
-    let held_by_other = slot.held_by.is_some_and(|by| Some(by) != viewer)
-        && slot.hold_expires_at.is_some_and(|end| end > now);
-    sas_visibility(&SlotFacts {
-        sas_registered: slot.sas_registered,
-        accepts_new_patients: slot.accepts_new_patients,
-        reasons: &slot.reasons,
-        state: if slot.booked {
-            SlotState::Booked
-        } else if held_by_other {
-            SlotState::Held
-        } else {
-            SlotState::Free
-        },
-        starts_in_future: slot.starts_at > now,
-    })
-}
-
-pub fn practitioner_name(slot: &CandidateSlot) -> String {
-    format!("Dr {} {}", slot.first_name, slot.last_name)
-}
 
 /// Where the search looks, once the place is resolved.
 enum Scope {
@@ -66,7 +44,7 @@ struct Found {
 /// The practitioners of `area` with their matching slots counted (those with none kept when
 /// `with_empty`), each with its distance to `center` if any.
 async fn found_in(
-    store: &dyn Store,
+    store: &Store,
     area: &SearchArea,
     filter: &SlotFilter<'_>,
     with_empty: bool,
@@ -93,7 +71,7 @@ async fn found_in(
 }
 
 pub async fn run_search(
-    store: &dyn Store,
+    store: &Store,
     params: &SearchParams,
     query: &SearchQuery,
     now: DateTime<Utc>,
@@ -249,7 +227,7 @@ fn order_first<T>(found: &mut [T], n: usize, mut order: impl FnMut(&T, &T) -> Or
 }
 
 async fn resolve_place(
-    store: &dyn Store,
+    store: &Store,
     place: &Place,
 ) -> Result<(Option<CommuneRecord>, DepartementRecord), AppError> {
     let commune = match place {
@@ -295,7 +273,7 @@ async fn resolve_place(
 }
 
 async fn cards(
-    store: &dyn Store,
+    store: &Store,
     shown: &[Found],
     filter: &SlotFilter<'_>,
 ) -> Result<Vec<PractitionerCard>, AppError> {
@@ -375,6 +353,20 @@ async fn cards(
                 }
             }
             Some(card)
+        })
+        .collect())
+}
+
+/// Communes whose name or postcode starts with `text`, for the place field.
+pub async fn suggest_communes(store: &Store, text: &str) -> Result<Vec<CommuneOption>, AppError> {
+    let found = store.find_communes(text, 8).await.map_err(internal)?;
+    Ok(found
+        .into_iter()
+        .map(|c| CommuneOption {
+            insee: c.insee_code,
+            name: c.name,
+            departement: c.departement,
+            postcodes: c.postcodes,
         })
         .collect())
 }

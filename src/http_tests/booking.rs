@@ -1,12 +1,14 @@
 //! The booking funnel over real HTTP on the real router, on SQLite and on PostgreSQL: fifty
 //! simultaneous bookings of one slot, and attachments (content checks, size, who may read).
 
-use super::role_matrix::Server;
-use super::store::conformance::{postgres_store, sqlite_store};
-use super::store::{CandidateSlot, NewUser, Store};
-use super::{auth, seed};
+use super::Server;
 use crate::domain::Role;
-use crate::features::booking::{BookSlot, OpenSlot, SlotDetails};
+use crate::domain::booking::SlotDetails;
+use crate::features::booking::{BookSlot, OpenSlot};
+use crate::server::auth;
+use crate::server::store::conformance::{postgres_store, sqlite_store};
+use crate::server::store::{CandidateSlot, NewUser, Store};
+use crate::tools::demo as seed;
 use leptos::server_fn::ServerFn;
 use std::sync::Arc;
 
@@ -15,10 +17,12 @@ const SECOND_REGULATOR: &str = "second.regulateur@demo.test";
 /// Runs a test on the runtime the server uses (its worker threads have the stack that
 /// rendering pages needs).
 fn on_server_runtime(test: impl std::future::Future<Output = ()>) {
-    super::http::runtime().expect("runtime").block_on(test);
+    crate::server::http::runtime()
+        .expect("runtime")
+        .block_on(test);
 }
 
-async fn start(store: Arc<dyn Store>, dir: Option<tempfile::TempDir>) -> Server {
+async fn start(store: Arc<Store>, dir: Option<tempfile::TempDir>) -> Server {
     let server = Server::start_on(store, dir).await;
     server
         .store
@@ -38,14 +42,14 @@ async fn start(store: Arc<dyn Store>, dir: Option<tempfile::TempDir>) -> Server 
 
 /// A slot the search shows in Paris, and its practitioner's demo address; it starts in an hour or
 /// more, so not while the test runs.
-async fn a_visible_slot(store: &dyn Store) -> CandidateSlot {
+async fn a_visible_slot(store: &Store) -> CandidateSlot {
     let now = crate::server::now();
     store
         .candidate_slots("75", now + 3600, now + 3 * 86_400)
         .await
         .expect("candidates")
         .into_iter()
-        .find(|s| crate::features::search::visibility(s, now, None).is_some())
+        .find(|s| s.visibility(now, None).is_some())
         .expect("a visible slot")
 }
 

@@ -3,12 +3,12 @@
 //! département), with agendas mixing every case of the eligibility rule. Reproducible: the
 //! same sizes give the same data.
 
-use super::store::{NewPractitioner, NewRange, NewReason, Store, StoreError};
 use crate::domain::agenda::{Mode, RangeTimes, Recurrence, paris_today};
 use crate::domain::eligibility::ReasonFlags;
 use crate::domain::identity::{PhoneFr, Rpps};
 use crate::domain::search::SPECIALTIES;
 use crate::server::store::CommuneRecord;
+use crate::server::store::{NewPractitioner, NewRange, NewReason, Store, StoreError};
 use chrono::{Duration, NaiveTime, Weekday};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::distributions::{Distribution, WeightedIndex};
@@ -86,7 +86,7 @@ fn bar(len: u64, what: &str) -> ProgressBar {
 
 /// Adds `practitioners` practitioners with agendas, then materialises `days` days of slots.
 pub async fn seed_national(
-    store: Arc<dyn Store>,
+    store: Arc<Store>,
     communes: &[CommuneRecord],
     practitioners: usize,
     days: i64,
@@ -97,7 +97,7 @@ pub async fn seed_national(
         .collect();
     let weights = WeightedIndex::new(located.iter().map(|c| c.population as f64))
         .map_err(|_| StoreError::Migration("aucune commune avec coordonnées".into()))?;
-    let today = paris_today(super::now_utc());
+    let today = paris_today(crate::server::now_utc());
     let progress = bar(practitioners as u64, "Praticiens");
     let mut rng = StdRng::seed_from_u64(2026);
     let mut tasks = tokio::task::JoinSet::new();
@@ -195,7 +195,7 @@ impl Plan {
         }
     }
 
-    async fn insert(self, store: &dyn Store, today: chrono::NaiveDate) -> Result<(), StoreError> {
+    async fn insert(self, store: &Store, today: chrono::NaiveDate) -> Result<(), StoreError> {
         let i = self.index;
         let (civility, first) = FIRST_NAMES[i % FIRST_NAMES.len()];
         let last = LAST_NAMES[(i / FIRST_NAMES.len()) % LAST_NAMES.len()];

@@ -1,9 +1,9 @@
 //! `bench search`: runs a mix of searches, the way the server function runs them (parse, then
 //! `run_search` on the store), and prints latency percentiles and throughput.
 
-use super::store::{CommuneRecord, Store};
 use crate::domain::search::{SPECIALTIES, SearchParams, WITHIN};
-use crate::features::search::run_search;
+use crate::server::services::search::run_search;
+use crate::server::store::{CommuneRecord, Store};
 use rand::distributions::{Distribution, WeightedIndex};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -122,7 +122,7 @@ fn draw(
 }
 
 pub async fn bench_search(
-    store: Arc<dyn Store>,
+    store: Arc<Store>,
     communes: &[CommuneRecord],
     searches: usize,
     concurrency: usize,
@@ -138,10 +138,10 @@ pub async fn bench_search(
     let mix: Vec<SearchParams> = (0..searches + warm_up)
         .map(|_| draw(&mut rng, &located, &weights))
         .collect();
-    let run_one = |store: Arc<dyn Store>, p: SearchParams| async move {
+    let run_one = |store: Arc<Store>, p: SearchParams| async move {
         let (query, kind) = (p.parse().map_err(|e| format!("{e:?}"))?, kind(&p));
         let started = Instant::now();
-        let results = run_search(store.as_ref(), &p, &query, super::now_utc())
+        let results = run_search(store.as_ref(), &p, &query, crate::server::now_utc())
             .await
             .map_err(|e| e.to_string())?;
         Ok::<_, String>((

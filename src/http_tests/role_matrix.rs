@@ -3,12 +3,11 @@
 //! list exactly the registered functions, so a new one cannot be added without stating who may
 //! call it. Sign-in throttling and the audit of sign-ins are checked here too, over HTTP.
 
-use super::store::{NewUser, Store};
-use super::{AppState, auth, http, mail::Mailer, seed};
+use super::{OTHER_EMAIL, Server};
 use crate::domain::Role;
+use crate::tools::demo as seed;
 use leptos::server_fn::ServerFn;
 use std::collections::BTreeSet;
-use std::sync::Arc;
 
 enum Access {
     /// Open to everyone (the function says why).
@@ -20,6 +19,7 @@ use Access::{Only, Open};
 /// Every server function: its path, a well-formed body, and who may call it.
 /// `login` and `logout` come last: they close the session of whoever calls them.
 fn table() -> Vec<(&'static str, &'static str, Access)> {
+    use crate::components::place::SuggestCommunes;
     use crate::features::agenda::{ranges::*, reasons::*, register::*, settings::*, week::*};
     use crate::features::booking::referrals::*;
     use crate::features::{accounts::*, admin::*, agenda::*, booking::*, search::*};
@@ -136,109 +136,6 @@ fn table() -> Vec<(&'static str, &'static str, Access)> {
         ),
         (Logout::PATH, "", Open),
     ]
-}
-
-/// The real router on 127.0.0.1, for tests that speak HTTP.
-pub(super) struct Server {
-    pub base: String,
-    pub store: Arc<dyn Store>,
-    pub client: reqwest::Client,
-    _dir: Option<tempfile::TempDir>,
-    pub attachments: tempfile::TempDir,
-}
-
-pub(super) const OTHER_EMAIL: &str = "autre.profession@demo.test";
-
-impl Server {
-    /// The real router on 127.0.0.1:0, on a fresh SQLite database with the demo.
-    async fn start() -> Self {
-        let (store, dir) = super::store::conformance::sqlite_store().await;
-        Self::start_on(store, dir).await
-    }
-
-    /// The same on a given store (SQLite or PostgreSQL), with the demo loaded.
-    pub async fn start_on(store: Arc<dyn Store>, dir: Option<tempfile::TempDir>) -> Self {
-        seed::seed_demo(store.as_ref()).await.expect("demo");
-        store
-            .insert_user(&NewUser {
-                email: OTHER_EMAIL,
-                password_hash: &auth::hash_password(seed::DEMO_PASSWORD).expect("hash"),
-                role: Role::Other,
-                first_name: "Alex",
-                last_name: "Autre",
-                practitioner_id: None,
-                created_at: 0,
-            })
-            .await
-            .expect("other account");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("port");
-        let addr = listener.local_addr().expect("address");
-        let attachments = tempfile::tempdir().expect("attachments dir");
-        let state = AppState {
-            leptos_options: leptos::prelude::LeptosOptions::builder()
-                .output_name("sas-rdv")
-                .site_addr(addr)
-                .build(),
-            store: store.clone(),
-            mailer: Mailer::Outbox,
-            public_url: format!("http://{addr}"),
-            horizon_days: super::slots::DEFAULT_HORIZON_DAYS,
-            booking: super::BookingSettings {
-                hold_seconds: super::slots::DEFAULT_HOLD_SECONDS,
-                attachments_dir: attachments.path().to_path_buf(),
-            },
-        };
-        let app = http::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        Self {
-            base: format!("http://{addr}"),
-            store,
-            client: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .expect("client"),
-            _dir: dir,
-            attachments,
-        }
-    }
-
-    pub async fn post(&self, path: &str, body: &str, cookie: Option<&str>) -> reqwest::Response {
-        let mut request = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("accept", "application/json")
-            .body(body.to_string());
-        if let Some(cookie) = cookie {
-            request = request.header("cookie", cookie);
-        }
-        request.send().await.expect("request")
-    }
-
-    pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
-        use crate::features::accounts::Login;
-        let body = format!("email={}&password={password}", email.replace('@', "%40"));
-        self.post(Login::PATH, &body, None).await
-    }
-
-    /// The session cookie of a fresh sign-in.
-    pub async fn session(&self, email: &str) -> String {
-        let response = self.sign_in(email, seed::DEMO_PASSWORD).await;
-        response
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find_map(|v| {
-                v.split(';')
-                    .next()
-                    .filter(|c| c.starts_with(auth::SESSION_COOKIE))
-            })
-            .unwrap_or_else(|| panic!("{email}: no session cookie ({})", response.status()))
-            .to_string()
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,14 +1,16 @@
 //! Demo data: practitioners in Paris (75), Rhône (69) and Ille-et-Vilaine (35) whose agendas
 //! cover every case of the eligibility rule, plus the demo accounts. Idempotent.
 
-use super::auth::hash_password;
-use super::store::{NewBooking, NewPractitioner, NewRange, NewReason, NewUser, Store, StoreError};
 use crate::domain::Role;
 use crate::domain::agenda::{Mode, RangeTimes, Recurrence, paris_today};
 use crate::domain::booking::{Choices, OfferedReason};
 use crate::domain::eligibility::ReasonFlags;
 use crate::domain::identity::{PhoneFr, Rpps};
 use crate::domain::patient::PatientInput;
+use crate::server::auth::hash_password;
+use crate::server::store::{
+    NewBooking, NewPractitioner, NewRange, NewReason, NewUser, Store, StoreError,
+};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc, Weekday};
 
 pub const DEMO_PASSWORD: &str = "Demo-SAS-2026";
@@ -310,12 +312,12 @@ pub fn practitioner_email(first: &str, last: &str) -> String {
 }
 
 /// Loads the demo unless it is there already, then tops up slots to the horizon.
-pub async fn seed_demo(store: &dyn Store) -> Result<SeedReport, StoreError> {
-    seed_demo_at(store, super::now_utc()).await
+pub async fn seed_demo(store: &Store) -> Result<SeedReport, StoreError> {
+    seed_demo_at(store, crate::server::now_utc()).await
 }
 
 /// [`seed_demo`] as of `now`: agendas from that day, a few bookings in the 3 days after it.
-pub async fn seed_demo_at(store: &dyn Store, now: DateTime<Utc>) -> Result<SeedReport, StoreError> {
+pub async fn seed_demo_at(store: &Store, now: DateTime<Utc>) -> Result<SeedReport, StoreError> {
     let today = paris_today(now);
     let mut report = SeedReport::default();
     if store.user_by_email(ADMIN_EMAIL).await?.is_none() {
@@ -354,7 +356,7 @@ pub struct SeedReport {
 }
 
 async fn insert_account(
-    store: &dyn Store,
+    store: &Store,
     email: &str,
     role: Role,
     (first_name, last_name): (&str, &str),
@@ -368,13 +370,13 @@ async fn insert_account(
             first_name,
             last_name,
             practitioner_id: None,
-            created_at: super::now(),
+            created_at: crate::server::now(),
         })
         .await
 }
 
 async fn insert_practitioner(
-    store: &dyn Store,
+    store: &Store,
     i: usize,
     (civility, first, last): (&str, &str, &str),
     today: NaiveDate,
@@ -427,14 +429,14 @@ async fn insert_practitioner(
             first_name: first,
             last_name: last,
             practitioner_id: Some(practitioner_id),
-            created_at: super::now(),
+            created_at: crate::server::now(),
         })
         .await?;
     Ok(())
 }
 
 async fn insert_agenda(
-    store: &dyn Store,
+    store: &Store,
     practitioner_id: i64,
     case: Case,
     today: NaiveDate,
@@ -554,7 +556,7 @@ async fn insert_agenda(
 }
 
 /// Books a few visible slots for the demo regulator, so booked slots exist from the start.
-async fn book_a_few(store: &dyn Store, now: DateTime<Utc>) -> Result<usize, StoreError> {
+async fn book_a_few(store: &Store, now: DateTime<Utc>) -> Result<usize, StoreError> {
     let Some(regulator) = store.user_by_email(REGULATOR_EMAIL).await? else {
         return Ok(0);
     };
@@ -602,7 +604,7 @@ async fn book_a_few(store: &dyn Store, now: DateTime<Utc>) -> Result<usize, Stor
             };
             let (at, key) = (now.timestamp(), format!("demo-{}", slot.slot_id));
             store
-                .hold_slot(slot.slot_id, regulator.id, at, at + 60, &|_| true)
+                .hold_slot(slot.slot_id, regulator.id, at, at + 60)
                 .await?;
             let booking = NewBooking {
                 slot_id: slot.slot_id,
@@ -614,7 +616,7 @@ async fn book_a_few(store: &dyn Store, now: DateTime<Utc>) -> Result<usize, Stor
                 now: at,
                 ip: None,
             };
-            store.book(&booking, &|_| true).await?;
+            store.book(&booking).await?;
             booked += 1;
         }
     }

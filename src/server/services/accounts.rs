@@ -1,0 +1,329 @@
+//! Account flows: invitations of regulators (created, sent, sent again, revoked), account
+//! creation from an invitation link, password reset by link, and disabling an account.
+//! Used by the account and administration server functions and by the command line.
+
+use crate::domain::Role;
+use crate::domain::account::{
+    AccountInput, INVITATION_DAYS, InvitationView, NewRegulatorValue, PRO_EMAIL_MESSAGE,
+    RESET_HOURS, check_confirmation, check_password,
+};
+use crate::domain::field::FieldError;
+use crate::error::AppError;
+use crate::server::store::{NewAccount, NewRegulator, NewToken, StoreError};
+use crate::server::{AppState, auth, internal, mail, now, state, store};
+
+const NO_PENDING_INVITATION: &str = "Aucune invitation en attente pour ce régulateur.";
+
+fn link(public_url: &str, path: &str, token: &str) -> String {
+    format!("{}{path}?jeton={token}", public_url.trim_end_matches('/'))
+}
+
+pub const INVITATION_PATH: &str = "/creer-mon-compte";
+pub const RESET_PATH: &str = "/mot-de-passe/nouveau";
+
+/// Creates a regulator and sends their invitation; returns its id and the link.
+/// Used by the administration page and by the command line.
+pub async fn invite_regulator(
+    state: &AppState,
+    regulator: &NewRegulatorValue,
+    invited_by: Option<i64>,
+    ip: Option<&str>,
+) -> Result<(i64, String), AppError> {
+    let store = state.store.as_ref();
+    let email = regulator.email.as_str();
+    let existing = store.user_by_email(email).await.map_err(internal)?;
+    // A practitioner's address may be invited: the account creation page asks for another one.
+    if existing.is_some_and(|u| u.role() != Some(Role::Practitioner)) {
+        return Err(AppError::invalid(
+            "email",
+            "Un compte existe déjà avec cette adresse électronique.",
+        ));
+    }
+    let (token, hash) = auth::new_token();
+    let now = now();
+    let created = store
+        .insert_regulator(
+            &NewRegulator {
+                civility: regulator.civility.as_deref(),
+                first_name: regulator.first_name.as_str(),
+                last_name: regulator.last_name.as_str(),
+                email,
+                departement: regulator.departement.as_str(),
+                invited_by,
+                invited_at: now,
+            },
+            &NewToken {
+                token_hash: &hash,
+                created_at: now,
+                expires_at: now + INVITATION_DAYS * 86_400,
+            },
+        )
+        .await;
+    let id = match created {
+        Err(StoreError::Taken("email")) => {
+            return Err(AppError::invalid(
+                "email",
+                "Ce régulateur est déjà invité : renvoyez son invitation depuis la liste.",
+            ));
+        }
+        other => other.map_err(internal)?,
+    };
+    let link = link(&state.public_url, INVITATION_PATH, &token);
+    auth::record_audit(
+        store,
+        invited_by,
+        "regulator_created",
+        &format!("regulator:{id}"),
+        ip,
+    )
+    .await?;
+    send_invitation(state, id, &link, invited_by, ip).await?;
+    Ok((id, link))
+}
+
+/// Replaces the link of a pending invitation and sends it again.
+pub async fn resend_invitation(
+    state: &AppState,
+    regulator_id: i64,
+    by: Option<i64>,
+    ip: Option<&str>,
+) -> Result<(), AppError> {
+    let (token, hash) = auth::new_token();
+    let now = now();
+    let renewed = state
+        .store
+        .renew_invitation(
+            regulator_id,
+            &NewToken {
+                token_hash: &hash,
+                created_at: now,
+                expires_at: now + INVITATION_DAYS * 86_400,
+            },
+        )
+        .await
+        .map_err(internal)?;
+    if !renewed {
+        return Err(AppError::NotFound(NO_PENDING_INVITATION.into()));
+    }
+    let link = link(&state.public_url, INVITATION_PATH, &token);
+    send_invitation(state, regulator_id, &link, by, ip).await
+}
+
+async fn send_invitation(
+    state: &AppState,
+    regulator_id: i64,
+    link: &str,
+    by: Option<i64>,
+    ip: Option<&str>,
+) -> Result<(), AppError> {
+    let store = state.store.as_ref();
+    let regulator = store
+        .regulator(regulator_id)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::Internal)?;
+    let mail = mail::invitation(
+        &regulator.email,
+        &regulator.first_name,
+        &regulator.departement,
+        link,
+    );
+    if let Err(err) = state.mailer.send(store, &mail).await {
+        tracing::error!("invitation of regulator {regulator_id} not sent: {err}");
+        return Err(AppError::MailFailed);
+    }
+    auth::record_audit(
+        store,
+        by,
+        "invitation_sent",
+        &format!("regulator:{regulator_id}"),
+        ip,
+    )
+    .await
+}
+
+/// Sends a password reset link if an active account has this address. The answer is the same
+/// either way, the mail leaves in the background, and requests are throttled per address.
+pub async fn request_password_reset(email: &str) -> Result<(), AppError> {
+    let state = state()?;
+    let now = now();
+    let key = format!("reset:{email}");
+    let since = now - 3600;
+    let recent = state.store.attempts(&key, since).await.map_err(internal)?;
+    state
+        .store
+        .record_attempt(&[&key], now, since)
+        .await
+        .map_err(internal)?;
+    let user = state.store.user_by_email(email).await.map_err(internal)?;
+    let Some(user) = user.filter(|u| !u.disabled && recent < 3) else {
+        return Ok(());
+    };
+    let (token, hash) = auth::new_token();
+    state
+        .store
+        .insert_reset_token(
+            user.id,
+            &NewToken {
+                token_hash: &hash,
+                created_at: now,
+                expires_at: now + RESET_HOURS * 3600,
+            },
+        )
+        .await
+        .map_err(internal)?;
+    auth::audit(
+        Some(user.id),
+        "password_reset_requested",
+        &format!("user:{}", user.id),
+    )
+    .await?;
+    let mail = mail::password_reset(
+        &user.email,
+        &user.first_name,
+        &link(&state.public_url, RESET_PATH, &token),
+    );
+    tokio::spawn(async move {
+        if let Err(err) = state.mailer.send(state.store.as_ref(), &mail).await {
+            tracing::error!("password reset of user {} not sent: {err}", user.id);
+        }
+    });
+    Ok(())
+}
+
+/// Whose invitation a link carries, if it can still be used.
+pub async fn invitation(token: &str) -> Result<InvitationView, AppError> {
+    let record = auth::check_link(token, "invitation").await?;
+    let regulator = store()?
+        .regulator(record.regulator_id.ok_or(AppError::LinkInvalid)?)
+        .await
+        .map_err(internal)?
+        .filter(|r| r.revoked_at.is_none() && r.user_id.is_none())
+        .ok_or(AppError::LinkInvalid)?;
+    Ok(InvitationView {
+        first_name: regulator.first_name,
+        last_name: regulator.last_name,
+        email: regulator.email,
+        departement: regulator.departement,
+    })
+}
+
+/// Creates the account of an invitation link and uses the link; returns the role the chosen
+/// profession gives.
+pub async fn create_account(token: &str, input: &AccountInput) -> Result<Role, AppError> {
+    let invited = invitation(token).await?;
+    let account = input
+        .validate(&[&invited.first_name, &invited.last_name])
+        .map_err(AppError::Invalid)?;
+    let store = store()?;
+    let taken = |message: &str| AppError::invalid("email", message);
+    let other_account =
+        "Un compte existe déjà avec cette adresse électronique : choisissez-en une autre.";
+    match store
+        .user_by_email(account.email.as_str())
+        .await
+        .map_err(internal)?
+    {
+        Some(user) if user.role() == Some(Role::Practitioner) => {
+            return Err(taken(PRO_EMAIL_MESSAGE));
+        }
+        Some(_) => return Err(taken(other_account)),
+        None => {}
+    }
+    let password_hash = auth::hash_password(&input.password)?;
+    let created = store
+        .accept_invitation(
+            &auth::token_hash(token),
+            crate::server::now(),
+            &NewAccount {
+                email: account.email.as_str(),
+                password_hash: &password_hash,
+                role: account.role,
+                profession: &account.profession,
+                created_at: crate::server::now(),
+            },
+        )
+        .await;
+    let user_id = match created {
+        Ok(id) => id,
+        Err(StoreError::TokenUnusable) => {
+            return Err(auth::link_refusal(token, "invitation").await);
+        }
+        Err(StoreError::Taken("email")) => return Err(taken(other_account)),
+        Err(e) => return Err(internal(e)),
+    };
+    auth::audit(Some(user_id), "account_created", &format!("user:{user_id}")).await?;
+    Ok(account.role)
+}
+
+/// Sets the new password of a reset link, uses the link and closes the account's sessions.
+pub async fn reset_password(
+    token: &str,
+    password: &str,
+    confirmation: &str,
+) -> Result<(), AppError> {
+    let record = auth::check_link(token, "reset").await?;
+    let store = store()?;
+    let user_id = record.user_id.ok_or(AppError::LinkInvalid)?;
+    let errors: Vec<FieldError> = [
+        ("password", check_password(password, &[])),
+        ("confirmation", check_confirmation(password, confirmation)),
+    ]
+    .into_iter()
+    .filter_map(|(field, r)| {
+        r.err().map(|message| FieldError {
+            field: field.into(),
+            message,
+        })
+    })
+    .collect();
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let hash = auth::hash_password(password)?;
+    match store
+        .reset_password(&auth::token_hash(token), crate::server::now(), &hash)
+        .await
+    {
+        Ok(_) => {}
+        Err(StoreError::TokenUnusable) => {
+            return Err(auth::link_refusal(token, "reset").await);
+        }
+        Err(e) => return Err(internal(e)),
+    }
+    auth::audit(Some(user_id), "password_reset", &format!("user:{user_id}")).await?;
+    Ok(())
+}
+
+/// Cancels a pending invitation; its link stops working.
+pub async fn revoke_invitation(regulator_id: i64, by: i64) -> Result<(), AppError> {
+    if !store()?
+        .revoke_invitation(regulator_id, crate::server::now())
+        .await
+        .map_err(internal)?
+    {
+        return Err(AppError::NotFound(NO_PENDING_INVITATION.into()));
+    }
+    auth::audit(
+        Some(by),
+        "invitation_revoked",
+        &format!("regulator:{regulator_id}"),
+    )
+    .await
+}
+
+/// Disables a regulator's account and closes its sessions.
+pub async fn disable_account(regulator_id: i64, by: i64) -> Result<(), AppError> {
+    let store = store()?;
+    let not_found = || AppError::NotFound("Ce régulateur n'a pas de compte actif.".into());
+    let user_id = store
+        .regulator(regulator_id)
+        .await
+        .map_err(internal)?
+        .and_then(|r| r.user_id)
+        .ok_or_else(not_found)?;
+    if !store.disable_user(user_id).await.map_err(internal)? {
+        return Err(not_found());
+    }
+    auth::audit(Some(by), "account_disabled", &format!("user:{user_id}")).await
+}

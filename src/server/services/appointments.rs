@@ -1,0 +1,299 @@
+//! Appointments once booked: the regulator's « Mes adressages » and the practitioner's « Mes
+//! rendez-vous », one appointment's page for those who may read it, its cancellation and its
+//! outcome, and the practitioner's mails. Every read of patient data is audited.
+
+use crate::domain::Role;
+use crate::domain::agenda::{Mode, Status, when_label};
+use crate::domain::appointment::{AppointmentLine, AppointmentView, AttachmentLink, ReferralLine};
+use crate::domain::identity::Phone;
+use crate::error::AppError;
+use crate::server::mail::Mail;
+use crate::server::store::{AppointmentRecord, StoreError, UserRecord};
+use crate::server::{auth, internal, store};
+
+fn status_label(code: &str) -> String {
+    Status::from_code(code).map_or("", Status::label).into()
+}
+
+/// "Marie DURAND (naissance : MARTIN)"
+fn patient_label(a: &AppointmentRecord) -> String {
+    let born = if a.patient_birth_name != a.patient_last_name {
+        format!(" (naissance : {})", a.patient_birth_name.to_uppercase())
+    } else {
+        String::new()
+    };
+    format!(
+        "{} {}{born}",
+        a.patient_first_name,
+        a.patient_last_name.to_uppercase()
+    )
+}
+
+/// "21/11/1952"
+fn birth_date_label(a: &AppointmentRecord) -> String {
+    chrono::NaiveDate::parse_from_str(&a.patient_birth_date, "%Y-%m-%d")
+        .map(|d| d.format("%d/%m/%Y").to_string())
+        .unwrap_or_default()
+}
+
+/// The patient's phone as it is shown ("06 45 37 26 53"), or as stored if it does not parse.
+fn phone_label(a: &AppointmentRecord) -> String {
+    Phone::parse(&a.patient_phone).map_or_else(|_| a.patient_phone.clone(), |p| p.display())
+}
+
+/// A regulator's bookings, newest first (patient names: audited).
+pub async fn regulator_lines(regulator_id: i64) -> Result<Vec<ReferralLine>, AppError> {
+    let records = store()?
+        .regulator_appointments(regulator_id)
+        .await
+        .map_err(internal)?;
+    auth::audit(
+        Some(regulator_id),
+        "patient_data_read",
+        &format!("appointments:regulator:{regulator_id}"),
+    )
+    .await?;
+    Ok(records
+        .iter()
+        .map(|a| ReferralLine {
+            id: a.id,
+            when: when_label(a.starts_at),
+            practitioner: format!(
+                "Dr {} {}",
+                a.practitioner_first_name, a.practitioner_last_name
+            ),
+            patient: patient_label(a),
+            reason: a.reason_name.clone(),
+            status: status_label(&a.status),
+        })
+        .collect())
+}
+
+/// A practitioner's own appointments, patient identity included (audited as `user_id`).
+pub async fn practitioner_lines(
+    user_id: i64,
+    practitioner_id: i64,
+) -> Result<Vec<AppointmentLine>, AppError> {
+    let records = store()?
+        .practitioner_appointments(practitioner_id)
+        .await
+        .map_err(internal)?;
+    auth::audit(
+        Some(user_id),
+        "patient_data_read",
+        &format!("appointments:practitioner:{practitioner_id}"),
+    )
+    .await?;
+    Ok(records
+        .iter()
+        .map(|a| AppointmentLine {
+            id: a.id,
+            when: when_label(a.starts_at),
+            mode: Mode::from_code(&a.mode).map_or("", Mode::label).into(),
+            status: status_label(&a.status),
+            reason: a.reason_name.clone(),
+            patient: patient_label(a),
+            birth_date: birth_date_label(a),
+            phone: (format!("tel:{}", a.patient_phone), phone_label(a)),
+        })
+        .collect())
+}
+
+/// The appointment if `user` may read it: the regulator who booked it, its practitioner, an
+/// administrator. Anyone else is told it does not exist.
+async fn readable(user: &UserRecord, id: i64) -> Result<AppointmentRecord, AppError> {
+    let appointment = store()?.appointment(id).await.map_err(internal)?;
+    let allowed = |a: &AppointmentRecord| match user.role() {
+        Some(Role::Admin) => true,
+        Some(Role::Regulator) => a.regulator_id == user.id,
+        Some(Role::Practitioner) => user.practitioner_id == Some(a.practitioner_id),
+        _ => false,
+    };
+    appointment
+        .filter(allowed)
+        .ok_or_else(|| AppError::NotFound("Rendez-vous introuvable.".into()))
+}
+
+fn patient_fields(a: &AppointmentRecord) -> Vec<(String, String)> {
+    let birth_place = match (&a.patient_birth_insee, &a.patient_birth_country) {
+        (Some(insee), _) => Some(format!(
+            "Né(e) en France — {} ({insee})",
+            a.patient_birth_city.clone().unwrap_or_default()
+        )),
+        (None, Some(country)) => Some(format!("Né(e) à l'étranger — {country}")),
+        _ => None,
+    };
+    [
+        ("Civilité", a.patient_civility.clone()),
+        ("Prénom du patient", Some(a.patient_first_name.clone())),
+        ("Nom du patient", Some(a.patient_last_name.clone())),
+        (
+            "Nom de naissance du patient",
+            Some(a.patient_birth_name.clone()),
+        ),
+        ("Date de naissance du patient", Some(birth_date_label(a))),
+        ("Lieu de naissance du patient", birth_place),
+        ("Téléphone du patient", Some(phone_label(a))),
+        ("Email du patient", a.patient_email.clone()),
+        ("Adresse postale du patient", a.patient_address.clone()),
+        (
+            "Numéro de sécurité sociale du patient",
+            a.patient_nir.clone(),
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(label, value)| value.map(|v| (label.to_string(), v)))
+    .collect()
+}
+
+fn size_label(bytes: i64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{:.1} Mo", bytes as f64 / (1024.0 * 1024.0)).replace('.', ",")
+    } else {
+        format!("{} ko", (bytes + 1023) / 1024)
+    }
+}
+
+/// One appointment with its patient, for a reader allowed to see it (audited).
+pub async fn detail(user: &UserRecord, id: i64) -> Result<AppointmentView, AppError> {
+    let a = readable(user, id).await?;
+    let store = store()?;
+    let answers = store.appointment_answers(id).await.map_err(internal)?;
+    let files = store.appointment_attachments(id).await.map_err(internal)?;
+    auth::audit(
+        Some(user.id),
+        "patient_data_read",
+        &format!("appointment:{id}"),
+    )
+    .await?;
+    let booked = a.status == "booked";
+    let future = a.starts_at > crate::server::now();
+    Ok(AppointmentView {
+        id,
+        when: when_label(a.starts_at),
+        practitioner: format!(
+            "Dr {} {}",
+            a.practitioner_first_name, a.practitioner_last_name
+        ),
+        place: format!("{}, {}", a.practitioner_address, a.practitioner_city),
+        regulator: format!("{} {}", a.regulator_first_name, a.regulator_last_name),
+        mode: Mode::from_code(&a.mode).map_or("", Mode::label).into(),
+        status: status_label(&a.status),
+        reason: a.reason_name.clone(),
+        known_patient: a.known_patient,
+        message: a.message.clone(),
+        cancel_reason: a.cancel_reason.clone(),
+        patient: patient_fields(&a),
+        phone_href: format!("tel:{}", a.patient_phone),
+        answers: answers.into_iter().map(|r| (r.label, r.answer)).collect(),
+        attachments: files
+            .into_iter()
+            .map(|f| AttachmentLink {
+                href: format!("/pieces-jointes/{}", f.token),
+                name: f.file_name,
+                size: size_label(f.size_bytes),
+            })
+            .collect(),
+        can_cancel: booked && future && matches!(user.role(), Some(Role::Regulator | Role::Admin)),
+        can_set_outcome: a.status != "cancelled" && user.role() == Some(Role::Practitioner),
+    })
+}
+
+/// Cancels a future appointment `user` may read, with a reason; the slot is back in the search
+/// at once and the practitioner is told by mail.
+pub async fn cancel(user: &UserRecord, id: i64, reason: &str) -> Result<(), AppError> {
+    let a = readable(user, id).await?;
+    let reason = crate::domain::booking::cancel_reason(reason)
+        .map_err(|m| AppError::invalid("cancel_reason", m))?;
+    if a.starts_at <= crate::server::now() {
+        return Err(AppError::invalid(
+            "cancel_reason",
+            "Ce rendez-vous est passé : il ne peut plus être annulé.",
+        ));
+    }
+    match store()?
+        .cancel_appointment(
+            id,
+            &reason,
+            crate::server::now(),
+            user.id,
+            auth::client_ip().as_deref(),
+        )
+        .await
+    {
+        Ok(()) => {}
+        Err(StoreError::NotFound) => {
+            return Err(AppError::invalid(
+                "cancel_reason",
+                "Ce rendez-vous est déjà annulé.",
+            ));
+        }
+        Err(e) => return Err(internal(e)),
+    }
+    // The audit entry was written with the cancellation.
+    notify_practitioner(id, crate::server::mail::appointment_cancelled).await;
+    Ok(())
+}
+
+/// The practitioner's outcome: honoré / non honoré (once its time has come) or annulé (which
+/// frees the slot).
+pub async fn set_outcome(user: &UserRecord, id: i64, status: &str) -> Result<(), AppError> {
+    let a = readable(user, id).await?;
+    let now = crate::server::now();
+    let status = Status::from_code(status)
+        .filter(|s| *s != Status::Booked)
+        .ok_or_else(|| AppError::invalid("outcome", "Choisissez le résultat du rendez-vous."))?;
+    let store = store()?;
+    let done = match status {
+        Status::Cancelled => {
+            let ip = auth::client_ip();
+            store
+                .cancel_appointment(id, "Annulé par le praticien", now, user.id, ip.as_deref())
+                .await
+        }
+        _ if a.starts_at > now => {
+            return Err(AppError::invalid(
+                "outcome",
+                "Un rendez-vous se déclare honoré ou non honoré une fois son heure passée.",
+            ));
+        }
+        _ => {
+            store
+                .set_outcome(a.practitioner_id, id, status.code(), now)
+                .await
+        }
+    };
+    done.map_err(|e| match e {
+        StoreError::NotFound => AppError::invalid("outcome", "Ce rendez-vous est annulé."),
+        e => internal(e),
+    })?;
+    // A cancellation wrote its audit entry with it.
+    if status != Status::Cancelled {
+        auth::audit(
+            Some(user.id),
+            &format!("appointment_{}", status.code()),
+            &format!("appointment:{id}"),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Mails the practitioner of the appointment (no patient data); a failure is logged, the
+/// booking stands.
+pub(super) async fn notify_practitioner(id: i64, compose: fn(&str, &str, &str) -> Mail) {
+    let Ok(state) = crate::server::state() else {
+        return;
+    };
+    let Ok(Some(appointment)) = state.store.appointment(id).await else {
+        return;
+    };
+    let Some(to) = appointment.practitioner_email.as_deref() else {
+        return;
+    };
+    let link = format!("{}/adressages/{id}", state.public_url.trim_end_matches('/'));
+    let mail = compose(to, &when_label(appointment.starts_at), &link);
+    if let Err(err) = state.mailer.send(state.store.as_ref(), &mail).await {
+        tracing::error!("appointment mail for appointment {id} not sent: {err}");
+    }
+}

@@ -1,0 +1,192 @@
+//! The booking funnel on the server: holds a slot for a regulator, checks what was typed against
+//! the slot as it is now and books it in one transaction, offers alternatives when it was taken,
+//! and tells the practitioner by mail.
+
+use super::appointments::notify_practitioner;
+use crate::domain::agenda::{Mode, day_label_fr, time_label, when_label};
+use crate::domain::booking::{
+    Alternative, BookingRequest, Choices, Offer, OfferedReason, Question, SlotDetails,
+};
+use crate::domain::field::FieldError;
+use crate::domain::patient::{BirthPlace, PatientIdentity};
+use crate::domain::practitioner::ExtraField;
+use crate::error::AppError;
+use crate::server::store::{CandidateSlot, NewBooking, StoreError};
+use crate::server::{auth, internal, store};
+
+const GONE: &str = "Ce créneau n'est plus disponible. Choisissez-en un autre dans la recherche.";
+
+/// The slot, what it offers and what its practitioner requires, as read now.
+async fn slot_offer(slot: &CandidateSlot) -> Result<(Offer, Vec<ExtraField>), AppError> {
+    let store = store()?;
+    let reasons = store.slot_reasons(slot.slot_id).await.map_err(internal)?;
+    let questions = store
+        .booking_questions(slot.practitioner_id)
+        .await
+        .map_err(internal)?;
+    let offer = Offer {
+        mode: Mode::from_code(&slot.mode).ok_or(AppError::Internal)?,
+        reasons: reasons
+            .into_iter()
+            .map(|r| OfferedReason {
+                id: r.id,
+                name: r.name,
+                is_snp: r.is_snp,
+            })
+            .collect(),
+        questions: questions
+            .into_iter()
+            .map(|q| Question {
+                id: q.id,
+                label: q.label,
+                required: q.required,
+            })
+            .collect(),
+    };
+    Ok((offer, ExtraField::split(&slot.extra_fields)))
+}
+
+/// Holds the slot for this regulator (others no longer see it) and returns what the funnel
+/// needs.
+pub async fn hold(regulator_id: i64, slot_id: i64) -> Result<SlotDetails, AppError> {
+    let state = crate::server::state()?;
+    let now = crate::server::now();
+    let expires_at = now + state.booking.hold_seconds;
+    match state
+        .store
+        .hold_slot(slot_id, regulator_id, now, expires_at)
+        .await
+    {
+        Ok(()) => {}
+        Err(StoreError::SlotTaken) => return Err(AppError::NotFound(GONE.into())),
+        Err(e) => return Err(internal(e)),
+    }
+    let slot = state
+        .store
+        .candidate_slot(slot_id)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| AppError::NotFound(GONE.into()))?;
+    let (offer, extra_fields) = slot_offer(&slot).await?;
+    let start = chrono::DateTime::from_timestamp(slot.starts_at, 0).ok_or(AppError::Internal)?;
+    Ok(SlotDetails {
+        slot_id,
+        practitioner: slot.practitioner_name(),
+        specialty: slot.specialty.clone(),
+        address: format!("{}, {} {}", slot.address, slot.postcode, slot.city),
+        day: day_label_fr(start),
+        time: time_label(start),
+        notice: slot.booking_notice.clone(),
+        offer,
+        extra_fields,
+        hold_expires_at: expires_at,
+        server_now: now,
+        idempotency_key: auth::random_token(),
+    })
+}
+
+/// Checks everything typed against the slot as it is now; all errors at once.
+async fn check_request(
+    request: &BookingRequest,
+    slot: &CandidateSlot,
+) -> Result<(Choices, PatientIdentity), AppError> {
+    let (offer, extra) = slot_offer(slot).await?;
+    let today = crate::domain::agenda::paris_today(crate::server::now_utc());
+    let choices = request.choices.validate(&offer);
+    let patient = request.patient.validate(today, &extra);
+    let mut errors = Vec::new();
+    if let Err(found) = &choices {
+        errors.extend(found.iter().cloned());
+    }
+    if let Err(found) = &patient {
+        errors.extend(found.iter().cloned());
+    }
+    // The birth commune must exist, not only look like an INSEE code; its name is the
+    // reference's, not what the browser sent.
+    let mut patient = patient;
+    if let Ok(identity) = &mut patient
+        && let Some(BirthPlace::France { insee, city }) = &mut identity.birth_place
+    {
+        match store()?.commune(insee.as_str()).await.map_err(internal)? {
+            Some(commune) => *city = commune.name,
+            None => errors.push(FieldError {
+                field: "birth_insee".into(),
+                message: "Commune inconnue : choisissez la ville de naissance dans la liste."
+                    .into(),
+            }),
+        }
+    }
+    match (choices, patient) {
+        (Ok(choices), Ok(patient)) if errors.is_empty() => Ok((choices, patient)),
+        _ => Err(AppError::Invalid(errors)),
+    }
+}
+
+/// Books the slot this regulator holds for the patient, in one transaction, and mails the
+/// practitioner. A second submit with the same key answers the same appointment.
+pub async fn book(regulator_id: i64, request: &BookingRequest) -> Result<i64, AppError> {
+    let key = request.idempotency_key.trim();
+    if key.is_empty() || key.len() > 100 {
+        return Err(AppError::invalid(
+            "idempotency_key",
+            "Formulaire incomplet : rechargez la page.",
+        ));
+    }
+    let store = store()?;
+    let slot = store
+        .candidate_slot(request.slot_id)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::SlotTaken)?;
+    let (choices, patient) = check_request(request, &slot).await?;
+    let now = crate::server::now();
+    let ip = auth::client_ip();
+    let booking = NewBooking {
+        slot_id: request.slot_id,
+        regulator_id,
+        idempotency_key: key,
+        choices: &choices,
+        patient: &patient,
+        attachment: request.attachment.as_deref(),
+        now,
+        ip: ip.as_deref(),
+    };
+    let booked = match store.book(&booking).await {
+        Ok(booked) => booked,
+        Err(StoreError::SlotTaken) => return Err(AppError::SlotTaken),
+        Err(StoreError::HoldExpired) => return Err(AppError::HoldExpired),
+        Err(StoreError::UnknownAttachment) => {
+            return Err(AppError::invalid(
+                "attachment",
+                "La pièce jointe n'est plus disponible : joignez-la de nouveau.",
+            ));
+        }
+        Err(e) => return Err(internal(e)),
+    };
+    // The audit entry was written with the appointment.
+    if booked.created {
+        notify_practitioner(booked.id, crate::server::mail::appointment_booked).await;
+    }
+    Ok(booked.id)
+}
+
+/// Up to three free slots like this one, nearest in time.
+pub async fn alternatives(slot_id: i64) -> Result<Vec<Alternative>, AppError> {
+    let found = store()?
+        .alternatives(slot_id, crate::server::now(), 3)
+        .await
+        .map_err(internal)?;
+    Ok(found
+        .into_iter()
+        .map(|a| Alternative {
+            slot_id: a.slot_id,
+            label: format!(
+                "Dr {} {} — {}",
+                a.first_name,
+                a.last_name,
+                when_label(a.starts_at)
+            ),
+            place: format!("{}, {}", a.address, a.city),
+        })
+        .collect())
+}

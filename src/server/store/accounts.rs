@@ -1,0 +1,176 @@
+//! Accounts and sessions, and the throttling of sign-in attempts.
+
+use super::{Flag, Store, StoreError, StoreResult};
+use crate::domain::Role;
+
+const USER_COLUMNS: &str = "u.id, u.email, u.password_hash, u.role, u.first_name, u.last_name,
+    u.practitioner_id, u.profession, CAST(u.disabled AS INTEGER) AS disabled";
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UserRecord {
+    pub id: i64,
+    pub email: String,
+    pub password_hash: String,
+    pub role: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub practitioner_id: Option<i64>,
+    pub profession: Option<String>,
+    #[sqlx(try_from = "Flag")]
+    pub disabled: bool,
+}
+
+impl UserRecord {
+    pub fn role(&self) -> Option<Role> {
+        Role::from_code(&self.role)
+    }
+}
+
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub password_hash: &'a str,
+    pub role: Role,
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    pub practitioner_id: Option<i64>,
+    pub created_at: i64,
+}
+
+/// A unique-index violation on an address means it is taken.
+pub(super) fn email_error(err: sqlx::Error) -> StoreError {
+    match err.as_database_error() {
+        Some(db) if db.is_unique_violation() => StoreError::Taken("email"),
+        _ => StoreError::Database(err),
+    }
+}
+
+impl Store {
+    pub async fn user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.email = $1");
+        Ok(sqlx::query_as(&sql)
+            .bind(email)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    pub async fn insert_user(&self, user: &NewUser<'_>) -> StoreResult<i64> {
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO users (email, password_hash, role, first_name, last_name, practitioner_id,
+                 created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(user.email)
+        .bind(user.password_hash)
+        .bind(user.role.code())
+        .bind(user.first_name)
+        .bind(user.last_name)
+        .bind(user.practitioner_id)
+        .bind(user.created_at)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
+    pub async fn insert_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        now: i64,
+        expires_at: i64,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at)
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(now)
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn session_user(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> StoreResult<Option<UserRecord>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND NOT u.disabled"
+        );
+        Ok(sqlx::query_as(&sql)
+            .bind(token_hash)
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    pub async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Disables an account and closes its sessions; false if it was already disabled.
+    pub async fn disable_user(&self, user_id: i64) -> StoreResult<bool> {
+        let mut tx = self.begin_write().await?;
+        let changed =
+            sqlx::query("UPDATE users SET disabled = TRUE WHERE id = $1 AND NOT disabled")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(changed == 1)
+    }
+
+    /// Records one attempt under each key, forgetting those older than `forget_before`.
+    pub async fn record_attempt(
+        &self,
+        keys: &[&str],
+        at: i64,
+        forget_before: i64,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        for key in keys {
+            sqlx::query("DELETE FROM throttle_events WHERE key = $1 AND at < $2")
+                .bind(key)
+                .bind(forget_before)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("INSERT INTO throttle_events (key, at) VALUES ($1, $2)")
+                .bind(key)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn attempts(&self, key: &str, since: i64) -> StoreResult<i64> {
+        let (count,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM throttle_events WHERE key = $1 AND at >= $2")
+                .bind(key)
+                .bind(since)
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(count)
+    }
+
+    pub async fn clear_attempts(&self, key: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM throttle_events WHERE key = $1")
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,242 @@
+//! Appointments once booked: reads (patient data: the callers audit them), cancellation,
+//! outcomes, and the attachments sent with them.
+
+use super::journal::{AuditEntry, write_audit};
+use super::slots::{repack, untake};
+use super::{MaybeFlag, Store, StoreError, StoreResult};
+
+/// An appointment with its patient, practitioner and regulator (`AppointmentRecord`).
+const APPOINTMENT_SELECT: &str = "SELECT a.id, a.slot_id, a.starts_at, a.mode, a.status,
+        a.created_at, a.reason_name, CAST(a.known_patient AS INTEGER) AS known_patient, a.message, a.cancelled_at, a.cancel_reason,
+        p.id AS practitioner_id, p.first_name AS practitioner_first_name,
+        p.last_name AS practitioner_last_name, pu.email AS practitioner_email,
+        p.address AS practitioner_address, p.city AS practitioner_city,
+        a.regulator_id, ru.first_name AS regulator_first_name, ru.last_name AS regulator_last_name,
+        pa.civility AS patient_civility, pa.first_name AS patient_first_name,
+        pa.last_name AS patient_last_name, pa.birth_name AS patient_birth_name,
+        pa.birth_date AS patient_birth_date, pa.birth_insee AS patient_birth_insee,
+        pa.birth_city AS patient_birth_city, pa.birth_country AS patient_birth_country,
+        pa.phone AS patient_phone, pa.email AS patient_email, pa.address AS patient_address,
+        pa.nir AS patient_nir
+    FROM appointments a
+    JOIN patients pa ON pa.id = a.patient_id
+    JOIN practitioners p ON p.id = a.practitioner_id
+    JOIN users ru ON ru.id = a.regulator_id
+    LEFT JOIN users pu ON pu.practitioner_id = p.id";
+
+const ATTACHMENT_COLUMNS: &str =
+    "id, token, regulator_id, appointment_id, file_name, content_type, size_bytes";
+
+/// An appointment with its patient, practitioner and regulator (patient data: audit reads).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AppointmentRecord {
+    pub id: i64,
+    pub slot_id: i64,
+    pub starts_at: i64,
+    pub mode: String,
+    pub status: String,
+    pub created_at: i64,
+    pub reason_name: String,
+    #[sqlx(try_from = "MaybeFlag")]
+    pub known_patient: Option<bool>,
+    pub message: Option<String>,
+    pub cancelled_at: Option<i64>,
+    pub cancel_reason: Option<String>,
+    pub practitioner_id: i64,
+    pub practitioner_first_name: String,
+    pub practitioner_last_name: String,
+    pub practitioner_email: Option<String>,
+    pub practitioner_address: String,
+    pub practitioner_city: String,
+    pub regulator_id: i64,
+    pub regulator_first_name: String,
+    pub regulator_last_name: String,
+    pub patient_civility: Option<String>,
+    pub patient_first_name: String,
+    pub patient_last_name: String,
+    pub patient_birth_name: String,
+    pub patient_birth_date: String,
+    pub patient_birth_insee: Option<String>,
+    pub patient_birth_city: Option<String>,
+    pub patient_birth_country: Option<String>,
+    pub patient_phone: String,
+    pub patient_email: Option<String>,
+    pub patient_address: Option<String>,
+    pub patient_nir: Option<String>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AnswerRecord {
+    pub label: String,
+    pub answer: String,
+}
+
+/// An uploaded file; `appointment_id` is set once a booking uses it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AttachmentRecord {
+    pub id: i64,
+    pub token: String,
+    pub regulator_id: i64,
+    pub appointment_id: Option<i64>,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+}
+
+pub struct NewAttachment<'a> {
+    pub token: &'a str,
+    pub regulator_id: i64,
+    pub file_name: &'a str,
+    pub content_type: &'a str,
+    pub size_bytes: i64,
+    pub now: i64,
+}
+
+impl Store {
+    /// In time order.
+    pub async fn practitioner_appointments(
+        &self,
+        practitioner_id: i64,
+    ) -> StoreResult<Vec<AppointmentRecord>> {
+        let sql =
+            format!("{APPOINTMENT_SELECT} WHERE a.practitioner_id = $1 ORDER BY a.starts_at, a.id");
+        Ok(sqlx::query_as(&sql)
+            .bind(practitioner_id)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    /// « Mes adressages »: newest first.
+    pub async fn regulator_appointments(
+        &self,
+        regulator_id: i64,
+    ) -> StoreResult<Vec<AppointmentRecord>> {
+        let sql = format!(
+            "{APPOINTMENT_SELECT} WHERE a.regulator_id = $1 ORDER BY a.created_at DESC, a.id DESC"
+        );
+        Ok(sqlx::query_as(&sql)
+            .bind(regulator_id)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    pub async fn appointment(&self, id: i64) -> StoreResult<Option<AppointmentRecord>> {
+        let sql = format!("{APPOINTMENT_SELECT} WHERE a.id = $1");
+        Ok(sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    pub async fn appointment_answers(&self, id: i64) -> StoreResult<Vec<AnswerRecord>> {
+        Ok(sqlx::query_as(
+            "SELECT label, answer FROM appointment_answers WHERE appointment_id = $1
+             ORDER BY question_id",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Cancels a booked appointment and frees its slot at once, with its audit entry (`by`, from
+    /// `ip`) in the same transaction; `NotFound` if it is not booked.
+    pub async fn cancel_appointment(
+        &self,
+        id: i64,
+        reason: &str,
+        now: i64,
+        by: i64,
+        ip: Option<&str>,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        let slot: Option<i64> = sqlx::query_scalar(
+            "UPDATE appointments SET status = 'cancelled', cancelled_at = $2, cancel_reason = $3,
+                 status_changed_at = $2
+             WHERE id = $1 AND status = 'booked' RETURNING slot_id",
+        )
+        .bind(id)
+        .bind(now)
+        .bind(reason)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let slot = slot.ok_or(StoreError::NotFound)?;
+        let subject = format!("appointment:{id}");
+        let entry = AuditEntry {
+            at: now,
+            user_id: Some(by),
+            action: "appointment_cancelled",
+            subject: &subject,
+            ip,
+        };
+        write_audit(&mut tx, &entry).await?;
+        // Back in the search at once (the slot is free unless someone holds it).
+        let practitioners = untake(&mut tx, &[slot]).await?;
+        repack(&mut tx, &practitioners).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The practitioner's outcome (fulfilled / noshow) of one of their appointments.
+    pub async fn set_outcome(
+        &self,
+        practitioner_id: i64,
+        id: i64,
+        status: &str,
+        now: i64,
+    ) -> StoreResult<()> {
+        let done = sqlx::query(
+            "UPDATE appointments SET status = $3, status_changed_at = $4
+             WHERE id = $1 AND practitioner_id = $2 AND status <> 'cancelled'",
+        )
+        .bind(id)
+        .bind(practitioner_id)
+        .bind(status)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        super::found(done.rows_affected())
+    }
+
+    pub async fn insert_attachment(&self, a: &NewAttachment<'_>) -> StoreResult<i64> {
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO attachments (token, regulator_id, file_name, content_type, size_bytes,
+                 created_at)
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(a.token)
+        .bind(a.regulator_id)
+        .bind(a.file_name)
+        .bind(a.content_type)
+        .bind(a.size_bytes)
+        .bind(a.now)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
+    pub async fn attachment(&self, token: &str) -> StoreResult<Option<AttachmentRecord>> {
+        let sql = format!("SELECT {ATTACHMENT_COLUMNS} FROM attachments WHERE token = $1");
+        Ok(sqlx::query_as(&sql)
+            .bind(token)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    pub async fn appointment_attachments(&self, id: i64) -> StoreResult<Vec<AttachmentRecord>> {
+        let sql = format!(
+            "SELECT {ATTACHMENT_COLUMNS} FROM attachments WHERE appointment_id = $1 ORDER BY id"
+        );
+        Ok(sqlx::query_as(&sql).bind(id).fetch_all(&self.pool).await?)
+    }
+
+    /// Forgets the uploads no booking used, sent before `before`; returns their tokens (files).
+    pub async fn forget_unused_attachments(&self, before: i64) -> StoreResult<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "DELETE FROM attachments WHERE appointment_id IS NULL AND created_at < $1
+             RETURNING token",
+        )
+        .bind(before)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}

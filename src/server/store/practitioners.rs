@@ -1,0 +1,370 @@
+//! Practitioners: their registration, SAS settings, reasons (motifs) and booking questions.
+//! Every method of a practitioner's own data is scoped by `practitioner_id` and answers
+//! `NotFound` for another practitioner's record.
+
+use super::accounts::NewUser;
+use super::cells::recell;
+use super::slots::reflag;
+use super::{Flag, Store, StoreError, StoreResult, found};
+use crate::domain::eligibility::ReasonFlags;
+use crate::domain::practitioner::{ExtraField, ReasonForm, SNP_NAME, Settings};
+use sqlx::{Any, AnyConnection, Transaction};
+
+pub struct NewPractitioner<'a> {
+    pub rpps: &'a str,
+    pub civility: &'a str,
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    pub specialty: &'a str,
+    pub address: &'a str,
+    pub postcode: &'a str,
+    pub city: &'a str,
+    pub insee_code: &'a str,
+    pub departement: &'a str,
+    pub latitude: f64,
+    pub longitude: f64,
+    /// E.164, or `None` when the practitioner gave no number.
+    pub phone: Option<&'a str>,
+    pub sas_registered: bool,
+    pub accepts_new_patients: bool,
+    pub booking_notice: &'a str,
+}
+
+pub struct NewReason<'a> {
+    pub name: &'a str,
+    pub duration_minutes: i64,
+    pub flags: ReasonFlags,
+}
+
+/// A practitioner as their own settings page shows them.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PractitionerProfile {
+    pub id: i64,
+    pub civility: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub specialty: String,
+    #[sqlx(try_from = "Flag")]
+    pub sas_registered: bool,
+    #[sqlx(try_from = "Flag")]
+    pub accepts_new_patients: bool,
+    pub booking_notice: String,
+    /// Comma-separated `ExtraField` codes.
+    pub extra_fields: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ReasonRecord {
+    pub id: i64,
+    pub name: String,
+    pub duration_minutes: i64,
+    #[sqlx(try_from = "Flag")]
+    pub open_to_new_patients: bool,
+    #[sqlx(try_from = "Flag")]
+    pub bookable_online: bool,
+    #[sqlx(try_from = "Flag")]
+    pub is_snp: bool,
+    #[sqlx(try_from = "Flag")]
+    pub archived: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct QuestionRecord {
+    pub id: i64,
+    pub label: String,
+    #[sqlx(try_from = "Flag")]
+    pub required: bool,
+}
+
+/// Inserts a practitioner, into their grid cell too; returns their id.
+async fn insert_practitioner(
+    conn: &mut AnyConnection,
+    p: &NewPractitioner<'_>,
+) -> StoreResult<i64> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO practitioners (rpps, civility, first_name, last_name, specialty, address,
+             postcode, city, insee_code, departement, latitude, longitude, phone, sas_registered,
+             accepts_new_patients, booking_notice)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+         RETURNING id",
+    )
+    .bind(p.rpps)
+    .bind(p.civility)
+    .bind(p.first_name)
+    .bind(p.last_name)
+    .bind(p.specialty)
+    .bind(p.address)
+    .bind(p.postcode)
+    .bind(p.city)
+    .bind(p.insee_code)
+    .bind(p.departement)
+    .bind(p.latitude)
+    .bind(p.longitude)
+    .bind(p.phone)
+    .bind(p.sas_registered)
+    .bind(p.accepts_new_patients)
+    .bind(p.booking_notice)
+    .fetch_one(&mut *conn)
+    .await?;
+    recell(conn, &[id]).await?;
+    Ok(id)
+}
+
+/// Ends a change of the practitioner's settings or reasons: `NotFound` if it touched nothing;
+/// otherwise the eligibility verdicts of their slots follow it, in the same transaction.
+async fn reflag_and_commit(
+    mut tx: Transaction<'static, Any>,
+    changed: u64,
+    practitioner_id: i64,
+) -> StoreResult<()> {
+    found(changed)?;
+    reflag(&mut tx, &[practitioner_id]).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+impl Store {
+    pub async fn insert_practitioner(&self, p: &NewPractitioner<'_>) -> StoreResult<i64> {
+        let mut tx = self.begin_write().await?;
+        let id = insert_practitioner(&mut tx, p).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Creates the practitioner and their account in one transaction; `Taken` names the field.
+    pub async fn register_practitioner(
+        &self,
+        p: &NewPractitioner<'_>,
+        account: &NewUser<'_>,
+    ) -> StoreResult<i64> {
+        let mut tx = self.begin_write().await?;
+        let role: Option<(String,)> = sqlx::query_as("SELECT role FROM users WHERE email = $1")
+            .bind(account.email)
+            .fetch_optional(&mut *tx)
+            .await?;
+        match role {
+            Some((role,)) if role == "regulator" => {
+                return Err(StoreError::Taken("regulator_email"));
+            }
+            Some(_) => return Err(StoreError::Taken("email")),
+            None => {}
+        }
+        let rpps: Option<(i64,)> = sqlx::query_as("SELECT id FROM practitioners WHERE rpps = $1")
+            .bind(p.rpps)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if rpps.is_some() {
+            return Err(StoreError::Taken("rpps"));
+        }
+        let practitioner_id = insert_practitioner(&mut tx, p).await?;
+        let (user_id,): (i64,) = sqlx::query_as(
+            "INSERT INTO users (email, password_hash, role, first_name, last_name, practitioner_id,
+                 created_at)
+             VALUES ($1, $2, 'practitioner', $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(account.email)
+        .bind(account.password_hash)
+        .bind(account.first_name)
+        .bind(account.last_name)
+        .bind(practitioner_id)
+        .bind(account.created_at)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(user_id)
+    }
+
+    pub async fn practitioner_profile(
+        &self,
+        practitioner_id: i64,
+    ) -> StoreResult<Option<PractitionerProfile>> {
+        Ok(sqlx::query_as(
+            "SELECT id, civility, first_name, last_name, specialty,
+                 CAST(sas_registered AS INTEGER) AS sas_registered,
+                 CAST(accepts_new_patients AS INTEGER) AS accepts_new_patients, booking_notice,
+                 extra_fields
+             FROM practitioners WHERE id = $1",
+        )
+        .bind(practitioner_id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    pub async fn update_settings(
+        &self,
+        practitioner_id: i64,
+        settings: &Settings,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        let updated = sqlx::query(
+            "UPDATE practitioners SET sas_registered = $2, accepts_new_patients = $3,
+                 booking_notice = $4, extra_fields = $5
+             WHERE id = $1",
+        )
+        .bind(practitioner_id)
+        .bind(settings.sas_registered)
+        .bind(settings.accepts_new_patients)
+        .bind(&settings.booking_notice)
+        .bind(ExtraField::join(&settings.extra_fields))
+        .execute(&mut *tx)
+        .await?;
+        reflag_and_commit(tx, updated.rows_affected(), practitioner_id).await
+    }
+
+    pub async fn insert_reason(
+        &self,
+        practitioner_id: i64,
+        reason: &NewReason<'_>,
+    ) -> StoreResult<i64> {
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO reasons (practitioner_id, name, duration_minutes, open_to_new_patients,
+                 bookable_online, is_snp)
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(practitioner_id)
+        .bind(reason.name)
+        .bind(reason.duration_minutes)
+        .bind(reason.flags.open_to_new_patients)
+        .bind(reason.flags.bookable_online)
+        .bind(reason.flags.is_snp)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
+    /// Every reason, archived ones included, "Soins non programmés" first.
+    pub async fn reasons(&self, practitioner_id: i64) -> StoreResult<Vec<ReasonRecord>> {
+        Ok(sqlx::query_as(
+            "SELECT id, name, duration_minutes,
+                 CAST(open_to_new_patients AS INTEGER) AS open_to_new_patients,
+                 CAST(bookable_online AS INTEGER) AS bookable_online,
+                 CAST(is_snp AS INTEGER) AS is_snp, CAST(archived AS INTEGER) AS archived
+             FROM reasons WHERE practitioner_id = $1 ORDER BY is_snp DESC, archived, id",
+        )
+        .bind(practitioner_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// The name of "Soins non programmés" never changes.
+    pub async fn update_reason(
+        &self,
+        practitioner_id: i64,
+        reason_id: i64,
+        reason: &ReasonForm,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        let updated = sqlx::query(
+            "UPDATE reasons SET name = CASE WHEN is_snp THEN name ELSE $3 END,
+                 duration_minutes = $4, open_to_new_patients = $5, bookable_online = $6
+             WHERE id = $1 AND practitioner_id = $2",
+        )
+        .bind(reason_id)
+        .bind(practitioner_id)
+        .bind(reason.name.as_deref().unwrap_or(SNP_NAME))
+        .bind(i64::from(reason.duration_minutes))
+        .bind(reason.open_to_new_patients)
+        .bind(reason.bookable_online)
+        .execute(&mut *tx)
+        .await?;
+        reflag_and_commit(tx, updated.rows_affected(), practitioner_id).await
+    }
+
+    pub async fn set_reason_archived(
+        &self,
+        practitioner_id: i64,
+        reason_id: i64,
+        archived: bool,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        let updated =
+            sqlx::query("UPDATE reasons SET archived = $3 WHERE id = $1 AND practitioner_id = $2")
+                .bind(reason_id)
+                .bind(practitioner_id)
+                .bind(archived)
+                .execute(&mut *tx)
+                .await?;
+        reflag_and_commit(tx, updated.rows_affected(), practitioner_id).await
+    }
+
+    /// Adds the built-in "Soins non programmés" reason, or brings it back from the archive.
+    pub async fn add_snp_reason(&self, practitioner_id: i64) -> StoreResult<i64> {
+        let mut tx = self.begin_write().await?;
+        let existing: Option<(i64,)> =
+            sqlx::query_as("SELECT id FROM reasons WHERE practitioner_id = $1 AND is_snp")
+                .bind(practitioner_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let id = match existing {
+            Some((id,)) => {
+                sqlx::query("UPDATE reasons SET archived = FALSE WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                id
+            }
+            None => {
+                let (id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO reasons (practitioner_id, name, duration_minutes,
+                         open_to_new_patients, bookable_online, is_snp)
+                     VALUES ($1, $2, 20, FALSE, FALSE, TRUE) RETURNING id",
+                )
+                .bind(practitioner_id)
+                .bind(SNP_NAME)
+                .fetch_one(&mut *tx)
+                .await?;
+                id
+            }
+        };
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Active questions, in the order they were added.
+    pub async fn booking_questions(
+        &self,
+        practitioner_id: i64,
+    ) -> StoreResult<Vec<QuestionRecord>> {
+        Ok(sqlx::query_as(
+            "SELECT id, label, CAST(required AS INTEGER) AS required FROM booking_questions
+             WHERE practitioner_id = $1 AND NOT archived ORDER BY id",
+        )
+        .bind(practitioner_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    pub async fn insert_question(
+        &self,
+        practitioner_id: i64,
+        label: &str,
+        required: bool,
+    ) -> StoreResult<i64> {
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO booking_questions (practitioner_id, label, required) VALUES ($1, $2, $3)
+             RETURNING id",
+        )
+        .bind(practitioner_id)
+        .bind(label)
+        .bind(required)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
+    pub async fn archive_question(
+        &self,
+        practitioner_id: i64,
+        question_id: i64,
+    ) -> StoreResult<()> {
+        let updated = sqlx::query(
+            "UPDATE booking_questions SET archived = TRUE
+             WHERE id = $1 AND practitioner_id = $2 AND NOT archived",
+        )
+        .bind(question_id)
+        .bind(practitioner_id)
+        .execute(&self.pool)
+        .await?;
+        found(updated.rows_affected())
+    }
+}
