@@ -40,11 +40,12 @@ async fn start(store: Arc<Store>, dir: Option<tempfile::TempDir>) -> Server {
     server
 }
 
-/// A slot the search shows in Paris, and its practitioner's demo address.
+/// A slot the search shows in Paris, and its practitioner's demo address; it starts in an hour or
+/// more, so not while the test runs.
 async fn a_visible_slot(store: &Store) -> CandidateSlot {
     let now = crate::server::now();
     store
-        .candidate_slots("75", now, now + 3 * 86_400)
+        .candidate_slots("75", now + 3600, now + 3 * 86_400)
         .await
         .expect("candidates")
         .into_iter()

@@ -11,7 +11,7 @@ use crate::server::auth::hash_password;
 use crate::server::store::{
     NewBooking, NewPractitioner, NewRange, NewReason, NewUser, Store, StoreError,
 };
-use chrono::{Duration, NaiveDate, NaiveTime, Weekday};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc, Weekday};
 
 pub const DEMO_PASSWORD: &str = "Demo-SAS-2026";
 pub const ADMIN_EMAIL: &str = "admin.sas@demo.test";
@@ -313,7 +313,12 @@ pub fn practitioner_email(first: &str, last: &str) -> String {
 
 /// Loads the demo unless it is there already, then tops up slots to the horizon.
 pub async fn seed_demo(store: &Store) -> Result<SeedReport, StoreError> {
-    let today = paris_today(crate::server::now_utc());
+    seed_demo_at(store, crate::server::now_utc()).await
+}
+
+/// [`seed_demo`] as of `now`: agendas from that day, a few bookings in the 3 days after it.
+pub async fn seed_demo_at(store: &Store, now: DateTime<Utc>) -> Result<SeedReport, StoreError> {
+    let today = paris_today(now);
     let mut report = SeedReport::default();
     if store.user_by_email(ADMIN_EMAIL).await?.is_none() {
         // Each account gets its own salt, as real ones do.
@@ -337,7 +342,7 @@ pub async fn seed_demo(store: &Store) -> Result<SeedReport, StoreError> {
         .materialize_slots(today, today + Duration::days(HORIZON_DAYS - 1))
         .await?;
     if report.loaded {
-        report.booked = book_a_few(store).await?;
+        report.booked = book_a_few(store, now).await?;
     }
     Ok(report)
 }
@@ -551,11 +556,10 @@ async fn insert_agenda(
 }
 
 /// Books a few visible slots for the demo regulator, so booked slots exist from the start.
-async fn book_a_few(store: &Store) -> Result<usize, StoreError> {
+async fn book_a_few(store: &Store, now: DateTime<Utc>) -> Result<usize, StoreError> {
     let Some(regulator) = store.user_by_email(REGULATOR_EMAIL).await? else {
         return Ok(0);
     };
-    let now = crate::server::now_utc();
     let today = paris_today(now);
     let patient = PatientInput {
         civility: "Monsieur".into(),

@@ -144,9 +144,18 @@ async fn lyon(store: &Store) -> [i64; 6] {
 }
 
 async fn search(store: &Store, pairs: &[(&str, &str)]) -> Result<SearchResults, AppError> {
+    search_at(store, pairs, Utc::now()).await
+}
+
+/// The search as of `now`: searches that must see the same "tomorrow" share one instant.
+async fn search_at(
+    store: &Store,
+    pairs: &[(&str, &str)],
+    now: chrono::DateTime<Utc>,
+) -> Result<SearchResults, AppError> {
     let params = SearchParams::from_pairs(pairs.iter().copied());
     let query = params.parse().map_err(AppError::Invalid)?;
-    run_search(store, &params, &query, Utc::now()).await
+    run_search(store, &params, &query, now).await
 }
 
 fn ids(results: &SearchResults) -> Vec<i64> {
@@ -266,14 +275,16 @@ async fn filters_and_bookings_narrow_the_results(store: Arc<Store>) {
         .await
         .unwrap();
     assert_eq!(ids(&video), [e]);
-    // "Disponible sous" and the days keep only the slots in their hours.
-    let now = Utc::now().timestamp();
+    // "Disponible sous" and the days keep only the slots in their hours. The day searches share
+    // one instant: midnight passing in between would make "tomorrow" another day.
+    let at = Utc::now();
+    let now = at.timestamp();
     let soon = search(store.as_ref(), &[base[0], ("sous", "0-4,24-48")])
         .await
         .unwrap();
     let all = search(store.as_ref(), &base).await.unwrap();
     assert!(soon.slot_count < all.slot_count);
-    let tomorrow = search(store.as_ref(), &[base[0], ("fenetre", "j1")])
+    let tomorrow = search_at(store.as_ref(), &[base[0], ("fenetre", "j1")], at)
         .await
         .unwrap();
     // Each of A, B, E has 12 hourly slots tomorrow (E only in video).
@@ -313,7 +324,7 @@ async fn filters_and_bookings_narrow_the_results(store: Arc<Store>) {
     )
     .await
     .unwrap();
-    let after = search(store.as_ref(), &[base[0], ("fenetre", "j1")])
+    let after = search_at(store.as_ref(), &[base[0], ("fenetre", "j1")], at)
         .await
         .unwrap();
     assert_eq!(after.slot_count, 35);
@@ -327,7 +338,7 @@ async fn filters_and_bookings_narrow_the_results(store: Arc<Store>) {
     );
     // The verdict stored with the slots follows a re-evaluation, which changes nothing here.
     store.refresh_visibility(a).await.unwrap();
-    let again = search(store.as_ref(), &[base[0], ("fenetre", "j1")])
+    let again = search_at(store.as_ref(), &[base[0], ("fenetre", "j1")], at)
         .await
         .unwrap();
     assert_eq!(again.slot_count, 35);
