@@ -125,7 +125,7 @@ pub async fn user_of(store: &Store, parts: &Parts) -> Result<Option<UserRecord>,
     store
         .session_user(&token_hash(&token), now())
         .await
-        .map_err(internal)
+        .map_err(AppError::from)
 }
 
 /// The signed-in user, provided their role is one of `roles`.
@@ -160,7 +160,7 @@ pub async fn record_audit(
             ip,
         })
         .await
-        .map_err(internal)
+        .map_err(AppError::from)
 }
 
 /// Checks the credentials, opens a new session and sets its cookie. Repeated failures for an
@@ -175,12 +175,12 @@ pub async fn sign_in(email: &str, password: &str) -> Result<UserRecord, AppError
     let account_failures = store
         .attempts(&account_key, since)
         .await
-        .map_err(internal)?;
+        ?;
     let ip_failures = match &ip_key {
-        Some(key) => store.attempts(key, since).await.map_err(internal)?,
+        Some(key) => store.attempts(key, since).await?,
         None => 0,
     };
-    let user = store.user_by_email(&email).await.map_err(internal)?;
+    let user = store.user_by_email(&email).await?;
     if sign_in_throttled(account_failures, ip_failures) {
         audit(user.map(|u| u.id), "sign_in_throttled", "account").await?;
         return Err(AppError::TooManyAttempts);
@@ -202,24 +202,24 @@ pub async fn sign_in(email: &str, password: &str) -> Result<UserRecord, AppError
             store
                 .record_attempt(&keys, now, since)
                 .await
-                .map_err(internal)?;
+                ?;
             audit(user.map(|u| u.id), "sign_in_failed", "account").await?;
             return Err(AppError::BadCredentials);
         }
     };
-    store.clear_attempts(&account_key).await.map_err(internal)?;
+    store.clear_attempts(&account_key).await?;
     // A fresh token at every sign-in, the previous one closed: a session cannot be fixed upon the user.
     if let Some(old) = request_parts().as_ref().and_then(session_token) {
         store
             .delete_session(&token_hash(&old))
             .await
-            .map_err(internal)?;
+            ?;
     }
     let (token, hash) = new_token();
     store
         .insert_session(&hash, user.id, now, now + SESSION_SECONDS)
         .await
-        .map_err(internal)?;
+        ?;
     let secure = request_parts().as_ref().is_some_and(is_https);
     set_cookie(format!(
         "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={SESSION_SECONDS}{}",
@@ -234,7 +234,7 @@ pub async fn sign_out() -> Result<(), AppError> {
         store()?
             .delete_session(&token_hash(&token))
             .await
-            .map_err(internal)?;
+            ?;
     }
     set_cookie(format!(
         "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"
@@ -267,7 +267,7 @@ pub async fn check_link(token: &str, purpose: &str) -> Result<TokenRecord, AppEr
     let record = store()?
         .account_token(&token_hash(token))
         .await
-        .map_err(internal)?;
+        ?;
     link_state(record, purpose, now())
 }
 

@@ -12,7 +12,7 @@ use crate::domain::agenda::paris_today;
 use crate::domain::agenda::{AbsenceInput, AbsenceView, RangeInput, RangeView, RangesView};
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use crate::server::services::agenda::{self, refused};
+use crate::server::services::agenda;
 #[cfg(feature = "ssr")]
 use crate::server::{horizon, store, with_status};
 use leptos::prelude::*;
@@ -53,7 +53,7 @@ pub async fn save_range(id: Option<i64>, range: RangeInput) -> Result<(), AppErr
             let ids = store()?
                 .save_ranges(practitioner_id, id, &ranges, &horizon)
                 .await
-                .map_err(refused)?;
+                ?;
             tracing::info!(user_id, practitioner_id, ?ids, "ranges saved");
             Ok(())
         }
@@ -70,7 +70,7 @@ pub async fn delete_range(id: i64) -> Result<(), AppError> {
             store()?
                 .delete_range(practitioner_id, id, &horizon()?)
                 .await
-                .map_err(refused)
+                .map_err(AppError::from)
         }
         .await,
     )
@@ -87,7 +87,7 @@ pub async fn add_absence(absence: AbsenceInput) -> Result<(), AppError> {
                 .insert_absence(practitioner_id, &absence, &horizon()?)
                 .await
                 .map(drop)
-                .map_err(refused)
+                .map_err(AppError::from)
         }
         .await,
     )
@@ -102,7 +102,7 @@ pub async fn delete_absence(id: i64) -> Result<(), AppError> {
             store()?
                 .delete_absence(practitioner_id, id, &horizon()?)
                 .await
-                .map_err(refused)
+                .map_err(AppError::from)
         }
         .await,
     )

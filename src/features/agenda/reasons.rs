@@ -9,9 +9,9 @@ use crate::components::{ErrorAlert, Field};
 use crate::domain::practitioner::{ReasonInput, ReasonView, SNP_NAME};
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use crate::server::services::agenda::{self, refused};
+use crate::server::services::agenda;
 #[cfg(feature = "ssr")]
-use crate::server::{internal, store, with_status};
+use crate::server::{store, with_status};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -48,7 +48,7 @@ pub async fn archive_reason(id: i64, archived: bool) -> Result<(), AppError> {
             store()?
                 .set_reason_archived(practitioner_id, id, archived)
                 .await
-                .map_err(refused)
+                .map_err(AppError::from)
         }
         .await,
     )
@@ -64,7 +64,7 @@ pub async fn add_snp_reason() -> Result<(), AppError> {
                 .add_snp_reason(practitioner_id)
                 .await
                 .map(drop)
-                .map_err(internal)
+                .map_err(AppError::from)
         }
         .await,
     )

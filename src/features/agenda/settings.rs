@@ -11,9 +11,9 @@ use crate::domain::practitioner::{
 };
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use crate::server::services::agenda::{self, refused};
+use crate::server::services::agenda;
 #[cfg(feature = "ssr")]
-use crate::server::{internal, store, with_status};
+use crate::server::{store, with_status};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -39,7 +39,7 @@ pub async fn save_settings(settings: SettingsInput) -> Result<(), AppError> {
             store()?
                 .update_settings(practitioner_id, &settings)
                 .await
-                .map_err(refused)?;
+                ?;
             tracing::info!(user_id, practitioner_id, "practitioner settings saved");
             Ok(())
         }
@@ -57,7 +57,7 @@ pub async fn add_question(question: QuestionInput) -> Result<(), AppError> {
             store()?
                 .insert_question(practitioner_id, &label, required)
                 .await
-                .map_err(internal)?;
+                ?;
             Ok(())
         }
         .await,
@@ -73,7 +73,7 @@ pub async fn remove_question(id: i64) -> Result<(), AppError> {
             store()?
                 .archive_question(practitioner_id, id)
                 .await
-                .map_err(refused)
+                .map_err(AppError::from)
         }
         .await,
     )

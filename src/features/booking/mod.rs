@@ -11,7 +11,7 @@ pub use referrals::{AppointmentPage, ReferralsPage};
 use crate::domain::booking::{Alternative, BookingRequest, SlotDetails};
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use crate::server::{auth, internal, services::booking, store, with_status};
+use crate::server::{auth, services::booking, store, with_status};
 use leptos::prelude::*;
 
 /// Regulators only: holds the slot for this regulator (others no longer see it) and returns
@@ -44,7 +44,7 @@ pub async fn release_slot(slot_id: i64) -> Result<(), AppError> {
             store()?
                 .release_hold(slot_id, regulator.id)
                 .await
-                .map_err(internal)?;
+                ?;
             Ok(())
         }
         .await,

@@ -11,9 +11,9 @@ use crate::domain::account::{
 use crate::domain::practitioner::Registration;
 use crate::error::AppError;
 use crate::server::store::{
-    NewAccount, NewPractitioner, NewRegulator, NewToken, NewUser, StoreError,
+    NewAccount, NewPractitioner, NewRegulator, NewToken, NewUser, StoreError, Unique,
 };
-use crate::server::{AppState, auth, internal, mail, now, state, store};
+use crate::server::{AppState, auth, mail, now, state, store};
 
 const NO_PENDING_INVITATION: &str = "Aucune invitation en attente pour ce régulateur.";
 
@@ -34,7 +34,7 @@ pub async fn invite_regulator(
 ) -> Result<(i64, String), AppError> {
     let store = state.store.as_ref();
     let email = regulator.email.as_str();
-    let existing = store.user_by_email(email).await.map_err(internal)?;
+    let existing = store.user_by_email(email).await?;
     // A practitioner's address may be invited: the account creation page asks for another one.
     if existing.is_some_and(|u| u.role() != Some(Role::Practitioner)) {
         return Err(AppError::invalid(
@@ -63,13 +63,13 @@ pub async fn invite_regulator(
         )
         .await;
     let id = match created {
-        Err(StoreError::Taken("email")) => {
+        Err(StoreError::Taken(Unique::Email)) => {
             return Err(AppError::invalid(
                 "email",
                 "Ce régulateur est déjà invité : renvoyez son invitation depuis la liste.",
             ));
         }
-        other => other.map_err(internal)?,
+        other => other?,
     };
     let link = link(&state.public_url, INVITATION_PATH, &token);
     auth::record_audit(
@@ -104,7 +104,7 @@ pub async fn resend_invitation(
             },
         )
         .await
-        .map_err(internal)?;
+        ?;
     if !renewed {
         return Err(AppError::NotFound(NO_PENDING_INVITATION.into()));
     }
@@ -123,7 +123,7 @@ async fn send_invitation(
     let regulator = store
         .regulator(regulator_id)
         .await
-        .map_err(internal)?
+        ?
         .ok_or(AppError::Internal)?;
     let mail = mail::invitation(
         &regulator.email,
@@ -152,13 +152,13 @@ pub async fn request_password_reset(email: &str) -> Result<(), AppError> {
     let now = now();
     let key = format!("reset:{email}");
     let since = now - 3600;
-    let recent = state.store.attempts(&key, since).await.map_err(internal)?;
+    let recent = state.store.attempts(&key, since).await?;
     state
         .store
         .record_attempt(&[&key], now, since)
         .await
-        .map_err(internal)?;
-    let user = state.store.user_by_email(email).await.map_err(internal)?;
+        ?;
+    let user = state.store.user_by_email(email).await?;
     let Some(user) = user.filter(|u| !u.disabled && recent < 3) else {
         return Ok(());
     };
@@ -174,7 +174,7 @@ pub async fn request_password_reset(email: &str) -> Result<(), AppError> {
             },
         )
         .await
-        .map_err(internal)?;
+        ?;
     auth::audit(
         Some(user.id),
         "password_reset_requested",
@@ -200,7 +200,7 @@ pub async fn invitation(token: &str) -> Result<InvitationView, AppError> {
     let regulator = store()?
         .regulator(record.regulator_id.ok_or(AppError::LinkInvalid)?)
         .await
-        .map_err(internal)?
+        ?
         .filter(|r| r.revoked_at.is_none() && r.user_id.is_none())
         .ok_or(AppError::LinkInvalid)?;
     Ok(InvitationView {
@@ -225,7 +225,7 @@ pub async fn create_account(token: &str, input: &AccountInput) -> Result<Role, A
     match store
         .user_by_email(account.email.as_str())
         .await
-        .map_err(internal)?
+        ?
     {
         Some(user) if user.role() == Some(Role::Practitioner) => {
             return Err(taken(PRO_EMAIL_MESSAGE));
@@ -252,8 +252,8 @@ pub async fn create_account(token: &str, input: &AccountInput) -> Result<Role, A
         Err(StoreError::TokenUnusable) => {
             return Err(auth::link_refusal(token, "invitation").await);
         }
-        Err(StoreError::Taken("email")) => return Err(taken(other_account)),
-        Err(e) => return Err(internal(e)),
+        Err(StoreError::Taken(Unique::Email)) => return Err(taken(other_account)),
+        Err(e) => return Err(e.into()),
     };
     auth::audit(Some(user_id), "account_created", &format!("user:{user_id}")).await?;
     Ok(account.role)
@@ -278,7 +278,7 @@ pub async fn reset_password(
         Err(StoreError::TokenUnusable) => {
             return Err(auth::link_refusal(token, "reset").await);
         }
-        Err(e) => return Err(internal(e)),
+        Err(e) => return Err(e.into()),
     }
     auth::audit(Some(user_id), "password_reset", &format!("user:{user_id}")).await?;
     Ok(())
@@ -289,7 +289,7 @@ pub async fn revoke_invitation(regulator_id: i64, by: i64) -> Result<(), AppErro
     if !store()?
         .revoke_invitation(regulator_id, crate::server::now())
         .await
-        .map_err(internal)?
+        ?
     {
         return Err(AppError::NotFound(NO_PENDING_INVITATION.into()));
     }
@@ -308,10 +308,10 @@ pub async fn disable_account(regulator_id: i64, by: i64) -> Result<(), AppError>
     let user_id = store
         .regulator(regulator_id)
         .await
-        .map_err(internal)?
+        ?
         .and_then(|r| r.user_id)
         .ok_or_else(not_found)?;
-    if !store.disable_user(user_id).await.map_err(internal)? {
+    if !store.disable_user(user_id).await? {
         return Err(not_found());
     }
     auth::audit(Some(by), "account_disabled", &format!("user:{user_id}")).await
@@ -353,25 +353,13 @@ pub async fn register_practitioner(r: &Registration) -> Result<(), AppError> {
         .await
     {
         Ok(id) => id,
-        Err(StoreError::Taken("rpps")) => {
-            return Err(AppError::invalid(
-                "rpps",
-                "Ce numéro RPPS est déjà inscrit.",
-            ));
-        }
-        Err(StoreError::Taken("regulator_email")) => {
+        Err(StoreError::Taken(Unique::RegulatorEmail)) => {
             return Err(AppError::invalid(
                 "email",
                 "Cette adresse est celle d'un compte régulateur : utilisez une autre adresse pour votre compte de médecin.",
             ));
         }
-        Err(StoreError::Taken(_)) => {
-            return Err(AppError::invalid(
-                "email",
-                "Un compte existe déjà avec cette adresse électronique.",
-            ));
-        }
-        Err(e) => return Err(internal(e)),
+        Err(e) => return Err(e.into()),
     };
     auth::audit(Some(user_id), "practitioner_registered", "account").await?;
     auth::sign_in(r.email.as_str(), &r.password).await?;

@@ -5,7 +5,7 @@ use crate::domain::Role;
 use crate::domain::account::RegulatorState;
 use crate::domain::admin::{AuditLine, MailLine, Outbox, RegulatorLine};
 use crate::error::AppError;
-use crate::server::{internal, state, store};
+use crate::server::{state, store};
 
 /// "26/11/2026 à 10:02", Paris time.
 fn date_time(at: i64) -> String {
@@ -21,7 +21,7 @@ fn date_time(at: i64) -> String {
 /// Every regulator with where they stand.
 pub async fn regulator_lines() -> Result<Vec<RegulatorLine>, AppError> {
     let now = crate::server::now();
-    let records = store()?.regulators().await.map_err(internal)?;
+    let records = store()?.regulators().await?;
     Ok(records
         .into_iter()
         .map(|r| {
@@ -60,7 +60,7 @@ pub async fn regulator_lines() -> Result<Vec<RegulatorLine>, AppError> {
 /// The mails kept when no SMTP server is configured (the demo), newest first.
 pub async fn outbox() -> Result<Outbox, AppError> {
     let state = state()?;
-    let mails = state.store.outbox(100).await.map_err(internal)?;
+    let mails = state.store.outbox(100).await?;
     Ok(Outbox {
         smtp: matches!(state.mailer, crate::server::mail::Mailer::Smtp(_)),
         mails: mails
@@ -77,7 +77,7 @@ pub async fn outbox() -> Result<Outbox, AppError> {
 
 /// The newest entries of the audit log.
 pub async fn audit_lines() -> Result<Vec<AuditLine>, AppError> {
-    let entries = store()?.audit_log(200).await.map_err(internal)?;
+    let entries = store()?.audit_log(200).await?;
     Ok(entries
         .into_iter()
         .map(|e| AuditLine {

@@ -13,32 +13,15 @@ use crate::domain::practitioner::{
 };
 use crate::error::AppError;
 use crate::server::store::{NewReason, PractitionerProfile, Store, StoreError};
-use crate::server::{auth, internal, store};
+use crate::server::{auth, store};
 use chrono::{DateTime, Duration, NaiveTime};
-
-/// A refusal of the store, in the words of the practitioner pages.
-pub fn refused(err: StoreError) -> AppError {
-    match err {
-        StoreError::NotFound => {
-            AppError::NotFound("Cet élément n'existe pas dans votre agenda.".into())
-        }
-        StoreError::Overlap(other) => AppError::invalid(
-            "start",
-            format!("Cette plage chevauche une plage existante : {other}."),
-        ),
-        StoreError::UnknownReason => {
-            AppError::invalid("reason_ids", crate::domain::agenda::UNKNOWN_REASON)
-        }
-        other => internal(other),
-    }
-}
 
 /// The practitioner's profile; none for this id means the session's account lost it.
 async fn profile(store: &Store, practitioner_id: i64) -> Result<PractitionerProfile, AppError> {
     store
         .practitioner_profile(practitioner_id)
         .await
-        .map_err(internal)?
+        ?
         .ok_or(AppError::Forbidden)
 }
 
@@ -62,11 +45,11 @@ pub async fn week(user_id: i64, practitioner_id: i64, week: &str) -> Result<Week
     let slots = store
         .agenda_slots(practitioner_id, from, to)
         .await
-        .map_err(internal)?;
+        ?;
     let absences = store
         .absences(practitioner_id, from)
         .await
-        .map_err(internal)?;
+        ?;
     if slots.iter().any(|s| s.appointment_id.is_some()) {
         auth::audit(
             Some(user_id),
@@ -170,12 +153,12 @@ pub async fn week(user_id: i64, practitioner_id: i64, week: &str) -> Result<Week
 /// The ranges, the active reasons and the current absences.
 pub async fn ranges(practitioner_id: i64) -> Result<RangesView, AppError> {
     let store = store()?;
-    let reasons = store.reasons(practitioner_id).await.map_err(internal)?;
-    let ranges = store.ranges(practitioner_id).await.map_err(internal)?;
+    let reasons = store.reasons(practitioner_id).await?;
+    let ranges = store.ranges(practitioner_id).await?;
     let absences = store
         .absences(practitioner_id, crate::server::now())
         .await
-        .map_err(internal)?;
+        ?;
     let name_of = |id: &i64| reasons.iter().find(|r| r.id == *id);
     let ranges = ranges
         .into_iter()
@@ -288,7 +271,7 @@ pub async fn ranges(practitioner_id: i64) -> Result<RangesView, AppError> {
 
 /// The reasons, archived ones included.
 pub async fn reasons(practitioner_id: i64) -> Result<Vec<ReasonView>, AppError> {
-    let reasons = store()?.reasons(practitioner_id).await.map_err(internal)?;
+    let reasons = store()?.reasons(practitioner_id).await?;
     Ok(reasons
         .into_iter()
         .map(|r| ReasonView {
@@ -312,16 +295,16 @@ pub async fn save_reason(
     let store = store()?;
     match id {
         Some(id) => {
-            let reasons = store.reasons(practitioner_id).await.map_err(internal)?;
+            let reasons = store.reasons(practitioner_id).await?;
             let current = reasons
                 .iter()
                 .find(|r| r.id == id)
-                .ok_or_else(|| refused(StoreError::NotFound))?;
+                .ok_or(StoreError::NotFound)?;
             let form = reason.validate(current.is_snp).map_err(AppError::Invalid)?;
             store
                 .update_reason(practitioner_id, id, &form)
                 .await
-                .map_err(refused)
+                .map_err(AppError::from)
         }
         None => {
             let form = reason.validate(false).map_err(AppError::Invalid)?;
@@ -338,7 +321,7 @@ pub async fn save_reason(
                 .insert_reason(practitioner_id, &new)
                 .await
                 .map(drop)
-                .map_err(internal)
+                .map_err(AppError::from)
         }
     }
 }
@@ -350,7 +333,7 @@ pub async fn settings(practitioner_id: i64) -> Result<SettingsView, AppError> {
     let questions = store
         .booking_questions(practitioner_id)
         .await
-        .map_err(internal)?;
+        ?;
     Ok(SettingsView {
         settings: SettingsInput {
             sas_registered: profile.sas_registered,

@@ -9,7 +9,7 @@ use crate::domain::identity::Phone;
 use crate::error::AppError;
 use crate::server::mail::Mail;
 use crate::server::store::{AppointmentRecord, StoreError, UserRecord};
-use crate::server::{auth, internal, store};
+use crate::server::{auth, store};
 
 fn status_label(code: &str) -> String {
     Status::from_code(code).map_or("", Status::label).into()
@@ -46,7 +46,7 @@ pub async fn regulator_lines(regulator_id: i64) -> Result<Vec<ReferralLine>, App
     let records = store()?
         .regulator_appointments(regulator_id)
         .await
-        .map_err(internal)?;
+        ?;
     auth::audit(
         Some(regulator_id),
         "patient_data_read",
@@ -77,7 +77,7 @@ pub async fn practitioner_lines(
     let records = store()?
         .practitioner_appointments(practitioner_id)
         .await
-        .map_err(internal)?;
+        ?;
     auth::audit(
         Some(user_id),
         "patient_data_read",
@@ -102,7 +102,7 @@ pub async fn practitioner_lines(
 /// The appointment if `user` may read it: the regulator who booked it, its practitioner, an
 /// administrator. Anyone else is told it does not exist.
 async fn readable(user: &UserRecord, id: i64) -> Result<AppointmentRecord, AppError> {
-    let appointment = store()?.appointment(id).await.map_err(internal)?;
+    let appointment = store()?.appointment(id).await?;
     let allowed = |a: &AppointmentRecord| match user.role() {
         Some(Role::Admin) => true,
         Some(Role::Regulator) => a.regulator_id == user.id,
@@ -158,8 +158,8 @@ fn size_label(bytes: i64) -> String {
 pub async fn detail(user: &UserRecord, id: i64) -> Result<AppointmentView, AppError> {
     let a = readable(user, id).await?;
     let store = store()?;
-    let answers = store.appointment_answers(id).await.map_err(internal)?;
-    let files = store.appointment_attachments(id).await.map_err(internal)?;
+    let answers = store.appointment_answers(id).await?;
+    let files = store.appointment_attachments(id).await?;
     auth::audit(
         Some(user.id),
         "patient_data_read",
@@ -228,7 +228,7 @@ pub async fn cancel(user: &UserRecord, id: i64, reason: &str) -> Result<(), AppE
                 "Ce rendez-vous est déjà annulé.",
             ));
         }
-        Err(e) => return Err(internal(e)),
+        Err(e) => return Err(e.into()),
     }
     // The audit entry was written with the cancellation.
     notify_practitioner(id, crate::server::mail::appointment_cancelled).await;
@@ -265,7 +265,7 @@ pub async fn set_outcome(user: &UserRecord, id: i64, status: &str) -> Result<(),
     };
     done.map_err(|e| match e {
         StoreError::NotFound => AppError::invalid("outcome", "Ce rendez-vous est annulé."),
-        e => internal(e),
+        e => e.into(),
     })?;
     // A cancellation wrote its audit entry with it.
     if status != Status::Cancelled {

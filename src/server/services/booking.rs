@@ -12,18 +12,18 @@ use crate::domain::patient::{BirthPlace, PatientIdentity};
 use crate::domain::practitioner::ExtraField;
 use crate::error::AppError;
 use crate::server::store::{CandidateSlot, NewBooking, StoreError};
-use crate::server::{auth, internal, store};
+use crate::server::{auth, store};
 
 const GONE: &str = "Ce créneau n'est plus disponible. Choisissez-en un autre dans la recherche.";
 
 /// The slot, what it offers and what its practitioner requires, as read now.
 async fn slot_offer(slot: &CandidateSlot) -> Result<(Offer, Vec<ExtraField>), AppError> {
     let store = store()?;
-    let reasons = store.slot_reasons(slot.slot_id).await.map_err(internal)?;
+    let reasons = store.slot_reasons(slot.slot_id).await?;
     let questions = store
         .booking_questions(slot.practitioner_id)
         .await
-        .map_err(internal)?;
+        ?;
     let offer = Offer {
         mode: Mode::from_code(&slot.mode).ok_or(AppError::Internal)?,
         reasons: reasons
@@ -59,13 +59,13 @@ pub async fn hold(regulator_id: i64, slot_id: i64) -> Result<SlotDetails, AppErr
     {
         Ok(()) => {}
         Err(StoreError::SlotTaken) => return Err(AppError::NotFound(GONE.into())),
-        Err(e) => return Err(internal(e)),
+        Err(e) => return Err(e.into()),
     }
     let slot = state
         .store
         .candidate_slot(slot_id)
         .await
-        .map_err(internal)?
+        ?
         .ok_or_else(|| AppError::NotFound(GONE.into()))?;
     let (offer, extra_fields) = slot_offer(&slot).await?;
     let start = chrono::DateTime::from_timestamp(slot.starts_at, 0).ok_or(AppError::Internal)?;
@@ -107,7 +107,7 @@ async fn check_request(
     if let Ok(identity) = &mut patient
         && let Some(BirthPlace::France { insee, city }) = &mut identity.birth_place
     {
-        match store()?.commune(insee.as_str()).await.map_err(internal)? {
+        match store()?.commune(insee.as_str()).await? {
             Some(commune) => *city = commune.name,
             None => errors.push(FieldError {
                 field: "birth_insee".into(),
@@ -136,7 +136,7 @@ pub async fn book(regulator_id: i64, request: &BookingRequest) -> Result<i64, Ap
     let slot = store
         .candidate_slot(request.slot_id)
         .await
-        .map_err(internal)?
+        ?
         .ok_or(AppError::SlotTaken)?;
     let (choices, patient) = check_request(request, &slot).await?;
     let now = crate::server::now();
@@ -161,7 +161,7 @@ pub async fn book(regulator_id: i64, request: &BookingRequest) -> Result<i64, Ap
                 "La pièce jointe n'est plus disponible : joignez-la de nouveau.",
             ));
         }
-        Err(e) => return Err(internal(e)),
+        Err(e) => return Err(e.into()),
     };
     // The audit entry was written with the appointment.
     if booked.created {
@@ -175,7 +175,7 @@ pub async fn alternatives(slot_id: i64) -> Result<Vec<Alternative>, AppError> {
     let found = store()?
         .alternatives(slot_id, crate::server::now(), 3)
         .await
-        .map_err(internal)?;
+        ?;
     Ok(found
         .into_iter()
         .map(|a| Alternative {

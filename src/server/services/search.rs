@@ -12,7 +12,6 @@ use crate::domain::search::{
     SearchResults, SlotLink, count_packed, rotation_key,
 };
 use crate::error::AppError;
-use crate::server::internal;
 use crate::server::store::{
     AreaPractitioner, CommuneRecord, DepartementRecord, SearchArea, SlotFilter, Store,
 };
@@ -53,7 +52,7 @@ async fn found_in(
     let practitioners: Vec<AreaPractitioner> = store
         .grid_practitioners(area, filter.specialty, with_empty)
         .await
-        .map_err(internal)?;
+        ?;
     Ok(practitioners
         .into_iter()
         .filter_map(|p| {
@@ -235,7 +234,7 @@ async fn resolve_place(
             store
                 .commune(insee.as_str())
                 .await
-                .map_err(internal)?
+                ?
                 .ok_or_else(|| {
                     AppError::invalid(
                         "lieu",
@@ -247,7 +246,7 @@ async fn resolve_place(
             store
                 .find_communes(text, 1)
                 .await
-                .map_err(internal)?
+                ?
                 .into_iter()
                 .next()
                 .ok_or_else(|| {
@@ -267,7 +266,7 @@ async fn resolve_place(
     let departement = store
         .departement(&code)
         .await
-        .map_err(internal)?
+        ?
         .ok_or_else(|| AppError::invalid("lieu", format!("Département inconnu : « {code} ».")))?;
     Ok((commune, departement))
 }
@@ -282,7 +281,7 @@ async fn cards(
     let (mut practitioners, mut slots) = store
         .search_cards(&ids(&near), filter)
         .await
-        .map_err(internal)?;
+        ?;
     if !far.is_empty() {
         let video = SlotFilter {
             modes: &[Mode::Video],
@@ -291,7 +290,7 @@ async fn cards(
         let (p, s) = store
             .search_cards(&ids(&far), &video)
             .await
-            .map_err(internal)?;
+            ?;
         practitioners.extend(p);
         slots.extend(s);
     }
@@ -359,7 +358,7 @@ async fn cards(
 
 /// Communes whose name or postcode starts with `text`, for the place field.
 pub async fn suggest_communes(store: &Store, text: &str) -> Result<Vec<CommuneOption>, AppError> {
-    let found = store.find_communes(text, 8).await.map_err(internal)?;
+    let found = store.find_communes(text, 8).await?;
     Ok(found
         .into_iter()
         .map(|c| CommuneOption {

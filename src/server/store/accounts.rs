@@ -1,6 +1,6 @@
 //! Accounts and sessions, and the throttling of sign-in attempts.
 
-use super::{Flag, Store, StoreError, StoreResult};
+use super::{Flag, Store, StoreError, StoreResult, Unique};
 use crate::domain::Role;
 
 const USER_COLUMNS: &str = "u.id, u.email, u.password_hash, u.role, u.first_name, u.last_name,
@@ -39,7 +39,7 @@ pub struct NewUser<'a> {
 /// A unique-index violation on an address means it is taken.
 pub(super) fn email_error(err: sqlx::Error) -> StoreError {
     match err.as_database_error() {
-        Some(db) if db.is_unique_violation() => StoreError::Taken("email"),
+        Some(db) if db.is_unique_violation() => StoreError::Taken(Unique::Email),
         _ => StoreError::Database(err),
     }
 }

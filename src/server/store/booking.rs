@@ -3,7 +3,7 @@
 
 use super::journal::{AuditEntry, write_audit};
 use super::slots::{REASON_FLAGS_SELECT, reasons_by_range, repack, untake};
-use super::{Flag, Store, StoreError, StoreResult};
+use super::{Flag, Store, StoreError, StoreResult, Unique};
 use crate::domain::booking::Choices;
 use crate::domain::eligibility::{
     ReasonFlags, SasVisibility, SlotFacts, SlotState, sas_visibility,
@@ -194,14 +194,14 @@ async fn existing_booking(
 }
 
 /// A unique-index violation on booking means another request was faster: for the slot
-/// (`SlotTaken`) or with the same idempotency key (`Taken("idempotency_key")`).
+/// (`SlotTaken`) or with the same idempotency key (`Taken(Unique::IdempotencyKey)`).
 fn booking_error(err: sqlx::Error) -> StoreError {
     match err.as_database_error() {
         Some(db) if db.is_unique_violation() => {
             let on_key = db.constraint() == Some("appointments_idempotency")
                 || db.message().contains("idempotency_key");
             if on_key {
-                StoreError::Taken("idempotency_key")
+                StoreError::Taken(Unique::IdempotencyKey)
             } else {
                 StoreError::SlotTaken
             }

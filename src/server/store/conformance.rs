@@ -569,7 +569,7 @@ async fn invitations_are_single_use_and_expire(store: Arc<Store>) {
         .insert_regulator(&regulator("claire@sas.test"), &token("t2", 2_000))
         .await;
     assert!(
-        matches!(again, Err(StoreError::Taken("email"))),
+        matches!(again, Err(StoreError::Taken(Unique::Email))),
         "one open invitation per address"
     );
     let link = store.account_token("t1").await.unwrap().expect("token");
@@ -584,7 +584,7 @@ async fn invitations_are_single_use_and_expire(store: Arc<Store>) {
     let taken = store
         .accept_invitation("t1", 1_500, &account("pris@sas.test", Role::Regulator))
         .await;
-    assert!(matches!(taken, Err(StoreError::Taken("email"))));
+    assert!(matches!(taken, Err(StoreError::Taken(Unique::Email))));
     assert!(
         store
             .account_token("t1")
@@ -1435,16 +1435,16 @@ async fn registration_is_one_transaction(store: Arc<Store>) {
     );
 
     for (rpps, email, field) in [
-        ("10000000108", "sophie@exemple.fr", "email"),
-        ("10000000108", "regulation@demo.test", "regulator_email"),
-        ("10000000009", "autre@exemple.fr", "rpps"),
+        ("10000000108", "sophie@exemple.fr", Unique::Email),
+        ("10000000108", "regulation@demo.test", Unique::RegulatorEmail),
+        ("10000000009", "autre@exemple.fr", Unique::Rpps),
     ] {
         let refused = store
             .register_practitioner(&practitioner(rpps, "75", false, false), &account(email))
             .await;
         assert!(
             matches!(refused, Err(StoreError::Taken(f)) if f == field),
-            "{field}: {refused:?}"
+            "{field:?}: {refused:?}"
         );
     }
     assert!(

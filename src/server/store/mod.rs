@@ -34,6 +34,7 @@ pub use practitioners::*;
 pub use search::*;
 pub use tokens::*;
 
+use crate::error::AppError;
 use sql::found;
 pub use sql::{Flag, MaybeFlag};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -66,14 +67,61 @@ pub enum StoreError {
     Overlap(String),
     #[error("motif inconnu ou archivé")]
     UnknownReason,
-    /// A unique value already in use: `email`, `regulator_email` or `rpps`.
-    #[error("déjà utilisé : {0}")]
-    Taken(&'static str),
+    /// A unique value already in use.
+    #[error("déjà utilisé : {0:?}")]
+    Taken(Unique),
     #[error("erreur de base de données : {0}")]
     Database(#[from] sqlx::Error),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The unique value a refused write found already in use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unique {
+    /// An account's address.
+    Email,
+    /// A practitioner registering with the address of a regulator's account.
+    RegulatorEmail,
+    Rpps,
+    /// A booking already made with the same idempotency key.
+    IdempotencyKey,
+}
+
+/// The one mapping of store refusals to what users read; a service matches a refusal first
+/// only when its page words it differently. Any other failure is logged (never its data) and
+/// shown as a technical error.
+impl From<StoreError> for AppError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::SlotTaken => AppError::SlotTaken,
+            StoreError::HoldExpired => AppError::HoldExpired,
+            StoreError::TokenUnusable => AppError::LinkInvalid,
+            StoreError::NotFound => {
+                AppError::NotFound("Cet élément n'existe pas dans votre agenda.".into())
+            }
+            StoreError::Overlap(other) => AppError::invalid(
+                "start",
+                format!("Cette plage chevauche une plage existante : {other}."),
+            ),
+            StoreError::UnknownReason => {
+                AppError::invalid("reason_ids", crate::domain::agenda::UNKNOWN_REASON)
+            }
+            StoreError::UnknownAttachment => AppError::invalid(
+                "attachment",
+                "La pièce jointe n'est plus disponible : joignez-la de nouveau.",
+            ),
+            StoreError::Taken(Unique::Email | Unique::RegulatorEmail) => AppError::invalid(
+                "email",
+                "Un compte existe déjà avec cette adresse électronique.",
+            ),
+            StoreError::Taken(Unique::Rpps) => {
+                AppError::invalid("rpps", "Ce numéro RPPS est déjà inscrit.")
+            }
+            other => crate::server::internal(other),
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

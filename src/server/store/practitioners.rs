@@ -5,7 +5,7 @@
 use super::accounts::NewUser;
 use super::cells::recell;
 use super::slots::reflag;
-use super::{Flag, Store, StoreError, StoreResult, found};
+use super::{Flag, Store, StoreError, StoreResult, Unique, found};
 use crate::domain::eligibility::ReasonFlags;
 use crate::domain::practitioner::{ExtraField, ReasonForm, SNP_NAME, Settings};
 use sqlx::{Any, AnyConnection, Transaction};
@@ -144,9 +144,9 @@ impl Store {
             .await?;
         match role {
             Some((role,)) if role == "regulator" => {
-                return Err(StoreError::Taken("regulator_email"));
+                return Err(StoreError::Taken(Unique::RegulatorEmail));
             }
-            Some(_) => return Err(StoreError::Taken("email")),
+            Some(_) => return Err(StoreError::Taken(Unique::Email)),
             None => {}
         }
         let rpps: Option<(i64,)> = sqlx::query_as("SELECT id FROM practitioners WHERE rpps = $1")
@@ -154,7 +154,7 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
         if rpps.is_some() {
-            return Err(StoreError::Taken("rpps"));
+            return Err(StoreError::Taken(Unique::Rpps));
         }
         let practitioner_id = insert_practitioner(&mut tx, p).await?;
         let (user_id,): (i64,) = sqlx::query_as(

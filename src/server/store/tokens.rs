@@ -122,7 +122,7 @@ async fn use_token(
 }
 
 impl Store {
-    /// Creates the regulator and their first invitation link; `Taken("email")` if the address
+    /// Creates the regulator and their first invitation link; `Taken(Unique::Email)` if the address
     /// already has an open invitation or account.
     pub async fn insert_regulator(
         &self,
@@ -219,7 +219,7 @@ impl Store {
     }
 
     /// Uses the invitation link and creates the account, in one transaction:
-    /// `TokenUnusable` if the link is used, expired or revoked, `Taken("email")` if the address is.
+    /// `TokenUnusable` if the link is used, expired or revoked, `Taken(Unique::Email)` if the address is.
     pub async fn accept_invitation(
         &self,
         token_hash: &str,
