@@ -2,11 +2,12 @@
 //! the outbox, the audit log.
 
 use super::account::RegulatorState;
+use super::ids::InvitationId;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegulatorLine {
-    pub id: i64,
+    pub id: InvitationId,
     /// "Mme Claire Morel"
     pub name: String,
     pub email: String,

@@ -1,6 +1,7 @@
 //! Agenda: ranges (plages) in Europe/Paris local time, turned into slots stored as UTC instants.
 
 use super::field::{FieldError, REQUIRED, too_long};
+use super::ids::{AbsenceId, AppointmentId, RangeId, ReasonId, UnknownCode};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Europe::Paris;
 use serde::{Deserialize, Serialize};
@@ -34,6 +35,15 @@ impl Mode {
             Mode::Cabinet => "Au cabinet",
             Mode::Video => "En vidéo",
         }
+    }
+}
+
+/// The store's edge: a stored code becomes a mode once, when the row is read.
+impl TryFrom<String> for Mode {
+    type Error = UnknownCode;
+
+    fn try_from(code: String) -> Result<Self, UnknownCode> {
+        Mode::from_code(&code).ok_or(UnknownCode(code))
     }
 }
 
@@ -266,7 +276,7 @@ pub struct RangeInput {
 pub struct RangePlan {
     pub times: Vec<RangeTimes>,
     pub mode: Mode,
-    pub reason_ids: Vec<i64>,
+    pub reason_ids: Vec<ReasonId>,
 }
 
 impl RangeInput {
@@ -415,12 +425,13 @@ fn parse_slot_minutes(input: &str, range: Option<(NaiveTime, NaiveTime)>) -> Res
     Ok(minutes)
 }
 
-fn parse_ids(ids: &[String]) -> Result<Vec<i64>, String> {
-    let mut parsed: Vec<i64> = ids
+fn parse_ids(ids: &[String]) -> Result<Vec<ReasonId>, String> {
+    let mut parsed: Vec<ReasonId> = ids
         .iter()
         .map(|id| {
             id.trim()
                 .parse::<i64>()
+                .map(ReasonId)
                 .map_err(|_| UNKNOWN_REASON.to_string())
         })
         .collect::<Result<_, _>>()?;
@@ -572,52 +583,12 @@ pub fn when_label(starts_at: i64) -> String {
         .unwrap_or_default()
 }
 
-/// Appointment outcome (FHIR booked / fulfilled / noshow / cancelled).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Status {
-    Booked,
-    Fulfilled,
-    NoShow,
-    Cancelled,
-}
-
-impl Status {
-    pub fn code(self) -> &'static str {
-        match self {
-            Status::Booked => "booked",
-            Status::Fulfilled => "fulfilled",
-            Status::NoShow => "noshow",
-            Status::Cancelled => "cancelled",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<Self> {
-        [
-            Status::Booked,
-            Status::Fulfilled,
-            Status::NoShow,
-            Status::Cancelled,
-        ]
-        .into_iter()
-        .find(|s| s.code() == code)
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Status::Booked => "Réservé",
-            Status::Fulfilled => "Honoré",
-            Status::NoShow => "Non honoré",
-            Status::Cancelled => "Annulé",
-        }
-    }
-}
-
 /// The practitioner's ranges page: ranges, the reasons they may carry, absences.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RangesView {
     pub ranges: Vec<RangeView>,
     /// Active reasons: (id, name).
-    pub reasons: Vec<(i64, String)>,
+    pub reasons: Vec<(ReasonId, String)>,
     pub absences: Vec<AbsenceView>,
     /// Today in Paris by the server's clock, which is authoritative: the form's first date and
     /// its checks in the browser use it, not the browser's clock.
@@ -626,7 +597,7 @@ pub struct RangesView {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RangeView {
-    pub id: i64,
+    pub id: RangeId,
     /// "chaque mardi de 09:00 à 12:00"
     pub label: String,
     /// "à partir du 01/12/2026"
@@ -641,7 +612,7 @@ pub struct RangeView {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AbsenceView {
-    pub id: i64,
+    pub id: AbsenceId,
     /// "du 23/03/2027 à 08:00 au 23/03/2027 à 10:30"
     pub period: String,
     pub label: String,
@@ -689,7 +660,7 @@ pub struct SlotCell {
 /// What the week view shows of an appointment (its page has the rest).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Booked {
-    pub id: i64,
+    pub id: AppointmentId,
     pub reason: String,
     pub message: Option<String>,
     pub files: i64,
@@ -881,7 +852,10 @@ mod tests {
         let plan = range_input().validate(today).unwrap();
         assert_eq!(plan.times.len(), 2);
         assert_eq!(plan.times[1].label_fr(), "chaque jeudi de 09:00 à 12:00");
-        assert_eq!((plan.mode, plan.reason_ids), (Mode::Cabinet, vec![3, 7]));
+        assert_eq!(
+            (plan.mode, plan.reason_ids),
+            (Mode::Cabinet, vec![ReasonId(3), ReasonId(7)])
+        );
         let once = RangeInput {
             kind: "once".into(),
             date: "01/12/2026".into(),
@@ -1075,16 +1049,10 @@ mod tests {
 
     #[test]
     fn codes_round_trip() {
-        for s in [
-            Status::Booked,
-            Status::Fulfilled,
-            Status::NoShow,
-            Status::Cancelled,
-        ] {
-            assert_eq!(Status::from_code(s.code()), Some(s));
-        }
         for m in [Mode::Cabinet, Mode::Video] {
             assert_eq!(Mode::from_code(m.code()), Some(m));
+            assert_eq!(Mode::try_from(m.code().to_string()), Ok(m));
         }
+        assert!(Mode::try_from("visio".to_string()).is_err());
     }
 }

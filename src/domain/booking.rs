@@ -4,6 +4,7 @@
 
 use super::agenda::Mode;
 use super::field::{FieldError, REQUIRED, bounded};
+use super::ids::{QuestionId, ReasonId, SlotId};
 use super::patient::PatientInput;
 use super::practitioner::ExtraField;
 use serde::{Deserialize, Serialize};
@@ -25,7 +26,7 @@ pub const ATTACHMENT_RULE: &str = "La pièce jointe doit être de l'un des forma
 /// A reason (motif) configured on the slot's range.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OfferedReason {
-    pub id: i64,
+    pub id: ReasonId,
     pub name: String,
     pub is_snp: bool,
 }
@@ -33,7 +34,7 @@ pub struct OfferedReason {
 /// A question of the practitioner's the regulator answers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Question {
-    pub id: i64,
+    pub id: QuestionId,
     pub label: String,
     pub required: bool,
 }
@@ -50,7 +51,7 @@ pub struct Offer {
 impl Offer {
     /// "Soins non programmés" is preselected when the range has it (the guide: "si le motif
     /// est disponible, merci de le sélectionner"); otherwise the regulator must choose.
-    pub fn preselected_reason(&self) -> Option<i64> {
+    pub fn preselected_reason(&self) -> Option<ReasonId> {
         self.reasons.iter().find(|r| r.is_snp).map(|r| r.id)
     }
 }
@@ -58,7 +59,7 @@ impl Offer {
 /// An answer to one of the practitioner's questions.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Answer {
-    pub question_id: i64,
+    pub question_id: QuestionId,
     pub text: String,
 }
 
@@ -88,8 +89,8 @@ pub struct Choices {
 }
 
 /// The form id of a question's answer field.
-pub fn question_field(id: i64) -> String {
-    format!("question-{id}")
+pub fn question_field(id: QuestionId) -> String {
+    format!("question-{}", id.0)
 }
 
 impl ChoicesInput {
@@ -128,7 +129,7 @@ impl ChoicesInput {
     }
 
     fn reason(&self, offer: &Offer) -> Result<OfferedReason, String> {
-        let id = self.reason_id.trim().parse::<i64>().ok();
+        let id = self.reason_id.trim().parse::<i64>().ok().map(ReasonId);
         offer
             .reasons
             .iter()
@@ -261,7 +262,7 @@ pub fn cancel_reason(input: &str) -> Result<String, String> {
 /// What the funnel shows of the slot being booked, and what it lets the regulator choose.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SlotDetails {
-    pub slot_id: i64,
+    pub slot_id: SlotId,
     pub practitioner: String,
     pub specialty: String,
     pub address: String,
@@ -285,7 +286,7 @@ pub struct SlotDetails {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct BookingRequest {
-    pub slot_id: i64,
+    pub slot_id: SlotId,
     /// Made once per form: a second submit of the same form books nothing more.
     pub idempotency_key: String,
     pub choices: ChoicesInput,
@@ -297,7 +298,7 @@ pub struct BookingRequest {
 /// A free slot offered when the chosen one was just taken.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Alternative {
-    pub slot_id: i64,
+    pub slot_id: SlotId,
     /// "Dr Anne Martin — mardi 1 décembre à 10:30"
     pub label: String,
     pub place: String,
@@ -312,24 +313,24 @@ mod tests {
             mode: Mode::Cabinet,
             reasons: vec![
                 OfferedReason {
-                    id: 7,
+                    id: ReasonId(7),
                     name: "Consultation de médecine générale".into(),
                     is_snp: false,
                 },
                 OfferedReason {
-                    id: 9,
+                    id: ReasonId(9),
                     name: "Soins non programmés".into(),
                     is_snp: true,
                 },
             ],
             questions: vec![
                 Question {
-                    id: 3,
+                    id: QuestionId(3),
                     label: "Traitement en cours ?".into(),
                     required: true,
                 },
                 Question {
-                    id: 4,
+                    id: QuestionId(4),
                     label: "Allergies ?".into(),
                     required: false,
                 },
@@ -343,7 +344,7 @@ mod tests {
             known_patient: "non".into(),
             reason_id: "9".into(),
             answers: vec![Answer {
-                question_id: 3,
+                question_id: QuestionId(3),
                 text: "Aucun".into(),
             }],
             message: String::new(),
@@ -352,7 +353,7 @@ mod tests {
 
     #[test]
     fn snp_is_preselected_when_the_range_has_it() {
-        assert_eq!(offer().preselected_reason(), Some(9));
+        assert_eq!(offer().preselected_reason(), Some(ReasonId(9)));
         let mut without = offer();
         without.reasons.retain(|r| !r.is_snp);
         assert_eq!(without.preselected_reason(), None);

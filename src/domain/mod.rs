@@ -9,6 +9,7 @@ pub mod booking;
 pub mod eligibility;
 pub mod field;
 pub mod identity;
+pub mod ids;
 pub mod patient;
 pub mod place;
 pub mod practitioner;
@@ -61,6 +62,15 @@ impl Role {
     }
 }
 
+/// The store's edge: a stored code becomes a role once, when the row is read.
+impl TryFrom<String> for Role {
+    type Error = ids::UnknownCode;
+
+    fn try_from(code: String) -> Result<Self, ids::UnknownCode> {
+        Role::from_code(&code).ok_or(ids::UnknownCode(code))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Role;
@@ -71,5 +81,6 @@ mod tests {
             assert_eq!(Role::from_code(role.code()), Some(role));
         }
         assert_eq!(Role::from_code("root"), None);
+        assert!(Role::try_from("root".to_string()).is_err());
     }
 }

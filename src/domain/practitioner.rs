@@ -3,6 +3,7 @@
 
 use super::field::{FieldError, REQUIRED, text, too_long};
 use super::identity::{Departement, Email, InseeCode, PersonName, PhoneFr, Rpps};
+use super::ids::{QuestionId, ReasonId, UnknownCode};
 use serde::{Deserialize, Serialize};
 
 /// Specialties offered at registration, médecine générale first.
@@ -256,10 +257,23 @@ impl ExtraField {
             .collect::<Vec<_>>()
             .join(",")
     }
+}
 
-    /// Reads the stored list back, skipping what it does not know.
-    pub fn split(stored: &str) -> Vec<ExtraField> {
-        stored.split(',').filter_map(Self::from_code).collect()
+/// The extra patient fields of a practitioner, stored as comma-separated codes
+/// ([`ExtraField::join`]) and read back once at the store's edge.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExtraFields(pub Vec<ExtraField>);
+
+impl TryFrom<String> for ExtraFields {
+    type Error = UnknownCode;
+
+    fn try_from(stored: String) -> Result<Self, UnknownCode> {
+        stored
+            .split(',')
+            .filter(|code| !code.trim().is_empty())
+            .map(|code| ExtraField::from_code(code).ok_or_else(|| UnknownCode(code.into())))
+            .collect::<Result<_, _>>()
+            .map(ExtraFields)
     }
 }
 
@@ -422,7 +436,7 @@ impl QuestionInput {
 /// A reason as the practitioner's reasons page lists it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReasonView {
-    pub id: i64,
+    pub id: ReasonId,
     pub name: String,
     pub duration_minutes: i64,
     pub open_to_new_patients: bool,
@@ -440,7 +454,7 @@ pub struct SettingsView {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QuestionView {
-    pub id: i64,
+    pub id: QuestionId,
     pub label: String,
     pub required: bool,
 }
@@ -577,9 +591,17 @@ mod tests {
             settings.extra_fields,
             [ExtraField::Email, ExtraField::SocialSecurityNumber]
         );
-        assert_eq!(ExtraField::join(&settings.extra_fields), "email,nir");
-        assert_eq!(ExtraField::split("email,nir,?"), settings.extra_fields);
-        assert_eq!(ExtraField::split(""), []);
+        let stored = ExtraField::join(&settings.extra_fields);
+        assert_eq!(stored, "email,nir");
+        assert_eq!(
+            ExtraFields::try_from(stored),
+            Ok(ExtraFields(settings.extra_fields))
+        );
+        assert_eq!(
+            ExtraFields::try_from(String::new()),
+            Ok(ExtraFields::default())
+        );
+        assert!(ExtraFields::try_from("email,?".to_string()).is_err());
         let bad = SettingsInput {
             extra_fields: vec!["groupe sanguin".into()],
             ..SettingsInput::default()

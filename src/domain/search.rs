@@ -5,6 +5,7 @@
 use super::agenda::{Mode, paris_today};
 use super::field::FieldError;
 use super::identity::Departement;
+use super::ids::{PractitionerId, SlotId};
 use super::place::InseeCode;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Europe::Paris;
@@ -475,9 +476,9 @@ pub fn count_packed(packed: &[u8], intervals: &[(i64, i64)], modes: &[Mode]) -> 
 
 /// The place of a practitioner in the fair rotation of a département search: a different
 /// order for each `seed` (each new search), the same for one seed (while paging).
-pub fn rotation_key(seed: u64, practitioner_id: i64) -> u64 {
+pub fn rotation_key(seed: u64, practitioner_id: PractitionerId) -> u64 {
     // SplitMix64 of the pair: a well-mixed, stable permutation.
-    let mut z = seed ^ (practitioner_id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let mut z = seed ^ (practitioner_id.0 as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
@@ -504,7 +505,7 @@ pub struct SearchResults {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PractitionerCard {
-    pub id: i64,
+    pub id: PractitionerId,
     /// "Dr Sophie Martin"
     pub name: String,
     pub specialty: String,
@@ -529,7 +530,7 @@ pub struct DaySlots {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SlotLink {
-    pub id: i64,
+    pub id: SlotId,
     pub time: String,
     pub mode: String,
 }
@@ -710,14 +711,15 @@ mod tests {
     #[test]
     fn rotation_is_stable_per_seed_and_differs_between_seeds() {
         let order = |seed| {
-            let mut ids: Vec<i64> = (1..=50).collect();
+            let mut ids: Vec<PractitionerId> = (1..=50).map(PractitionerId).collect();
             ids.sort_by_key(|id| rotation_key(seed, *id));
             ids
         };
         assert_eq!(order(1), order(1));
         assert_ne!(order(1), order(2));
         // Each practitioner comes first for some seed: nobody is always last.
-        let firsts: std::collections::HashSet<i64> = (0..2000).map(|s| order(s)[0]).collect();
+        let firsts: std::collections::HashSet<PractitionerId> =
+            (0..2000).map(|s| order(s)[0]).collect();
         assert!(firsts.len() > 40, "{}", firsts.len());
     }
 }

@@ -3,7 +3,9 @@
 
 use super::Server;
 use crate::domain::Role;
+use crate::domain::appointment::AppointmentStatus;
 use crate::domain::booking::SlotDetails;
+use crate::domain::ids::{AppointmentId, SlotId};
 use crate::features::booking::{BookSlot, OpenSlot};
 use crate::server::auth;
 use crate::server::store::conformance::{postgres_store, sqlite_store};
@@ -54,7 +56,7 @@ async fn a_visible_slot(store: &Store) -> CandidateSlot {
 }
 
 /// Opens the slot as the regulator of `cookie` (the hold), over HTTP.
-async fn open(server: &Server, slot_id: i64, cookie: &str) -> SlotDetails {
+async fn open(server: &Server, slot_id: SlotId, cookie: &str) -> SlotDetails {
     let response = server
         .post(OpenSlot::PATH, &format!("slot_id={slot_id}"), Some(cookie))
         .await;
@@ -132,7 +134,7 @@ async fn fifty_simultaneous_bookings_give_one_appointment(server: Server) {
         .unwrap();
     let mine: Vec<_> = booked
         .iter()
-        .filter(|a| a.slot_id == slot.slot_id && a.status == "booked")
+        .filter(|a| a.slot_id == slot.slot_id && a.status == AppointmentStatus::Booked)
         .collect();
     assert_eq!(mine.len(), 1);
     let subject = format!("appointment:{}", mine[0].id);
@@ -304,7 +306,7 @@ fn attachments_are_checked_by_content_and_read_only_by_those_concerned() {
         assert_eq!(booked.status(), 200);
         let owner = server
             .store
-            .appointment(booked.text().await.unwrap().parse().unwrap())
+            .appointment(AppointmentId(booked.text().await.unwrap().parse().unwrap()))
             .await
             .unwrap()
             .unwrap();

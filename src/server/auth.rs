@@ -6,6 +6,7 @@ use super::store::{AuditEntry, Store, TokenRecord, UserRecord};
 use super::{internal, now, store};
 use crate::domain::Role;
 use crate::domain::account::{THROTTLE_WINDOW_SECONDS, sign_in_throttled};
+use crate::domain::ids::*;
 use crate::error::AppError;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -138,7 +139,7 @@ pub async fn require(roles: &[Role]) -> Result<UserRecord, AppError> {
 }
 
 /// Who did what, when and from where (the client address of this request).
-pub async fn audit(user_id: Option<i64>, action: &str, subject: &str) -> Result<(), AppError> {
+pub async fn audit(user_id: Option<UserId>, action: &str, subject: &str) -> Result<(), AppError> {
     let ip = client_ip();
     record_audit(store()?.as_ref(), user_id, action, subject, ip.as_deref()).await
 }
@@ -146,7 +147,7 @@ pub async fn audit(user_id: Option<i64>, action: &str, subject: &str) -> Result<
 /// The same, outside a request (command line).
 pub async fn record_audit(
     store: &Store,
-    user_id: Option<i64>,
+    user_id: Option<UserId>,
     action: &str,
     subject: &str,
     ip: Option<&str>,
@@ -172,10 +173,7 @@ pub async fn sign_in(email: &str, password: &str) -> Result<UserRecord, AppError
     let since = now - THROTTLE_WINDOW_SECONDS;
     let account_key = format!("sign-in:{email}");
     let ip_key = client_ip().map(|ip| format!("sign-in-ip:{ip}"));
-    let account_failures = store
-        .attempts(&account_key, since)
-        .await
-        ?;
+    let account_failures = store.attempts(&account_key, since).await?;
     let ip_failures = match &ip_key {
         Some(key) => store.attempts(key, since).await?,
         None => 0,
@@ -199,10 +197,7 @@ pub async fn sign_in(email: &str, password: &str) -> Result<UserRecord, AppError
             let keys: Vec<&str> = std::iter::once(account_key.as_str())
                 .chain(ip_key.as_deref())
                 .collect();
-            store
-                .record_attempt(&keys, now, since)
-                .await
-                ?;
+            store.record_attempt(&keys, now, since).await?;
             audit(user.map(|u| u.id), "sign_in_failed", "account").await?;
             return Err(AppError::BadCredentials);
         }
@@ -210,16 +205,12 @@ pub async fn sign_in(email: &str, password: &str) -> Result<UserRecord, AppError
     store.clear_attempts(&account_key).await?;
     // A fresh token at every sign-in, the previous one closed: a session cannot be fixed upon the user.
     if let Some(old) = request_parts().as_ref().and_then(session_token) {
-        store
-            .delete_session(&token_hash(&old))
-            .await
-            ?;
+        store.delete_session(&token_hash(&old)).await?;
     }
     let (token, hash) = new_token();
     store
         .insert_session(&hash, user.id, now, now + SESSION_SECONDS)
-        .await
-        ?;
+        .await?;
     let secure = request_parts().as_ref().is_some_and(is_https);
     set_cookie(format!(
         "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={SESSION_SECONDS}{}",
@@ -231,10 +222,7 @@ pub async fn sign_in(email: &str, password: &str) -> Result<UserRecord, AppError
 
 pub async fn sign_out() -> Result<(), AppError> {
     if let Some(token) = request_parts().as_ref().and_then(session_token) {
-        store()?
-            .delete_session(&token_hash(&token))
-            .await
-            ?;
+        store()?.delete_session(&token_hash(&token)).await?;
     }
     set_cookie(format!(
         "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"
@@ -264,10 +252,7 @@ pub fn link_state(
 
 /// Reads a link's token without using it.
 pub async fn check_link(token: &str, purpose: &str) -> Result<TokenRecord, AppError> {
-    let record = store()?
-        .account_token(&token_hash(token))
-        .await
-        ?;
+    let record = store()?.account_token(&token_hash(token)).await?;
     link_state(record, purpose, now())
 }
 

@@ -6,6 +6,7 @@ use crate::domain::agenda::{Mode, RangeTimes, Recurrence, paris_today};
 use crate::domain::booking::{Choices, OfferedReason};
 use crate::domain::eligibility::ReasonFlags;
 use crate::domain::identity::{PhoneFr, Rpps};
+use crate::domain::ids::{PractitionerId, ReasonId, UserId};
 use crate::domain::patient::PatientInput;
 use crate::server::auth::hash_password;
 use crate::server::store::{
@@ -361,7 +362,7 @@ async fn insert_account(
     role: Role,
     (first_name, last_name): (&str, &str),
     hash: &str,
-) -> Result<i64, StoreError> {
+) -> Result<UserId, StoreError> {
     store
         .insert_user(&NewUser {
             email,
@@ -437,7 +438,7 @@ async fn insert_practitioner(
 
 async fn insert_agenda(
     store: &Store,
-    practitioner_id: i64,
+    practitioner_id: PractitionerId,
     case: Case,
     today: NaiveDate,
 ) -> Result<(), StoreError> {
@@ -496,7 +497,7 @@ async fn insert_agenda(
         _ => false,
     };
     let plain = [consult, follow_up];
-    let with_snp: Vec<i64> = plain.iter().copied().chain(snp).collect();
+    let with_snp: Vec<ReasonId> = plain.iter().copied().chain(snp).collect();
     let weekly = |weekday, start: (u32, u32), end: (u32, u32)| RangeTimes {
         recurrence: Recurrence::Weekly {
             weekday,
@@ -592,7 +593,7 @@ async fn book_a_few(store: &Store, now: DateTime<Utc>) -> Result<usize, StoreErr
                 continue;
             };
             let choices = Choices {
-                mode: Mode::from_code(&slot.mode).unwrap_or(Mode::Cabinet),
+                mode: slot.mode,
                 known_patient: false,
                 reason: OfferedReason {
                     id: snp.id,

@@ -6,6 +6,7 @@
 use crate::domain::agenda::{Mode, RangeTimes, Recurrence, paris_today};
 use crate::domain::eligibility::ReasonFlags;
 use crate::domain::identity::{PhoneFr, Rpps};
+use crate::domain::ids::ReasonId;
 use crate::domain::search::SPECIALTIES;
 use crate::server::store::CommuneRecord;
 use crate::server::store::{NewPractitioner, NewRange, NewReason, Store, StoreError};
@@ -280,7 +281,7 @@ impl Plan {
             slot_minutes: self.slot_minutes,
         };
         for &(day, morning, with_snp) in &self.half_days {
-            let reasons: Vec<i64> = [consult, follow_up]
+            let reasons: Vec<ReasonId> = [consult, follow_up]
                 .into_iter()
                 .chain(snp.filter(|_| with_snp))
                 .collect();
@@ -301,7 +302,7 @@ impl Plan {
                 .await?;
         }
         if self.video {
-            let reasons: Vec<i64> = [consult].into_iter().chain(snp).collect();
+            let reasons: Vec<ReasonId> = [consult].into_iter().chain(snp).collect();
             store
                 .insert_range(
                     id,

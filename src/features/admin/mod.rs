@@ -7,6 +7,7 @@ use crate::components::{ErrorAlert, Field};
 use crate::domain::Role;
 use crate::domain::account::CIVILITIES;
 use crate::domain::admin::{AuditLine, Outbox, RegulatorLine};
+use crate::domain::ids::InvitationId;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::server::services::{accounts, admin};
@@ -63,7 +64,7 @@ pub async fn invite_regulator(
 
 /// SAS administrators only: a new link replaces the pending one and is sent again.
 #[server]
-pub async fn resend_invitation(id: i64) -> Result<String, AppError> {
+pub async fn resend_invitation(id: InvitationId) -> Result<String, AppError> {
     with_status(
         async {
             let admin = auth::require(&[Role::Admin]).await?;
@@ -77,7 +78,7 @@ pub async fn resend_invitation(id: i64) -> Result<String, AppError> {
 
 /// SAS administrators only: cancels a pending invitation; its link stops working.
 #[server]
-pub async fn revoke_invitation(id: i64) -> Result<String, AppError> {
+pub async fn revoke_invitation(id: InvitationId) -> Result<String, AppError> {
     with_status(
         async {
             let admin = auth::require(&[Role::Admin]).await?;
@@ -90,7 +91,7 @@ pub async fn revoke_invitation(id: i64) -> Result<String, AppError> {
 
 /// SAS administrators only: disables a regulator's account and closes its sessions.
 #[server]
-pub async fn disable_account(id: i64) -> Result<String, AppError> {
+pub async fn disable_account(id: InvitationId) -> Result<String, AppError> {
     with_status(
         async {
             let admin = auth::require(&[Role::Admin]).await?;
@@ -217,14 +218,14 @@ fn RegulatorRow(
                     {line.state.pending().then(|| view! {
                         <li>
                             <ActionForm action=resend>
-                                <input type="hidden" name="id" value=id />
+                                <input type="hidden" name="id" value=id.to_string() />
                                 <button type="submit" class="fr-btn fr-btn--secondary fr-btn--sm"
                                     title=resend_title>"Renvoyer l'invitation"</button>
                             </ActionForm>
                         </li>
                         <li>
                             <ActionForm action=revoke>
-                                <input type="hidden" name="id" value=id />
+                                <input type="hidden" name="id" value=id.to_string() />
                                 <button type="submit" class="fr-btn fr-btn--tertiary fr-btn--sm"
                                     title=revoke_title>"Révoquer l'invitation"</button>
                             </ActionForm>
@@ -233,7 +234,7 @@ fn RegulatorRow(
                     {line.state.can_disable().then(|| view! {
                         <li>
                             <ActionForm action=disable>
-                                <input type="hidden" name="id" value=id />
+                                <input type="hidden" name="id" value=id.to_string() />
                                 <button type="submit" class="fr-btn fr-btn--tertiary fr-btn--sm"
                                     title=disable_title>"Désactiver le compte"</button>
                             </ActionForm>

@@ -11,6 +11,8 @@ pub mod week;
 
 use crate::components::loaded::LoadedList;
 use crate::domain::appointment::AppointmentLine;
+#[cfg(feature = "ssr")]
+use crate::domain::ids::{PractitionerId, UserId};
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::server::{auth, services, with_status};
@@ -25,7 +27,7 @@ pub use week::WeekPage;
 
 /// Practitioners only: (user id, practitioner id) of the signed-in practitioner.
 #[cfg(feature = "ssr")]
-async fn signed_in_practitioner() -> Result<(i64, i64), AppError> {
+async fn signed_in_practitioner() -> Result<(UserId, PractitionerId), AppError> {
     let user = auth::require(&[crate::domain::Role::Practitioner]).await?;
     let practitioner_id = user.practitioner_id.ok_or(AppError::Forbidden)?;
     Ok((user.id, practitioner_id))

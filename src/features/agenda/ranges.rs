@@ -10,6 +10,7 @@ use crate::components::{ErrorAlert, Field};
 #[cfg(feature = "ssr")]
 use crate::domain::agenda::paris_today;
 use crate::domain::agenda::{AbsenceInput, AbsenceView, RangeInput, RangeView, RangesView};
+use crate::domain::ids::{AbsenceId, RangeId, ReasonId};
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::server::services::agenda;
@@ -32,7 +33,7 @@ pub async fn my_ranges() -> Result<RangesView, AppError> {
 
 /// Practitioners only: creates ranges (one a day chosen) or edits one of their own.
 #[server(endpoint = "agenda/save_range")]
-pub async fn save_range(id: Option<i64>, range: RangeInput) -> Result<(), AppError> {
+pub async fn save_range(id: Option<RangeId>, range: RangeInput) -> Result<(), AppError> {
     use crate::server::store::NewRange;
     with_status(
         async {
@@ -52,9 +53,8 @@ pub async fn save_range(id: Option<i64>, range: RangeInput) -> Result<(), AppErr
                 .collect();
             let ids = store()?
                 .save_ranges(practitioner_id, id, &ranges, &horizon)
-                .await
-                ?;
-            tracing::info!(user_id, practitioner_id, ?ids, "ranges saved");
+                .await?;
+            tracing::info!(%user_id, %practitioner_id, ?ids, "ranges saved");
             Ok(())
         }
         .await,
@@ -63,7 +63,7 @@ pub async fn save_range(id: Option<i64>, range: RangeInput) -> Result<(), AppErr
 
 /// Practitioners only: deletes one of their own ranges (its booked slots stay).
 #[server(endpoint = "agenda/delete_range")]
-pub async fn delete_range(id: i64) -> Result<(), AppError> {
+pub async fn delete_range(id: RangeId) -> Result<(), AppError> {
     with_status(
         async {
             let (_, practitioner_id) = signed_in_practitioner().await?;
@@ -95,7 +95,7 @@ pub async fn add_absence(absence: AbsenceInput) -> Result<(), AppError> {
 
 /// Practitioners only: deletes one of their own absences.
 #[server(endpoint = "agenda/delete_absence")]
-pub async fn delete_absence(id: i64) -> Result<(), AppError> {
+pub async fn delete_absence(id: AbsenceId) -> Result<(), AppError> {
     with_status(
         async {
             let (_, practitioner_id) = signed_in_practitioner().await?;
@@ -221,7 +221,7 @@ const DAY_OPTIONS: [(&str, &str); 7] = [
 #[component]
 fn RangeForm(
     editing: Option<RangeView>,
-    reasons: Vec<(i64, String)>,
+    reasons: Vec<(ReasonId, String)>,
     /// Today in Paris, by the server's clock.
     today: chrono::NaiveDate,
     save: ServerAction<SaveRange>,

@@ -6,6 +6,7 @@ use super::signed_in_practitioner;
 use crate::components::form::{Checkbox, Errors, general_error, successes};
 use crate::components::loaded::Loaded;
 use crate::components::{ErrorAlert, Field};
+use crate::domain::ids::ReasonId;
 use crate::domain::practitioner::{ReasonInput, ReasonView, SNP_NAME};
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
@@ -29,7 +30,7 @@ pub async fn my_reasons() -> Result<Vec<ReasonView>, AppError> {
 
 /// Practitioners only: creates a reason (`id` empty) or edits one of their own.
 #[server(endpoint = "agenda/save_reason")]
-pub async fn save_reason(id: Option<i64>, reason: ReasonInput) -> Result<(), AppError> {
+pub async fn save_reason(id: Option<ReasonId>, reason: ReasonInput) -> Result<(), AppError> {
     with_status(
         async {
             let (_, practitioner_id) = signed_in_practitioner().await?;
@@ -41,7 +42,7 @@ pub async fn save_reason(id: Option<i64>, reason: ReasonInput) -> Result<(), App
 
 /// Practitioners only: archives one of their own reasons, or brings it back.
 #[server(endpoint = "agenda/archive_reason")]
-pub async fn archive_reason(id: i64, archived: bool) -> Result<(), AppError> {
+pub async fn archive_reason(id: ReasonId, archived: bool) -> Result<(), AppError> {
     with_status(
         async {
             let (_, practitioner_id) = signed_in_practitioner().await?;

@@ -6,6 +6,7 @@ use super::signed_in_practitioner;
 use crate::components::form::{Checkbox, Choices, Errors, TextArea, general_error, successes};
 use crate::components::loaded::Loaded;
 use crate::components::{ErrorAlert, Field};
+use crate::domain::ids::QuestionId;
 use crate::domain::practitioner::{
     ExtraField, QuestionInput, QuestionView, SettingsInput, SettingsView,
 };
@@ -36,11 +37,8 @@ pub async fn save_settings(settings: SettingsInput) -> Result<(), AppError> {
         async {
             let (user_id, practitioner_id) = signed_in_practitioner().await?;
             let settings = settings.validate().map_err(AppError::Invalid)?;
-            store()?
-                .update_settings(practitioner_id, &settings)
-                .await
-                ?;
-            tracing::info!(user_id, practitioner_id, "practitioner settings saved");
+            store()?.update_settings(practitioner_id, &settings).await?;
+            tracing::info!(%user_id, %practitioner_id, "practitioner settings saved");
             Ok(())
         }
         .await,
@@ -56,8 +54,7 @@ pub async fn add_question(question: QuestionInput) -> Result<(), AppError> {
             let (label, required) = question.validate().map_err(AppError::Invalid)?;
             store()?
                 .insert_question(practitioner_id, &label, required)
-                .await
-                ?;
+                .await?;
             Ok(())
         }
         .await,
@@ -66,7 +63,7 @@ pub async fn add_question(question: QuestionInput) -> Result<(), AppError> {
 
 /// Practitioners only: removes one of their own questions.
 #[server(endpoint = "agenda/remove_question")]
-pub async fn remove_question(id: i64) -> Result<(), AppError> {
+pub async fn remove_question(id: QuestionId) -> Result<(), AppError> {
     with_status(
         async {
             let (_, practitioner_id) = signed_in_practitioner().await?;

@@ -12,6 +12,7 @@ use crate::domain::booking::{
     MESSAGE_WARNING, SlotDetails, question_field,
 };
 use crate::domain::field::FieldError;
+use crate::domain::ids::{AppointmentId, QuestionId, ReasonId, SlotId};
 use crate::domain::patient::{CIVILITIES, PatientInput};
 use crate::domain::place::CommuneOption;
 use crate::domain::practitioner::ExtraField;
@@ -30,6 +31,7 @@ pub fn BookingPage() -> impl IntoView {
             .read()
             .get("slot")
             .and_then(|s| s.parse::<i64>().ok())
+            .map(SlotId)
     };
     let opened = Resource::new(slot_id, |id| async move {
         match id {
@@ -110,7 +112,7 @@ struct ChoiceSignals {
     mode: RwSignal<String>,
     known_patient: RwSignal<String>,
     reason_id: RwSignal<String>,
-    answers: RwSignal<Vec<(i64, String)>>,
+    answers: RwSignal<Vec<(QuestionId, String)>>,
     message: RwSignal<String>,
 }
 
@@ -133,7 +135,12 @@ impl ChoiceSignals {
     /// Fits the choices to a (new) slot: its mode, and SNP unless a reason it has is chosen.
     fn fit(&self, details: &SlotDetails) {
         self.mode.set(details.offer.mode.code().into());
-        let chosen = self.reason_id.get_untracked().parse::<i64>().ok();
+        let chosen = self
+            .reason_id
+            .get_untracked()
+            .parse::<i64>()
+            .ok()
+            .map(ReasonId);
         if !details.offer.reasons.iter().any(|r| Some(r.id) == chosen) {
             let preselected = details.offer.preselected_reason();
             self.reason_id
@@ -239,7 +246,7 @@ fn Funnel(details: SlotDetails) -> impl IntoView {
         _ => {}
     });
     // Opens another slot (an alternative, or the same one again) keeping everything typed.
-    let reopen = Callback::new(move |slot_id: i64| {
+    let reopen = Callback::new(move |slot_id: SlotId| {
         leptos::task::spawn_local(async move {
             match open_slot(slot_id).await {
                 Ok(next) => {
@@ -326,7 +333,7 @@ fn focus_element(id: &str) {
 }
 
 /// Keeps the address bar on the slot being booked (a reload reopens it).
-fn replace_url(slot_id: i64) {
+fn replace_url(slot_id: SlotId) {
     #[cfg(feature = "hydrate")]
     if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
         let url = format!("/rendez-vous/{slot_id}");
@@ -382,7 +389,7 @@ fn HoldTimer(
     details: RwSignal<SlotDetails>,
     clock: ServerClock,
     blocker: RwSignal<Option<Blocker>>,
-    reopen: Callback<i64>,
+    reopen: Callback<SlotId>,
 ) -> impl IntoView {
     let now = RwSignal::new(clock.now());
     Effect::new(move || {
@@ -435,8 +442,8 @@ fn HoldTimer(
 #[component]
 fn BlockerNotice(
     blocker: RwSignal<Option<Blocker>>,
-    reopen: Callback<i64>,
-    slot_id: Signal<i64>,
+    reopen: Callback<SlotId>,
+    slot_id: Signal<SlotId>,
 ) -> impl IntoView {
     view! {
         <div role="alert">
@@ -542,7 +549,7 @@ fn StepA(
 fn PatientFields(
     details: RwSignal<SlotDetails>,
     patient: PatientSignals,
-    answers: RwSignal<Vec<(i64, String)>>,
+    answers: RwSignal<Vec<(QuestionId, String)>>,
     errors: Errors,
     check: impl Fn(&str) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
@@ -654,7 +661,7 @@ fn PatientFields(
 #[component]
 fn Questions(
     details: RwSignal<SlotDetails>,
-    answers: RwSignal<Vec<(i64, String)>>,
+    answers: RwSignal<Vec<(QuestionId, String)>>,
     errors: Errors,
     check: impl Fn(&str) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
@@ -810,7 +817,7 @@ async fn upload(file: web_sys::File) -> Result<Uploaded, String> {
 
 /// « Annuler »: gives the slot back and returns to the search.
 #[component]
-fn CancelButton(slot_id: Signal<i64>) -> impl IntoView {
+fn CancelButton(slot_id: Signal<SlotId>) -> impl IntoView {
     let navigate = use_navigate();
     view! {
         <button type="button" class="fr-btn fr-btn--secondary" on:click=move |_| {
@@ -871,7 +878,7 @@ fn summary(
 #[component]
 fn Confirmed(
     details: SlotDetails,
-    id: i64,
+    id: AppointmentId,
     patient: String,
     summary: Vec<(&'static str, String)>,
 ) -> impl IntoView {

@@ -9,6 +9,7 @@ pub use funnel::BookingPage;
 pub use referrals::{AppointmentPage, ReferralsPage};
 
 use crate::domain::booking::{Alternative, BookingRequest, SlotDetails};
+use crate::domain::ids::{AppointmentId, SlotId};
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::server::{auth, services::booking, store, with_status};
@@ -17,7 +18,7 @@ use leptos::prelude::*;
 /// Regulators only: holds the slot for this regulator (others no longer see it) and returns
 /// what the funnel needs.
 #[server(endpoint = "booking/open_slot")]
-pub async fn open_slot(slot_id: i64) -> Result<SlotDetails, AppError> {
+pub async fn open_slot(slot_id: SlotId) -> Result<SlotDetails, AppError> {
     with_status(
         async {
             let regulator = auth::require(&[crate::domain::Role::Regulator]).await?;
@@ -37,14 +38,11 @@ pub async fn open_slot(slot_id: i64) -> Result<SlotDetails, AppError> {
 
 /// Regulators only: gives back a slot they held (the funnel's « Annuler »).
 #[server(endpoint = "booking/release_slot")]
-pub async fn release_slot(slot_id: i64) -> Result<(), AppError> {
+pub async fn release_slot(slot_id: SlotId) -> Result<(), AppError> {
     with_status(
         async {
             let regulator = auth::require(&[crate::domain::Role::Regulator]).await?;
-            store()?
-                .release_hold(slot_id, regulator.id)
-                .await
-                ?;
+            store()?.release_hold(slot_id, regulator.id).await?;
             Ok(())
         }
         .await,
@@ -54,7 +52,7 @@ pub async fn release_slot(slot_id: i64) -> Result<(), AppError> {
 /// Regulators only: books the held slot for the patient, in one transaction. The practitioner
 /// is told by mail. A second submit with the same key answers the same appointment.
 #[server(endpoint = "booking/book_slot")]
-pub async fn book_slot(request: BookingRequest) -> Result<i64, AppError> {
+pub async fn book_slot(request: BookingRequest) -> Result<AppointmentId, AppError> {
     with_status(
         async {
             let regulator = auth::require(&[crate::domain::Role::Regulator]).await?;
@@ -66,7 +64,7 @@ pub async fn book_slot(request: BookingRequest) -> Result<i64, AppError> {
 
 /// Regulators only: up to three free slots like this one, nearest in time.
 #[server(endpoint = "booking/slot_alternatives")]
-pub async fn slot_alternatives(slot_id: i64) -> Result<Vec<Alternative>, AppError> {
+pub async fn slot_alternatives(slot_id: SlotId) -> Result<Vec<Alternative>, AppError> {
     with_status(
         async {
             auth::require(&[crate::domain::Role::Regulator]).await?;

@@ -7,6 +7,7 @@ use crate::components::loaded::{Loaded, LoadedList};
 #[cfg(feature = "ssr")]
 use crate::domain::Role;
 use crate::domain::appointment::{AppointmentView, ReferralLine};
+use crate::domain::ids::AppointmentId;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::server::{auth, services::appointments, with_status};
@@ -30,7 +31,7 @@ pub async fn my_referrals() -> Result<Vec<ReferralLine>, AppError> {
 /// The regulator who booked it, its practitioner or an administrator: one appointment with
 /// its patient (audited).
 #[server(endpoint = "booking/appointment_detail")]
-pub async fn appointment_detail(id: i64) -> Result<AppointmentView, AppError> {
+pub async fn appointment_detail(id: AppointmentId) -> Result<AppointmentView, AppError> {
     with_status(
         async {
             let user = auth::require(&[Role::Regulator, Role::Practitioner, Role::Admin]).await?;
@@ -43,7 +44,7 @@ pub async fn appointment_detail(id: i64) -> Result<AppointmentView, AppError> {
 /// The regulator who booked it (or an administrator): cancels a future appointment with a
 /// reason; the slot is back in the search at once and the practitioner is told by mail.
 #[server(endpoint = "booking/cancel_booking")]
-pub async fn cancel_booking(id: i64, reason: String) -> Result<(), AppError> {
+pub async fn cancel_booking(id: AppointmentId, reason: String) -> Result<(), AppError> {
     with_status(
         async {
             let user = auth::require(&[Role::Regulator, Role::Admin]).await?;
@@ -56,7 +57,7 @@ pub async fn cancel_booking(id: i64, reason: String) -> Result<(), AppError> {
 /// The practitioner of the appointment: honoré / non honoré (once its time has come) or annulé
 /// (which frees the slot).
 #[server(endpoint = "booking/set_appointment_outcome")]
-pub async fn set_appointment_outcome(id: i64, status: String) -> Result<(), AppError> {
+pub async fn set_appointment_outcome(id: AppointmentId, status: String) -> Result<(), AppError> {
     with_status(
         async {
             let user = auth::require(&[Role::Practitioner]).await?;
@@ -119,7 +120,13 @@ fn ReferralTable(lines: Vec<ReferralLine>) -> impl IntoView {
 #[component]
 pub fn AppointmentPage() -> impl IntoView {
     let params = use_params_map();
-    let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok());
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|s| s.parse::<i64>().ok())
+            .map(AppointmentId)
+    };
     let changed = RwSignal::new(0_u32);
     let detail = Resource::new(
         move || (id(), changed.get()),
@@ -193,7 +200,7 @@ fn AppointmentDetail(view: AppointmentView, changed: RwSignal<u32>) -> impl Into
 }
 
 #[component]
-fn CancelForm(id: i64, changed: RwSignal<u32>) -> impl IntoView {
+fn CancelForm(id: AppointmentId, changed: RwSignal<u32>) -> impl IntoView {
     let cancel = ServerAction::<CancelBooking>::new();
     let reason = RwSignal::new(String::new());
     let errors = Errors::new();
@@ -220,7 +227,7 @@ fn CancelForm(id: i64, changed: RwSignal<u32>) -> impl IntoView {
 }
 
 #[component]
-fn OutcomeForm(id: i64, changed: RwSignal<u32>) -> impl IntoView {
+fn OutcomeForm(id: AppointmentId, changed: RwSignal<u32>) -> impl IntoView {
     let save = ServerAction::<SetAppointmentOutcome>::new();
     let status = RwSignal::new(String::new());
     let errors = Errors::new();

@@ -8,6 +8,7 @@ use crate::domain::account::{
     AccountInput, INVITATION_DAYS, InvitationView, NewRegulatorValue, PRO_EMAIL_MESSAGE,
     RESET_HOURS, check_new_password,
 };
+use crate::domain::ids::*;
 use crate::domain::practitioner::Registration;
 use crate::error::AppError;
 use crate::server::store::{
@@ -29,9 +30,9 @@ pub const RESET_PATH: &str = "/mot-de-passe/nouveau";
 pub async fn invite_regulator(
     state: &AppState,
     regulator: &NewRegulatorValue,
-    invited_by: Option<i64>,
+    invited_by: Option<UserId>,
     ip: Option<&str>,
-) -> Result<(i64, String), AppError> {
+) -> Result<(InvitationId, String), AppError> {
     let store = state.store.as_ref();
     let email = regulator.email.as_str();
     let existing = store.user_by_email(email).await?;
@@ -87,8 +88,8 @@ pub async fn invite_regulator(
 /// Replaces the link of a pending invitation and sends it again.
 pub async fn resend_invitation(
     state: &AppState,
-    regulator_id: i64,
-    by: Option<i64>,
+    regulator_id: InvitationId,
+    by: Option<UserId>,
     ip: Option<&str>,
 ) -> Result<(), AppError> {
     let (token, hash) = auth::new_token();
@@ -103,8 +104,7 @@ pub async fn resend_invitation(
                 expires_at: now + INVITATION_DAYS * 86_400,
             },
         )
-        .await
-        ?;
+        .await?;
     if !renewed {
         return Err(AppError::NotFound(NO_PENDING_INVITATION.into()));
     }
@@ -114,16 +114,15 @@ pub async fn resend_invitation(
 
 async fn send_invitation(
     state: &AppState,
-    regulator_id: i64,
+    regulator_id: InvitationId,
     link: &str,
-    by: Option<i64>,
+    by: Option<UserId>,
     ip: Option<&str>,
 ) -> Result<(), AppError> {
     let store = state.store.as_ref();
     let regulator = store
         .regulator(regulator_id)
-        .await
-        ?
+        .await?
         .ok_or(AppError::Internal)?;
     let mail = mail::invitation(
         &regulator.email,
@@ -153,11 +152,7 @@ pub async fn request_password_reset(email: &str) -> Result<(), AppError> {
     let key = format!("reset:{email}");
     let since = now - 3600;
     let recent = state.store.attempts(&key, since).await?;
-    state
-        .store
-        .record_attempt(&[&key], now, since)
-        .await
-        ?;
+    state.store.record_attempt(&[&key], now, since).await?;
     let user = state.store.user_by_email(email).await?;
     let Some(user) = user.filter(|u| !u.disabled && recent < 3) else {
         return Ok(());
@@ -173,8 +168,7 @@ pub async fn request_password_reset(email: &str) -> Result<(), AppError> {
                 expires_at: now + RESET_HOURS * 3600,
             },
         )
-        .await
-        ?;
+        .await?;
     auth::audit(
         Some(user.id),
         "password_reset_requested",
@@ -199,8 +193,7 @@ pub async fn invitation(token: &str) -> Result<InvitationView, AppError> {
     let record = auth::check_link(token, "invitation").await?;
     let regulator = store()?
         .regulator(record.regulator_id.ok_or(AppError::LinkInvalid)?)
-        .await
-        ?
+        .await?
         .filter(|r| r.revoked_at.is_none() && r.user_id.is_none())
         .ok_or(AppError::LinkInvalid)?;
     Ok(InvitationView {
@@ -222,11 +215,7 @@ pub async fn create_account(token: &str, input: &AccountInput) -> Result<Role, A
     let taken = |message: &str| AppError::invalid("email", message);
     let other_account =
         "Un compte existe déjà avec cette adresse électronique : choisissez-en une autre.";
-    match store
-        .user_by_email(account.email.as_str())
-        .await
-        ?
-    {
+    match store.user_by_email(account.email.as_str()).await? {
         Some(user) if user.role() == Some(Role::Practitioner) => {
             return Err(taken(PRO_EMAIL_MESSAGE));
         }
@@ -285,11 +274,10 @@ pub async fn reset_password(
 }
 
 /// Cancels a pending invitation; its link stops working.
-pub async fn revoke_invitation(regulator_id: i64, by: i64) -> Result<(), AppError> {
+pub async fn revoke_invitation(regulator_id: InvitationId, by: UserId) -> Result<(), AppError> {
     if !store()?
         .revoke_invitation(regulator_id, crate::server::now())
-        .await
-        ?
+        .await?
     {
         return Err(AppError::NotFound(NO_PENDING_INVITATION.into()));
     }
@@ -302,13 +290,12 @@ pub async fn revoke_invitation(regulator_id: i64, by: i64) -> Result<(), AppErro
 }
 
 /// Disables a regulator's account and closes its sessions.
-pub async fn disable_account(regulator_id: i64, by: i64) -> Result<(), AppError> {
+pub async fn disable_account(regulator_id: InvitationId, by: UserId) -> Result<(), AppError> {
     let store = store()?;
     let not_found = || AppError::NotFound("Ce régulateur n'a pas de compte actif.".into());
     let user_id = store
         .regulator(regulator_id)
-        .await
-        ?
+        .await?
         .and_then(|r| r.user_id)
         .ok_or_else(not_found)?;
     if !store.disable_user(user_id).await? {

@@ -2,14 +2,16 @@
 //! appointments, absences), the ranges and absences page, reasons and settings. Every function
 //! works on the practitioner id the server function took from the session.
 
+use crate::domain::agenda::Mode;
 use crate::domain::agenda::{
     AbsenceView, Booked, DayColumn, RangeInput, RangeView, RangesView, Recurrence, SlotCell,
     WeekView, date_fr, date_label_fr, paris_instant, paris_time, paris_today, parse_date,
     time_label, week_label_fr, week_start,
 };
 use crate::domain::eligibility::{ReasonFlags, SlotFacts, SlotState, sas_visibility};
+use crate::domain::ids::*;
 use crate::domain::practitioner::{
-    ExtraField, QuestionView, ReasonInput, ReasonView, SNP_NAME, SettingsInput, SettingsView,
+    QuestionView, ReasonInput, ReasonView, SNP_NAME, SettingsInput, SettingsView,
 };
 use crate::error::AppError;
 use crate::server::store::{NewReason, PractitionerProfile, Store, StoreError};
@@ -17,17 +19,23 @@ use crate::server::{auth, store};
 use chrono::{DateTime, Duration, NaiveTime};
 
 /// The practitioner's profile; none for this id means the session's account lost it.
-async fn profile(store: &Store, practitioner_id: i64) -> Result<PractitionerProfile, AppError> {
+async fn profile(
+    store: &Store,
+    practitioner_id: PractitionerId,
+) -> Result<PractitionerProfile, AppError> {
     store
         .practitioner_profile(practitioner_id)
-        .await
-        ?
+        .await?
         .ok_or(AppError::Forbidden)
 }
 
 /// The week of Monday `week` (`AAAA-MM-JJ`, this week if empty); reading booked slots is
 /// audited as `user_id`.
-pub async fn week(user_id: i64, practitioner_id: i64, week: &str) -> Result<WeekView, AppError> {
+pub async fn week(
+    user_id: UserId,
+    practitioner_id: PractitionerId,
+    week: &str,
+) -> Result<WeekView, AppError> {
     let now = crate::server::now();
     let day = match week.trim() {
         "" => paris_today(crate::server::now_utc()),
@@ -42,14 +50,8 @@ pub async fn week(user_id: i64, practitioner_id: i64, week: &str) -> Result<Week
     let (from, to) = (midnight(monday)?, midnight(monday + Duration::days(7))?);
     let store = store()?;
     let profile = profile(&store, practitioner_id).await?;
-    let slots = store
-        .agenda_slots(practitioner_id, from, to)
-        .await
-        ?;
-    let absences = store
-        .absences(practitioner_id, from)
-        .await
-        ?;
+    let slots = store.agenda_slots(practitioner_id, from, to).await?;
+    let absences = store.absences(practitioner_id, from).await?;
     if slots.iter().any(|s| s.appointment_id.is_some()) {
         auth::audit(
             Some(user_id),
@@ -112,7 +114,7 @@ pub async fn week(user_id: i64, practitioner_id: i64, week: &str) -> Result<Week
                     time_label(start),
                     time_label(instant(slot.ends_at)?)
                 ),
-                mode: if slot.mode == "video" {
+                mode: if slot.mode == Mode::Video {
                     "En vidéo".into()
                 } else {
                     String::new()
@@ -151,15 +153,14 @@ pub async fn week(user_id: i64, practitioner_id: i64, week: &str) -> Result<Week
 }
 
 /// The ranges, the active reasons and the current absences.
-pub async fn ranges(practitioner_id: i64) -> Result<RangesView, AppError> {
+pub async fn ranges(practitioner_id: PractitionerId) -> Result<RangesView, AppError> {
     let store = store()?;
     let reasons = store.reasons(practitioner_id).await?;
     let ranges = store.ranges(practitioner_id).await?;
     let absences = store
         .absences(practitioner_id, crate::server::now())
-        .await
-        ?;
-    let name_of = |id: &i64| reasons.iter().find(|r| r.id == *id);
+        .await?;
+    let name_of = |id: &ReasonId| reasons.iter().find(|r| r.id == *id);
     let ranges = ranges
         .into_iter()
         .map(|r| {
@@ -231,7 +232,7 @@ pub async fn ranges(practitioner_id: i64) -> Result<RangesView, AppError> {
                         .reason_ids
                         .iter()
                         .filter(|id| name_of(id).is_some_and(|reason| !reason.archived))
-                        .map(i64::to_string)
+                        .map(|id| id.to_string())
                         .collect(),
                 },
             }
@@ -270,7 +271,7 @@ pub async fn ranges(practitioner_id: i64) -> Result<RangesView, AppError> {
 }
 
 /// The reasons, archived ones included.
-pub async fn reasons(practitioner_id: i64) -> Result<Vec<ReasonView>, AppError> {
+pub async fn reasons(practitioner_id: PractitionerId) -> Result<Vec<ReasonView>, AppError> {
     let reasons = store()?.reasons(practitioner_id).await?;
     Ok(reasons
         .into_iter()
@@ -288,8 +289,8 @@ pub async fn reasons(practitioner_id: i64) -> Result<Vec<ReasonView>, AppError> 
 
 /// Creates a reason (`id` empty) or edits one of the practitioner's own.
 pub async fn save_reason(
-    practitioner_id: i64,
-    id: Option<i64>,
+    practitioner_id: PractitionerId,
+    id: Option<ReasonId>,
     reason: &ReasonInput,
 ) -> Result<(), AppError> {
     let store = store()?;
@@ -327,19 +328,19 @@ pub async fn save_reason(
 }
 
 /// The settings as the form shows them, and the booking questions.
-pub async fn settings(practitioner_id: i64) -> Result<SettingsView, AppError> {
+pub async fn settings(practitioner_id: PractitionerId) -> Result<SettingsView, AppError> {
     let store = store()?;
     let profile = profile(&store, practitioner_id).await?;
-    let questions = store
-        .booking_questions(practitioner_id)
-        .await
-        ?;
+    let questions = store.booking_questions(practitioner_id).await?;
     Ok(SettingsView {
         settings: SettingsInput {
             sas_registered: profile.sas_registered,
             accepts_new_patients: profile.accepts_new_patients,
             booking_notice: profile.booking_notice,
-            extra_fields: ExtraField::split(&profile.extra_fields)
+            extra_fields: profile
+                .extra_fields
+                .0
+                .clone()
                 .into_iter()
                 .map(|f| f.code().to_string())
                 .collect(),

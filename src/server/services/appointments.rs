@@ -3,17 +3,15 @@
 //! outcome, and the practitioner's mails. Every read of patient data is audited.
 
 use crate::domain::Role;
-use crate::domain::agenda::{Mode, Status, when_label};
+use crate::domain::agenda::when_label;
+use crate::domain::appointment::AppointmentStatus;
 use crate::domain::appointment::{AppointmentLine, AppointmentView, AttachmentLink, ReferralLine};
 use crate::domain::identity::Phone;
+use crate::domain::ids::*;
 use crate::error::AppError;
 use crate::server::mail::Mail;
 use crate::server::store::{AppointmentRecord, StoreError, UserRecord};
 use crate::server::{auth, store};
-
-fn status_label(code: &str) -> String {
-    Status::from_code(code).map_or("", Status::label).into()
-}
 
 /// "Marie DURAND (naissance : MARTIN)"
 fn patient_label(a: &AppointmentRecord) -> String {
@@ -42,11 +40,8 @@ fn phone_label(a: &AppointmentRecord) -> String {
 }
 
 /// A regulator's bookings, newest first (patient names: audited).
-pub async fn regulator_lines(regulator_id: i64) -> Result<Vec<ReferralLine>, AppError> {
-    let records = store()?
-        .regulator_appointments(regulator_id)
-        .await
-        ?;
+pub async fn regulator_lines(regulator_id: UserId) -> Result<Vec<ReferralLine>, AppError> {
+    let records = store()?.regulator_appointments(regulator_id).await?;
     auth::audit(
         Some(regulator_id),
         "patient_data_read",
@@ -64,20 +59,17 @@ pub async fn regulator_lines(regulator_id: i64) -> Result<Vec<ReferralLine>, App
             ),
             patient: patient_label(a),
             reason: a.reason_name.clone(),
-            status: status_label(&a.status),
+            status: a.status.label().into(),
         })
         .collect())
 }
 
 /// A practitioner's own appointments, patient identity included (audited as `user_id`).
 pub async fn practitioner_lines(
-    user_id: i64,
-    practitioner_id: i64,
+    user_id: UserId,
+    practitioner_id: PractitionerId,
 ) -> Result<Vec<AppointmentLine>, AppError> {
-    let records = store()?
-        .practitioner_appointments(practitioner_id)
-        .await
-        ?;
+    let records = store()?.practitioner_appointments(practitioner_id).await?;
     auth::audit(
         Some(user_id),
         "patient_data_read",
@@ -89,8 +81,8 @@ pub async fn practitioner_lines(
         .map(|a| AppointmentLine {
             id: a.id,
             when: when_label(a.starts_at),
-            mode: Mode::from_code(&a.mode).map_or("", Mode::label).into(),
-            status: status_label(&a.status),
+            mode: a.mode.label().into(),
+            status: a.status.label().into(),
             reason: a.reason_name.clone(),
             patient: patient_label(a),
             birth_date: birth_date_label(a),
@@ -101,7 +93,7 @@ pub async fn practitioner_lines(
 
 /// The appointment if `user` may read it: the regulator who booked it, its practitioner, an
 /// administrator. Anyone else is told it does not exist.
-async fn readable(user: &UserRecord, id: i64) -> Result<AppointmentRecord, AppError> {
+async fn readable(user: &UserRecord, id: AppointmentId) -> Result<AppointmentRecord, AppError> {
     let appointment = store()?.appointment(id).await?;
     let allowed = |a: &AppointmentRecord| match user.role() {
         Some(Role::Admin) => true,
@@ -155,7 +147,7 @@ fn size_label(bytes: i64) -> String {
 }
 
 /// One appointment with its patient, for a reader allowed to see it (audited).
-pub async fn detail(user: &UserRecord, id: i64) -> Result<AppointmentView, AppError> {
+pub async fn detail(user: &UserRecord, id: AppointmentId) -> Result<AppointmentView, AppError> {
     let a = readable(user, id).await?;
     let store = store()?;
     let answers = store.appointment_answers(id).await?;
@@ -166,7 +158,7 @@ pub async fn detail(user: &UserRecord, id: i64) -> Result<AppointmentView, AppEr
         &format!("appointment:{id}"),
     )
     .await?;
-    let booked = a.status == "booked";
+    let booked = a.status == AppointmentStatus::Booked;
     let future = a.starts_at > crate::server::now();
     Ok(AppointmentView {
         id,
@@ -177,8 +169,8 @@ pub async fn detail(user: &UserRecord, id: i64) -> Result<AppointmentView, AppEr
         ),
         place: format!("{}, {}", a.practitioner_address, a.practitioner_city),
         regulator: format!("{} {}", a.regulator_first_name, a.regulator_last_name),
-        mode: Mode::from_code(&a.mode).map_or("", Mode::label).into(),
-        status: status_label(&a.status),
+        mode: a.mode.label().into(),
+        status: a.status.label().into(),
         reason: a.reason_name.clone(),
         known_patient: a.known_patient,
         message: a.message.clone(),
@@ -195,13 +187,14 @@ pub async fn detail(user: &UserRecord, id: i64) -> Result<AppointmentView, AppEr
             })
             .collect(),
         can_cancel: booked && future && matches!(user.role(), Some(Role::Regulator | Role::Admin)),
-        can_set_outcome: a.status != "cancelled" && user.role() == Some(Role::Practitioner),
+        can_set_outcome: a.status != AppointmentStatus::Cancelled
+            && user.role() == Some(Role::Practitioner),
     })
 }
 
 /// Cancels a future appointment `user` may read, with a reason; the slot is back in the search
 /// at once and the practitioner is told by mail.
-pub async fn cancel(user: &UserRecord, id: i64, reason: &str) -> Result<(), AppError> {
+pub async fn cancel(user: &UserRecord, id: AppointmentId, reason: &str) -> Result<(), AppError> {
     let a = readable(user, id).await?;
     let reason = crate::domain::booking::cancel_reason(reason)
         .map_err(|m| AppError::invalid("cancel_reason", m))?;
@@ -237,15 +230,19 @@ pub async fn cancel(user: &UserRecord, id: i64, reason: &str) -> Result<(), AppE
 
 /// The practitioner's outcome: honoré / non honoré (once its time has come) or annulé (which
 /// frees the slot).
-pub async fn set_outcome(user: &UserRecord, id: i64, status: &str) -> Result<(), AppError> {
+pub async fn set_outcome(
+    user: &UserRecord,
+    id: AppointmentId,
+    status: &str,
+) -> Result<(), AppError> {
     let a = readable(user, id).await?;
     let now = crate::server::now();
-    let status = Status::from_code(status)
-        .filter(|s| *s != Status::Booked)
+    let status = AppointmentStatus::from_code(status)
+        .filter(|s| *s != AppointmentStatus::Booked)
         .ok_or_else(|| AppError::invalid("outcome", "Choisissez le résultat du rendez-vous."))?;
     let store = store()?;
     let done = match status {
-        Status::Cancelled => {
+        AppointmentStatus::Cancelled => {
             let ip = auth::client_ip();
             store
                 .cancel_appointment(id, "Annulé par le praticien", now, user.id, ip.as_deref())
@@ -268,7 +265,7 @@ pub async fn set_outcome(user: &UserRecord, id: i64, status: &str) -> Result<(),
         e => e.into(),
     })?;
     // A cancellation wrote its audit entry with it.
-    if status != Status::Cancelled {
+    if status != AppointmentStatus::Cancelled {
         auth::audit(
             Some(user.id),
             &format!("appointment_{}", status.code()),
@@ -281,7 +278,7 @@ pub async fn set_outcome(user: &UserRecord, id: i64, status: &str) -> Result<(),
 
 /// Mails the practitioner of the appointment (no patient data); a failure is logged, the
 /// booking stands.
-pub(super) async fn notify_practitioner(id: i64, compose: fn(&str, &str, &str) -> Mail) {
+pub(super) async fn notify_practitioner(id: AppointmentId, compose: fn(&str, &str, &str) -> Mail) {
     let Ok(state) = crate::server::state() else {
         return;
     };

@@ -3,11 +3,12 @@
 //! and tells the practitioner by mail.
 
 use super::appointments::notify_practitioner;
-use crate::domain::agenda::{Mode, day_label_fr, time_label, when_label};
+use crate::domain::agenda::{day_label_fr, time_label, when_label};
 use crate::domain::booking::{
     Alternative, BookingRequest, Choices, Offer, OfferedReason, Question, SlotDetails,
 };
 use crate::domain::field::FieldError;
+use crate::domain::ids::*;
 use crate::domain::patient::{BirthPlace, PatientIdentity};
 use crate::domain::practitioner::ExtraField;
 use crate::error::AppError;
@@ -20,12 +21,9 @@ const GONE: &str = "Ce créneau n'est plus disponible. Choisissez-en un autre da
 async fn slot_offer(slot: &CandidateSlot) -> Result<(Offer, Vec<ExtraField>), AppError> {
     let store = store()?;
     let reasons = store.slot_reasons(slot.slot_id).await?;
-    let questions = store
-        .booking_questions(slot.practitioner_id)
-        .await
-        ?;
+    let questions = store.booking_questions(slot.practitioner_id).await?;
     let offer = Offer {
-        mode: Mode::from_code(&slot.mode).ok_or(AppError::Internal)?,
+        mode: slot.mode,
         reasons: reasons
             .into_iter()
             .map(|r| OfferedReason {
@@ -43,12 +41,12 @@ async fn slot_offer(slot: &CandidateSlot) -> Result<(Offer, Vec<ExtraField>), Ap
             })
             .collect(),
     };
-    Ok((offer, ExtraField::split(&slot.extra_fields)))
+    Ok((offer, slot.extra_fields.0.clone()))
 }
 
 /// Holds the slot for this regulator (others no longer see it) and returns what the funnel
 /// needs.
-pub async fn hold(regulator_id: i64, slot_id: i64) -> Result<SlotDetails, AppError> {
+pub async fn hold(regulator_id: UserId, slot_id: SlotId) -> Result<SlotDetails, AppError> {
     let state = crate::server::state()?;
     let now = crate::server::now();
     let expires_at = now + state.booking.hold_seconds;
@@ -64,8 +62,7 @@ pub async fn hold(regulator_id: i64, slot_id: i64) -> Result<SlotDetails, AppErr
     let slot = state
         .store
         .candidate_slot(slot_id)
-        .await
-        ?
+        .await?
         .ok_or_else(|| AppError::NotFound(GONE.into()))?;
     let (offer, extra_fields) = slot_offer(&slot).await?;
     let start = chrono::DateTime::from_timestamp(slot.starts_at, 0).ok_or(AppError::Internal)?;
@@ -124,7 +121,10 @@ async fn check_request(
 
 /// Books the slot this regulator holds for the patient, in one transaction, and mails the
 /// practitioner. A second submit with the same key answers the same appointment.
-pub async fn book(regulator_id: i64, request: &BookingRequest) -> Result<i64, AppError> {
+pub async fn book(
+    regulator_id: UserId,
+    request: &BookingRequest,
+) -> Result<AppointmentId, AppError> {
     let key = request.idempotency_key.trim();
     if key.is_empty() || key.len() > 100 {
         return Err(AppError::invalid(
@@ -135,8 +135,7 @@ pub async fn book(regulator_id: i64, request: &BookingRequest) -> Result<i64, Ap
     let store = store()?;
     let slot = store
         .candidate_slot(request.slot_id)
-        .await
-        ?
+        .await?
         .ok_or(AppError::SlotTaken)?;
     let (choices, patient) = check_request(request, &slot).await?;
     let now = crate::server::now();
@@ -171,11 +170,10 @@ pub async fn book(regulator_id: i64, request: &BookingRequest) -> Result<i64, Ap
 }
 
 /// Up to three free slots like this one, nearest in time.
-pub async fn alternatives(slot_id: i64) -> Result<Vec<Alternative>, AppError> {
+pub async fn alternatives(slot_id: SlotId) -> Result<Vec<Alternative>, AppError> {
     let found = store()?
         .alternatives(slot_id, crate::server::now(), 3)
-        .await
-        ?;
+        .await?;
     Ok(found
         .into_iter()
         .map(|a| Alternative {

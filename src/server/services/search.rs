@@ -6,6 +6,7 @@
 use crate::domain::agenda::{Mode, day_label_fr, time_label};
 use crate::domain::eligibility::SasVisibility;
 use crate::domain::identity::PhoneFr;
+use crate::domain::ids::PractitionerId;
 use crate::domain::place::{CommuneOption, distance_km, distance_label};
 use crate::domain::search::{
     DEFAULT_RADIUS_KM, DaySlots, PAGE_SIZE, Place, PractitionerCard, SearchParams, SearchQuery,
@@ -34,7 +35,7 @@ enum Scope {
 
 /// A practitioner of the results and how many of their slots match.
 struct Found {
-    id: i64,
+    id: PractitionerId,
     slots: i64,
     distance_km: Option<f64>,
     video_only: bool,
@@ -51,8 +52,7 @@ async fn found_in(
 ) -> Result<Vec<Found>, AppError> {
     let practitioners: Vec<AreaPractitioner> = store
         .grid_practitioners(area, filter.specialty, with_empty)
-        .await
-        ?;
+        .await?;
     Ok(practitioners
         .into_iter()
         .filter_map(|p| {
@@ -138,7 +138,7 @@ pub async fn run_search(
                 found.retain(|f| f.distance_km.is_some_and(|d| d <= radius));
                 // Video consultations are not limited by distance: the département's count too.
                 if query.modes.contains(&Mode::Video) {
-                    let near: HashSet<i64> = found.iter().map(|f| f.id).collect();
+                    let near: HashSet<PractitionerId> = found.iter().map(|f| f.id).collect();
                     let video = SlotFilter {
                         modes: &[Mode::Video],
                         ..filter
@@ -265,8 +265,7 @@ async fn resolve_place(
     };
     let departement = store
         .departement(&code)
-        .await
-        ?
+        .await?
         .ok_or_else(|| AppError::invalid("lieu", format!("Département inconnu : « {code} ».")))?;
     Ok((commune, departement))
 }
@@ -278,30 +277,25 @@ async fn cards(
 ) -> Result<Vec<PractitionerCard>, AppError> {
     let (near, far): (Vec<&Found>, Vec<&Found>) = shown.iter().partition(|f| !f.video_only);
     let ids = |f: &[&Found]| f.iter().map(|f| f.id).collect::<Vec<_>>();
-    let (mut practitioners, mut slots) = store
-        .search_cards(&ids(&near), filter)
-        .await
-        ?;
+    let (mut practitioners, mut slots) = store.search_cards(&ids(&near), filter).await?;
     if !far.is_empty() {
         let video = SlotFilter {
             modes: &[Mode::Video],
             ..*filter
         };
-        let (p, s) = store
-            .search_cards(&ids(&far), &video)
-            .await
-            ?;
+        let (p, s) = store.search_cards(&ids(&far), &video).await?;
         practitioners.extend(p);
         slots.extend(s);
     }
-    let mut by_practitioner: HashMap<i64, Vec<_>> = HashMap::new();
+    let mut by_practitioner: HashMap<PractitionerId, Vec<_>> = HashMap::new();
     for slot in slots {
         by_practitioner
             .entry(slot.practitioner_id)
             .or_default()
             .push(slot);
     }
-    let practitioners: HashMap<i64, _> = practitioners.into_iter().map(|p| (p.id, p)).collect();
+    let practitioners: HashMap<PractitionerId, _> =
+        practitioners.into_iter().map(|p| (p.id, p)).collect();
     Ok(shown
         .iter()
         .filter_map(|f| {
@@ -345,9 +339,7 @@ async fn cards(
                     day.slots.push(SlotLink {
                         id: slot.id,
                         time: time_label(start),
-                        mode: Mode::from_code(&slot.mode)
-                            .map_or("", Mode::label)
-                            .to_string(),
+                        mode: slot.mode.label().to_string(),
                     });
                 }
             }

@@ -2,19 +2,21 @@
 
 use super::{Flag, Store, StoreError, StoreResult, Unique};
 use crate::domain::Role;
+use crate::domain::ids::*;
 
 const USER_COLUMNS: &str = "u.id, u.email, u.password_hash, u.role, u.first_name, u.last_name,
     u.practitioner_id, u.profession, CAST(u.disabled AS INTEGER) AS disabled";
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct UserRecord {
-    pub id: i64,
+    pub id: UserId,
     pub email: String,
     pub password_hash: String,
-    pub role: String,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
     pub first_name: String,
     pub last_name: String,
-    pub practitioner_id: Option<i64>,
+    pub practitioner_id: Option<PractitionerId>,
     pub profession: Option<String>,
     #[sqlx(try_from = "Flag")]
     pub disabled: bool,
@@ -22,7 +24,7 @@ pub struct UserRecord {
 
 impl UserRecord {
     pub fn role(&self) -> Option<Role> {
-        Role::from_code(&self.role)
+        Some(self.role)
     }
 }
 
@@ -32,7 +34,7 @@ pub struct NewUser<'a> {
     pub role: Role,
     pub first_name: &'a str,
     pub last_name: &'a str,
-    pub practitioner_id: Option<i64>,
+    pub practitioner_id: Option<PractitionerId>,
     pub created_at: i64,
 }
 
@@ -53,8 +55,8 @@ impl Store {
             .await?)
     }
 
-    pub async fn insert_user(&self, user: &NewUser<'_>) -> StoreResult<i64> {
-        let (id,): (i64,) = sqlx::query_as(
+    pub async fn insert_user(&self, user: &NewUser<'_>) -> StoreResult<UserId> {
+        let (id,): (UserId,) = sqlx::query_as(
             "INSERT INTO users (email, password_hash, role, first_name, last_name, practitioner_id,
                  created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -74,7 +76,7 @@ impl Store {
     pub async fn insert_session(
         &self,
         token_hash: &str,
-        user_id: i64,
+        user_id: UserId,
         now: i64,
         expires_at: i64,
     ) -> StoreResult<()> {
@@ -116,7 +118,7 @@ impl Store {
     }
 
     /// Disables an account and closes its sessions; false if it was already disabled.
-    pub async fn disable_user(&self, user_id: i64) -> StoreResult<bool> {
+    pub async fn disable_user(&self, user_id: UserId) -> StoreResult<bool> {
         let mut tx = self.begin_write().await?;
         let changed =
             sqlx::query("UPDATE users SET disabled = TRUE WHERE id = $1 AND NOT disabled")

@@ -5,6 +5,7 @@ use super::slots::{practitioner_reasons, regenerate};
 use super::{Store, StoreError, StoreResult, found};
 use crate::domain::agenda::{Absence, Mode, RangeTimes, Recurrence};
 use crate::domain::eligibility::ReasonFlags;
+use crate::domain::ids::*;
 use chrono::{NaiveDate, NaiveTime, Timelike, Weekday};
 use sqlx::AnyConnection;
 
@@ -14,7 +15,7 @@ pub(super) const RANGE_COLUMNS: &str = "id, practitioner_id, weekday, valid_from
 pub struct NewRange<'a> {
     pub times: RangeTimes,
     pub mode: Mode,
-    pub reason_ids: &'a [i64],
+    pub reason_ids: &'a [ReasonId],
 }
 
 /// The days whose slots a change regenerates, and the instant before which nothing changes.
@@ -28,15 +29,15 @@ pub struct Horizon {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RangeRecord {
-    pub id: i64,
+    pub id: RangeId,
     pub times: RangeTimes,
     pub mode: Mode,
-    pub reason_ids: Vec<i64>,
+    pub reason_ids: Vec<ReasonId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct AbsenceRecord {
-    pub id: i64,
+    pub id: AbsenceId,
     pub starts_at: i64,
     pub ends_at: i64,
     pub label: String,
@@ -45,13 +46,14 @@ pub struct AbsenceRecord {
 /// A slot of the practitioner's week view, with its active appointment if any.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AgendaSlot {
-    pub slot_id: i64,
+    pub slot_id: SlotId,
     /// `None` once no range covers the slot any more (kept because it is booked).
-    pub range_id: Option<i64>,
+    pub range_id: Option<RangeId>,
     pub starts_at: i64,
     pub ends_at: i64,
-    pub mode: String,
-    pub appointment_id: Option<i64>,
+    #[sqlx(try_from = "String")]
+    pub mode: Mode,
+    pub appointment_id: Option<AppointmentId>,
     pub appointment_status: Option<String>,
     pub appointment_reason: Option<String>,
     pub appointment_message: Option<String>,
@@ -67,15 +69,16 @@ pub struct AgendaSlot {
 /// A range as stored.
 #[derive(sqlx::FromRow)]
 pub(super) struct RangeRow {
-    pub id: i64,
-    pub practitioner_id: i64,
+    pub id: RangeId,
+    pub practitioner_id: PractitionerId,
     pub weekday: Option<i64>,
     pub valid_from: String,
     pub valid_until: Option<String>,
     pub start_minute: i64,
     pub end_minute: i64,
     pub slot_minutes: i64,
-    pub mode: String,
+    #[sqlx(try_from = "String")]
+    pub mode: Mode,
 }
 
 impl RangeRow {
@@ -103,18 +106,12 @@ impl RangeRow {
     }
 
     /// The range's slots over the days `from..=to`, tagged with the range and its mode.
-    pub fn wanted(&self, from: NaiveDate, to: NaiveDate) -> Vec<(i64, i64, (i64, String))> {
+    pub fn wanted(&self, from: NaiveDate, to: NaiveDate) -> Vec<(i64, i64, (RangeId, Mode))> {
         self.times()
             .map(|times| times.slots(from, to))
             .unwrap_or_default()
             .into_iter()
-            .map(|(start, end)| {
-                (
-                    start.timestamp(),
-                    end.timestamp(),
-                    (self.id, self.mode.clone()),
-                )
-            })
+            .map(|(start, end)| (start.timestamp(), end.timestamp(), (self.id, self.mode)))
             .collect()
     }
 }
@@ -146,10 +143,10 @@ fn range_columns(times: &RangeTimes) -> (Option<i64>, String, Option<String>, i6
 /// Writes a range's row: a new one (`id` None) or over an existing one; returns its id.
 async fn write_range(
     conn: &mut AnyConnection,
-    practitioner_id: i64,
-    id: Option<i64>,
+    practitioner_id: PractitionerId,
+    id: Option<RangeId>,
     range: &NewRange<'_>,
-) -> StoreResult<i64> {
+) -> StoreResult<RangeId> {
     let (weekday, from, until, start, end) = range_columns(&range.times);
     let sql = match id {
         None => {
@@ -175,7 +172,7 @@ async fn write_range(
     if let Some(id) = id {
         q = q.bind(id);
     }
-    let (id,): (i64,) = q.fetch_one(&mut *conn).await?;
+    let (id,): (RangeId,) = q.fetch_one(&mut *conn).await?;
     link_reasons(conn, practitioner_id, id, range.reason_ids).await?;
     Ok(id)
 }
@@ -183,9 +180,9 @@ async fn write_range(
 /// Links reasons to a range (replacing its links); each must belong to the same practitioner.
 async fn link_reasons(
     conn: &mut AnyConnection,
-    practitioner_id: i64,
-    range_id: i64,
-    reason_ids: &[i64],
+    practitioner_id: PractitionerId,
+    range_id: RangeId,
+    reason_ids: &[ReasonId],
 ) -> StoreResult<()> {
     sqlx::query("DELETE FROM range_reasons WHERE range_id = $1")
         .bind(range_id)
@@ -211,23 +208,23 @@ async fn link_reasons(
 impl Store {
     pub async fn insert_range(
         &self,
-        practitioner_id: i64,
+        practitioner_id: PractitionerId,
         range: &NewRange<'_>,
-    ) -> StoreResult<i64> {
+    ) -> StoreResult<RangeId> {
         let mut tx = self.begin_write().await?;
         let id = write_range(&mut tx, practitioner_id, None, range).await?;
         tx.commit().await?;
         Ok(id)
     }
 
-    pub async fn ranges(&self, practitioner_id: i64) -> StoreResult<Vec<RangeRecord>> {
+    pub async fn ranges(&self, practitioner_id: PractitionerId) -> StoreResult<Vec<RangeRecord>> {
         let sql =
             format!("SELECT {RANGE_COLUMNS} FROM ranges WHERE practitioner_id = $1 ORDER BY id");
         let rows: Vec<RangeRow> = sqlx::query_as(&sql)
             .bind(practitioner_id)
             .fetch_all(&self.pool)
             .await?;
-        let links: Vec<(i64, i64)> = sqlx::query_as(
+        let links: Vec<(RangeId, ReasonId)> = sqlx::query_as(
             "SELECT rr.range_id, rr.reason_id FROM range_reasons rr
              JOIN ranges g ON g.id = rr.range_id
              WHERE g.practitioner_id = $1 ORDER BY rr.reason_id",
@@ -241,7 +238,7 @@ impl Store {
                 Some(RangeRecord {
                     id: row.id,
                     times: row.times()?,
-                    mode: Mode::from_code(&row.mode)?,
+                    mode: row.mode,
                     reason_ids: links
                         .iter()
                         .filter(|l| l.0 == row.id)
@@ -257,11 +254,11 @@ impl Store {
     /// regenerates the free slots. Returns the ids of the ranges written.
     pub async fn save_ranges(
         &self,
-        practitioner_id: i64,
-        replace: Option<i64>,
+        practitioner_id: PractitionerId,
+        replace: Option<RangeId>,
         ranges: &[NewRange<'_>],
         horizon: &Horizon,
-    ) -> StoreResult<Vec<i64>> {
+    ) -> StoreResult<Vec<RangeId>> {
         let mut tx = self.begin_write().await?;
         let sql = format!("SELECT {RANGE_COLUMNS} FROM ranges WHERE practitioner_id = $1");
         let mut existing: Vec<RangeRow> = sqlx::query_as(&sql)
@@ -275,7 +272,7 @@ impl Store {
                 return Err(StoreError::NotFound);
             }
         }
-        let active: Vec<(i64,)> =
+        let active: Vec<(ReasonId,)> =
             sqlx::query_as("SELECT id FROM reasons WHERE practitioner_id = $1 AND NOT archived")
                 .bind(practitioner_id)
                 .fetch_all(&mut *tx)
@@ -302,19 +299,19 @@ impl Store {
 
     pub async fn delete_range(
         &self,
-        practitioner_id: i64,
-        range_id: i64,
+        practitioner_id: PractitionerId,
+        range_id: RangeId,
         horizon: &Horizon,
     ) -> StoreResult<()> {
         let sql = "DELETE FROM ranges WHERE id = $1 AND practitioner_id = $2";
-        self.delete_and_regenerate(sql, practitioner_id, range_id, horizon)
+        self.delete_and_regenerate(sql, practitioner_id, range_id.0, horizon)
             .await
     }
 
     /// Absences that end after `after` (Unix seconds), in time order.
     pub async fn absences(
         &self,
-        practitioner_id: i64,
+        practitioner_id: PractitionerId,
         after: i64,
     ) -> StoreResult<Vec<AbsenceRecord>> {
         Ok(sqlx::query_as(
@@ -329,12 +326,12 @@ impl Store {
 
     pub async fn insert_absence(
         &self,
-        practitioner_id: i64,
+        practitioner_id: PractitionerId,
         absence: &Absence,
         horizon: &Horizon,
-    ) -> StoreResult<i64> {
+    ) -> StoreResult<AbsenceId> {
         let mut tx = self.begin_write().await?;
-        let (id,): (i64,) = sqlx::query_as(
+        let (id,): (AbsenceId,) = sqlx::query_as(
             "INSERT INTO absences (practitioner_id, starts_at, ends_at, label)
              VALUES ($1, $2, $3, $4) RETURNING id",
         )
@@ -351,12 +348,12 @@ impl Store {
 
     pub async fn delete_absence(
         &self,
-        practitioner_id: i64,
-        absence_id: i64,
+        practitioner_id: PractitionerId,
+        absence_id: AbsenceId,
         horizon: &Horizon,
     ) -> StoreResult<()> {
         let sql = "DELETE FROM absences WHERE id = $1 AND practitioner_id = $2";
-        self.delete_and_regenerate(sql, practitioner_id, absence_id, horizon)
+        self.delete_and_regenerate(sql, practitioner_id, absence_id.0, horizon)
             .await
     }
 
@@ -365,7 +362,7 @@ impl Store {
     async fn delete_and_regenerate(
         &self,
         sql: &str,
-        practitioner_id: i64,
+        practitioner_id: PractitionerId,
         id: i64,
         horizon: &Horizon,
     ) -> StoreResult<()> {
@@ -384,7 +381,7 @@ impl Store {
     /// The practitioner's slots starting in `[from, to)`, booked or not, in time order.
     pub async fn agenda_slots(
         &self,
-        practitioner_id: i64,
+        practitioner_id: PractitionerId,
         from: i64,
         to: i64,
     ) -> StoreResult<Vec<AgendaSlot>> {

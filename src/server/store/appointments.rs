@@ -4,6 +4,9 @@
 use super::journal::{AuditEntry, write_audit};
 use super::slots::{repack, untake};
 use super::{MaybeFlag, Store, StoreError, StoreResult};
+use crate::domain::agenda::Mode;
+use crate::domain::appointment::AppointmentStatus;
+use crate::domain::ids::*;
 
 /// An appointment with its patient, practitioner and regulator (`AppointmentRecord`).
 const APPOINTMENT_SELECT: &str = "SELECT a.id, a.slot_id, a.starts_at, a.mode, a.status,
@@ -30,11 +33,13 @@ const ATTACHMENT_COLUMNS: &str =
 /// An appointment with its patient, practitioner and regulator (patient data: audit reads).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AppointmentRecord {
-    pub id: i64,
-    pub slot_id: i64,
+    pub id: AppointmentId,
+    pub slot_id: SlotId,
     pub starts_at: i64,
-    pub mode: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub mode: Mode,
+    #[sqlx(try_from = "String")]
+    pub status: AppointmentStatus,
     pub created_at: i64,
     pub reason_name: String,
     #[sqlx(try_from = "MaybeFlag")]
@@ -42,13 +47,13 @@ pub struct AppointmentRecord {
     pub message: Option<String>,
     pub cancelled_at: Option<i64>,
     pub cancel_reason: Option<String>,
-    pub practitioner_id: i64,
+    pub practitioner_id: PractitionerId,
     pub practitioner_first_name: String,
     pub practitioner_last_name: String,
     pub practitioner_email: Option<String>,
     pub practitioner_address: String,
     pub practitioner_city: String,
-    pub regulator_id: i64,
+    pub regulator_id: UserId,
     pub regulator_first_name: String,
     pub regulator_last_name: String,
     pub patient_civility: Option<String>,
@@ -76,8 +81,8 @@ pub struct AnswerRecord {
 pub struct AttachmentRecord {
     pub id: i64,
     pub token: String,
-    pub regulator_id: i64,
-    pub appointment_id: Option<i64>,
+    pub regulator_id: UserId,
+    pub appointment_id: Option<AppointmentId>,
     pub file_name: String,
     pub content_type: String,
     pub size_bytes: i64,
@@ -85,7 +90,7 @@ pub struct AttachmentRecord {
 
 pub struct NewAttachment<'a> {
     pub token: &'a str,
-    pub regulator_id: i64,
+    pub regulator_id: UserId,
     pub file_name: &'a str,
     pub content_type: &'a str,
     pub size_bytes: i64,
@@ -96,7 +101,7 @@ impl Store {
     /// In time order.
     pub async fn practitioner_appointments(
         &self,
-        practitioner_id: i64,
+        practitioner_id: PractitionerId,
     ) -> StoreResult<Vec<AppointmentRecord>> {
         let sql =
             format!("{APPOINTMENT_SELECT} WHERE a.practitioner_id = $1 ORDER BY a.starts_at, a.id");
@@ -109,7 +114,7 @@ impl Store {
     /// « Mes adressages »: newest first.
     pub async fn regulator_appointments(
         &self,
-        regulator_id: i64,
+        regulator_id: UserId,
     ) -> StoreResult<Vec<AppointmentRecord>> {
         let sql = format!(
             "{APPOINTMENT_SELECT} WHERE a.regulator_id = $1 ORDER BY a.created_at DESC, a.id DESC"
@@ -120,7 +125,7 @@ impl Store {
             .await?)
     }
 
-    pub async fn appointment(&self, id: i64) -> StoreResult<Option<AppointmentRecord>> {
+    pub async fn appointment(&self, id: AppointmentId) -> StoreResult<Option<AppointmentRecord>> {
         let sql = format!("{APPOINTMENT_SELECT} WHERE a.id = $1");
         Ok(sqlx::query_as(&sql)
             .bind(id)
@@ -128,7 +133,7 @@ impl Store {
             .await?)
     }
 
-    pub async fn appointment_answers(&self, id: i64) -> StoreResult<Vec<AnswerRecord>> {
+    pub async fn appointment_answers(&self, id: AppointmentId) -> StoreResult<Vec<AnswerRecord>> {
         Ok(sqlx::query_as(
             "SELECT label, answer FROM appointment_answers WHERE appointment_id = $1
              ORDER BY question_id",
@@ -142,14 +147,14 @@ impl Store {
     /// `ip`) in the same transaction; `NotFound` if it is not booked.
     pub async fn cancel_appointment(
         &self,
-        id: i64,
+        id: AppointmentId,
         reason: &str,
         now: i64,
-        by: i64,
+        by: UserId,
         ip: Option<&str>,
     ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
-        let slot: Option<i64> = sqlx::query_scalar(
+        let slot: Option<SlotId> = sqlx::query_scalar(
             "UPDATE appointments SET status = 'cancelled', cancelled_at = $2, cancel_reason = $3,
                  status_changed_at = $2
              WHERE id = $1 AND status = 'booked' RETURNING slot_id",
@@ -179,8 +184,8 @@ impl Store {
     /// The practitioner's outcome (fulfilled / noshow) of one of their appointments.
     pub async fn set_outcome(
         &self,
-        practitioner_id: i64,
-        id: i64,
+        practitioner_id: PractitionerId,
+        id: AppointmentId,
         status: &str,
         now: i64,
     ) -> StoreResult<()> {
@@ -222,7 +227,10 @@ impl Store {
             .await?)
     }
 
-    pub async fn appointment_attachments(&self, id: i64) -> StoreResult<Vec<AttachmentRecord>> {
+    pub async fn appointment_attachments(
+        &self,
+        id: AppointmentId,
+    ) -> StoreResult<Vec<AttachmentRecord>> {
         let sql = format!(
             "SELECT {ATTACHMENT_COLUMNS} FROM attachments WHERE appointment_id = $1 ORDER BY id"
         );

@@ -4,11 +4,14 @@
 use super::journal::{AuditEntry, write_audit};
 use super::slots::{REASON_FLAGS_SELECT, reasons_by_range, repack, untake};
 use super::{Flag, Store, StoreError, StoreResult, Unique};
+use crate::domain::agenda::Mode;
 use crate::domain::booking::Choices;
 use crate::domain::eligibility::{
     ReasonFlags, SasVisibility, SlotFacts, SlotState, sas_visibility,
 };
+use crate::domain::ids::*;
 use crate::domain::patient::{BirthPlace, PatientIdentity};
+use crate::domain::practitioner::ExtraFields;
 use sqlx::AnyConnection;
 
 const CANDIDATE_SELECT: &str = "SELECT s.id AS slot_id, s.range_id, s.starts_at, s.ends_at, s.mode,
@@ -25,17 +28,18 @@ const CANDIDATE_SELECT: &str = "SELECT s.id AS slot_id, s.range_id, s.starts_at,
 /// A slot with what the eligibility rule and the result card need.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CandidateSlot {
-    pub slot_id: i64,
-    pub range_id: Option<i64>,
+    pub slot_id: SlotId,
+    pub range_id: Option<RangeId>,
     pub starts_at: i64,
     pub ends_at: i64,
-    pub mode: String,
+    #[sqlx(try_from = "String")]
+    pub mode: Mode,
     #[sqlx(try_from = "Flag")]
     pub booked: bool,
     /// The regulator holding the slot during a booking, and until when.
-    pub held_by: Option<i64>,
+    pub held_by: Option<UserId>,
     pub hold_expires_at: Option<i64>,
-    pub practitioner_id: i64,
+    pub practitioner_id: PractitionerId,
     pub civility: String,
     pub first_name: String,
     pub last_name: String,
@@ -51,7 +55,8 @@ pub struct CandidateSlot {
     pub booking_notice: String,
     pub departement: String,
     /// Patient fields required beyond the default five (`ExtraField::split`).
-    pub extra_fields: String,
+    #[sqlx(try_from = "String")]
+    pub extra_fields: ExtraFields,
     /// Filled from the range's reasons after the query.
     #[sqlx(skip)]
     pub reasons: Vec<ReasonFlags>,
@@ -60,7 +65,7 @@ pub struct CandidateSlot {
 impl CandidateSlot {
     /// What the eligibility rule says of the slot at `now`, for `viewer` (a regulator's own
     /// hold does not hide the slot from them).
-    pub fn visibility(&self, now: i64, viewer: Option<i64>) -> Option<SasVisibility> {
+    pub fn visibility(&self, now: i64, viewer: Option<UserId>) -> Option<SasVisibility> {
         let held_by_other = self.held_by.is_some_and(|by| Some(by) != viewer)
             && self.hold_expires_at.is_some_and(|end| end > now);
         let state = if self.booked {
@@ -96,8 +101,8 @@ fn attach_reasons(slots: &mut [CandidateSlot], rows: Vec<super::slots::RangeReas
 }
 
 pub struct NewBooking<'a> {
-    pub slot_id: i64,
-    pub regulator_id: i64,
+    pub slot_id: SlotId,
+    pub regulator_id: UserId,
     /// One appointment per key and regulator, however many times the form is submitted.
     pub idempotency_key: &'a str,
     pub choices: &'a Choices,
@@ -112,16 +117,17 @@ pub struct NewBooking<'a> {
 /// The answer to a booking: the appointment, and whether this request created it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Booked {
-    pub id: i64,
+    pub id: AppointmentId,
     pub created: bool,
 }
 
 /// A free slot offered instead of one just taken.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AlternativeRecord {
-    pub slot_id: i64,
+    pub slot_id: SlotId,
     pub starts_at: i64,
-    pub mode: String,
+    #[sqlx(try_from = "String")]
+    pub mode: Mode,
     pub first_name: String,
     pub last_name: String,
     pub address: String,
@@ -131,7 +137,7 @@ pub struct AlternativeRecord {
 /// A reason configured on a slot's range (for the funnel's « Motif de consultation »).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SlotReasonRecord {
-    pub id: i64,
+    pub id: ReasonId,
     pub name: String,
     #[sqlx(try_from = "Flag")]
     pub is_snp: bool,
@@ -140,7 +146,7 @@ pub struct SlotReasonRecord {
 /// One slot and its range's reasons.
 async fn candidate_by_id(
     conn: &mut AnyConnection,
-    slot_id: i64,
+    slot_id: SlotId,
 ) -> StoreResult<Option<CandidateSlot>> {
     let sql = format!("{CANDIDATE_SELECT} WHERE s.id = $1");
     let slot: Option<CandidateSlot> = sqlx::query_as(&sql)
@@ -164,8 +170,8 @@ async fn candidate_by_id(
 /// unless the rule still shows it to `regulator_id` at `now`.
 async fn lock_visible_slot(
     conn: &mut AnyConnection,
-    slot_id: i64,
-    regulator_id: i64,
+    slot_id: SlotId,
+    regulator_id: UserId,
     now: i64,
 ) -> StoreResult<CandidateSlot> {
     sqlx::query("UPDATE slots SET taken = taken WHERE id = $1")
@@ -182,8 +188,8 @@ async fn lock_visible_slot(
 async fn existing_booking(
     conn: &mut AnyConnection,
     booking: &NewBooking<'_>,
-) -> StoreResult<Option<i64>> {
-    let row: Option<(i64,)> = sqlx::query_as(
+) -> StoreResult<Option<AppointmentId>> {
+    let row: Option<(AppointmentId,)> = sqlx::query_as(
         "SELECT id FROM appointments WHERE regulator_id = $1 AND idempotency_key = $2",
     )
     .bind(booking.regulator_id)
@@ -251,7 +257,7 @@ async fn insert_patient(
 /// The answers to the practitioner's questions and the attachment, linked to the appointment.
 async fn insert_answers_and_file(
     conn: &mut AnyConnection,
-    id: i64,
+    id: AppointmentId,
     booking: &NewBooking<'_>,
 ) -> StoreResult<()> {
     for (question, answer) in &booking.choices.answers {
@@ -284,7 +290,7 @@ async fn insert_answers_and_file(
 }
 
 /// Gives the slots of deleted holds back to the search; returns how many.
-async fn end_holds(conn: &mut AnyConnection, released: &[i64]) -> StoreResult<usize> {
+async fn end_holds(conn: &mut AnyConnection, released: &[SlotId]) -> StoreResult<usize> {
     let practitioners = untake(conn, released).await?;
     repack(conn, &practitioners).await?;
     Ok(released.len())
@@ -322,12 +328,12 @@ impl Store {
         Ok(slots)
     }
 
-    pub async fn candidate_slot(&self, slot_id: i64) -> StoreResult<Option<CandidateSlot>> {
+    pub async fn candidate_slot(&self, slot_id: SlotId) -> StoreResult<Option<CandidateSlot>> {
         candidate_by_id(&mut *self.pool.acquire().await?, slot_id).await
     }
 
     /// The active reasons of the slot's range, "Soins non programmés" first.
-    pub async fn slot_reasons(&self, slot_id: i64) -> StoreResult<Vec<SlotReasonRecord>> {
+    pub async fn slot_reasons(&self, slot_id: SlotId) -> StoreResult<Vec<SlotReasonRecord>> {
         Ok(sqlx::query_as(
             "SELECT r.id, r.name, CAST(r.is_snp AS INTEGER) AS is_snp FROM slots s
              JOIN range_reasons rr ON rr.range_id = s.range_id
@@ -344,14 +350,14 @@ impl Store {
     /// `SlotTaken` otherwise.
     pub async fn hold_slot(
         &self,
-        slot_id: i64,
-        regulator_id: i64,
+        slot_id: SlotId,
+        regulator_id: UserId,
         now: i64,
         expires_at: i64,
     ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         // One slot at a time per regulator: opening another gives the previous one back.
-        let others: Vec<i64> = sqlx::query_scalar(
+        let others: Vec<SlotId> = sqlx::query_scalar(
             "DELETE FROM slot_holds WHERE regulator_id = $1 AND slot_id <> $2 RETURNING slot_id",
         )
         .bind(regulator_id)
@@ -391,9 +397,9 @@ impl Store {
     }
 
     /// Gives back a slot the regulator held; false if they held none.
-    pub async fn release_hold(&self, slot_id: i64, regulator_id: i64) -> StoreResult<bool> {
+    pub async fn release_hold(&self, slot_id: SlotId, regulator_id: UserId) -> StoreResult<bool> {
         let mut tx = self.begin_write().await?;
-        let released: Vec<i64> = sqlx::query_scalar(
+        let released: Vec<SlotId> = sqlx::query_scalar(
             "DELETE FROM slot_holds WHERE slot_id = $1 AND regulator_id = $2 RETURNING slot_id",
         )
         .bind(slot_id)
@@ -408,7 +414,7 @@ impl Store {
     /// Gives back every slot whose hold ended by `now`; returns how many.
     pub async fn release_expired_holds(&self, now: i64) -> StoreResult<u64> {
         let mut tx = self.begin_write().await?;
-        let released: Vec<i64> =
+        let released: Vec<SlotId> =
             sqlx::query_scalar("DELETE FROM slot_holds WHERE expires_at <= $1 RETURNING slot_id")
                 .bind(now)
                 .fetch_all(&mut *tx)
@@ -459,7 +465,7 @@ impl Store {
         }
         let patient_id = insert_patient(&mut tx, booking.patient, booking.now).await?;
         let c = booking.choices;
-        let (id,): (i64,) = sqlx::query_as(
+        let (id,): (AppointmentId,) = sqlx::query_as(
             "INSERT INTO appointments (slot_id, practitioner_id, regulator_id, patient_id,
                  starts_at, mode, status, created_at, reason_name, known_patient, message,
                  idempotency_key)
@@ -470,7 +476,7 @@ impl Store {
         .bind(booking.regulator_id)
         .bind(patient_id)
         .bind(slot.starts_at)
-        .bind(&slot.mode)
+        .bind(slot.mode.code())
         .bind(booking.now)
         .bind(&c.reason.name)
         .bind(c.known_patient)
@@ -502,7 +508,7 @@ impl Store {
     /// nearest in time first.
     pub async fn alternatives(
         &self,
-        slot_id: i64,
+        slot_id: SlotId,
         now: i64,
         limit: i64,
     ) -> StoreResult<Vec<AlternativeRecord>> {

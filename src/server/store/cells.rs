@@ -9,6 +9,7 @@
 
 use super::sql::Sql;
 use super::{AreaPractitioner, Flag, SearchArea, Store, StoreResult};
+use crate::domain::ids::PractitionerId;
 use sqlx::AnyConnection;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -35,7 +36,7 @@ pub fn cells_of_box((lat0, lat1, lon0, lon1): (f64, f64, f64, f64)) -> (i64, i64
 /// One practitioner of a cell.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct CellEntry {
-    pub id: i64,
+    pub id: PractitionerId,
     pub latitude: f64,
     pub longitude: f64,
     pub departement: String,
@@ -69,7 +70,7 @@ pub fn encode(entries: &[CellEntry]) -> Vec<u8> {
         for (to, from) in code.iter_mut().zip(e.departement.bytes()) {
             *to = from;
         }
-        blob.extend_from_slice(&e.id.to_le_bytes());
+        blob.extend_from_slice(&e.id.0.to_le_bytes());
         blob.extend_from_slice(&e.latitude.to_le_bytes());
         blob.extend_from_slice(&e.longitude.to_le_bytes());
         blob.extend_from_slice(&code);
@@ -89,7 +90,7 @@ pub fn entries(blob: &[u8]) -> impl Iterator<Item = Entry<'_>> {
         let len = u32::from_le_bytes([header[28], header[29], header[30], header[31]]) as usize;
         let slots = rest.get(HEADER..HEADER + len)?;
         let entry = Entry {
-            id: i64::from_le_bytes(word(0)),
+            id: PractitionerId(i64::from_le_bytes(word(0))),
             latitude: f64::from_le_bytes(word(8)),
             longitude: f64::from_le_bytes(word(16)),
             departement: &header[24..27],
@@ -103,7 +104,7 @@ pub fn entries(blob: &[u8]) -> impl Iterator<Item = Entry<'_>> {
 
 /// An entry read in place.
 pub struct Entry<'a> {
-    pub id: i64,
+    pub id: PractitionerId,
     pub latitude: f64,
     pub longitude: f64,
     departement: &'a [u8],
@@ -153,7 +154,7 @@ pub fn in_area(entry: &Entry<'_>, area: &SearchArea) -> bool {
 
 /// `blob` with the entries of `members` replaced (kept if still in the SAS), ordered by id.
 pub fn patch(blob: &[u8], members: &[&CellMember]) -> Vec<u8> {
-    let mut ids: Vec<i64> = members.iter().map(|m| m.entry.id).collect();
+    let mut ids: Vec<PractitionerId> = members.iter().map(|m| m.entry.id).collect();
     ids.sort_unstable();
     let mut kept: Vec<CellEntry> = entries(blob)
         .filter(|e| ids.binary_search(&e.id).is_err())
@@ -210,7 +211,10 @@ async fn list_cell(
 /// Rewrites the grid cells of `sorted_ids` from their practitioner rows, after the
 /// practitioners' own locks: each cell in key order is locked and read by one upsert, then
 /// patched.
-pub(super) async fn recell(conn: &mut AnyConnection, sorted_ids: &[i64]) -> StoreResult<()> {
+pub(super) async fn recell(
+    conn: &mut AnyConnection,
+    sorted_ids: &[PractitionerId],
+) -> StoreResult<()> {
     let mut members: Vec<CellMember> = Vec::new();
     for ids in sorted_ids.chunks(500) {
         let mut q = Sql::new(CELL_MEMBER_SELECT);
@@ -293,7 +297,7 @@ mod tests {
 
     fn entry(id: i64, departement: &str, slots: &[u8]) -> CellEntry {
         CellEntry {
-            id,
+            id: PractitionerId(id),
             latitude: 48.85 + id as f64 / 1000.0,
             longitude: 2.35,
             departement: departement.into(),
@@ -323,8 +327,8 @@ mod tests {
         };
         let (two, three) = (member(2, true), member(3, false));
         let patched = patch(&blob, &[&two, &three]);
-        let ids: Vec<i64> = entries(&patched).map(|e| e.id).collect();
-        assert_eq!(ids, [1, 2]);
+        let ids: Vec<PractitionerId> = entries(&patched).map(|e| e.id).collect();
+        assert_eq!(ids, [PractitionerId(1), PractitionerId(2)]);
         assert_eq!(entries(&patched).nth(1).map(|e| e.slots.len()), Some(8));
     }
 

@@ -5,10 +5,13 @@
 use super::*;
 use crate::domain::Role;
 use crate::domain::agenda::{Mode, RangeTimes, Recurrence, paris_instant, paris_time, paris_today};
+use crate::domain::appointment::AppointmentStatus;
 use crate::domain::booking::Choices;
 use crate::domain::eligibility::ReasonFlags;
+use crate::domain::ids::*;
 use crate::domain::patient::PatientIdentity;
 use crate::domain::patient::PatientInput;
+use crate::domain::practitioner::ExtraField;
 use crate::tools::demo as seed;
 use chrono::NaiveDate;
 use chrono::{Duration, NaiveTime, Utc, Weekday};
@@ -130,7 +133,12 @@ fn practitioner<'a>(
     }
 }
 
-async fn user(store: &Store, email: &str, role: Role, practitioner_id: Option<i64>) -> i64 {
+async fn user(
+    store: &Store,
+    email: &str,
+    role: Role,
+    practitioner_id: Option<PractitionerId>,
+) -> UserId {
     store
         .insert_user(&NewUser {
             email,
@@ -146,7 +154,11 @@ async fn user(store: &Store, email: &str, role: Role, practitioner_id: Option<i6
 }
 
 /// A practitioner with one daily range 08:00–20:00 of 20-minute slots over the next 3 days.
-async fn practitioner_with_range(store: &Store, rpps: &str, flags: ReasonFlags) -> (i64, i64) {
+async fn practitioner_with_range(
+    store: &Store,
+    rpps: &str,
+    flags: ReasonFlags,
+) -> (PractitionerId, ReasonId) {
     let id = store
         .insert_practitioner(&practitioner(rpps, "75", true, true))
         .await
@@ -251,7 +263,7 @@ fn choices() -> Choices {
         mode: Mode::Cabinet,
         known_patient: false,
         reason: crate::domain::booking::OfferedReason {
-            id: 0,
+            id: ReasonId(0),
             name: "Soins non programmés".into(),
             is_snp: true,
         },
@@ -263,8 +275,8 @@ fn choices() -> Choices {
 /// Holds the slot for the regulator at `now`, then books it for the example patient.
 async fn hold_and_book(
     store: &Store,
-    slot_id: i64,
-    regulator: i64,
+    slot_id: SlotId,
+    regulator: UserId,
     key: &str,
     now: i64,
 ) -> StoreResult<Booked> {
@@ -714,7 +726,7 @@ async fn pending_invitations_are_renewed_or_revoked(store: Arc<Store>) {
             .unwrap()
     );
     assert!(!store.revoke_invitation(second, 1_600).await.unwrap());
-    assert!(store.regulator(999).await.unwrap().is_none());
+    assert!(store.regulator(InvitationId(999)).await.unwrap().is_none());
 }
 
 async fn password_reset_uses_its_link_once_and_closes_sessions(store: Arc<Store>) {
@@ -872,7 +884,7 @@ const MARCH: Horizon = Horizon {
     now: 1_805_000_000, // 2027-03-13
 };
 
-fn cabinet(times: RangeTimes, reason_ids: &[i64]) -> NewRange<'_> {
+fn cabinet(times: RangeTimes, reason_ids: &[ReasonId]) -> NewRange<'_> {
     NewRange {
         times,
         mode: Mode::Cabinet,
@@ -894,7 +906,10 @@ fn weekly_range(weekday: Weekday, (start, end): (u32, u32), slot_minutes: u32) -
 }
 
 /// A SAS practitioner who does not accept new patients, with a plain reason and SNP.
-async fn practitioner_with_reasons(store: &Store, rpps: &str) -> (i64, i64, i64) {
+async fn practitioner_with_reasons(
+    store: &Store,
+    rpps: &str,
+) -> (PractitionerId, ReasonId, ReasonId) {
     let id = store
         .insert_practitioner(&practitioner(rpps, "75", true, false))
         .await
@@ -918,7 +933,7 @@ async fn practitioner_with_reasons(store: &Store, rpps: &str) -> (i64, i64, i64)
     (id, consult, snp)
 }
 
-async fn march_slots(store: &Store, practitioner_id: i64) -> Vec<AgendaSlot> {
+async fn march_slots(store: &Store, practitioner_id: PractitionerId) -> Vec<AgendaSlot> {
     store
         .agenda_slots(
             practitioner_id,
@@ -939,7 +954,7 @@ fn times(slots: &[AgendaSlot]) -> Vec<String> {
         .collect()
 }
 
-async fn book_slot(store: &Store, slot_id: i64) {
+async fn book_slot(store: &Store, slot_id: SlotId) {
     let regulator = match store.user_by_email("r@demo.test").await.unwrap() {
         Some(user) => user.id,
         None => user(store, "r@demo.test", Role::Regulator, None).await,
@@ -1012,7 +1027,7 @@ async fn ranges_regenerate_free_slots_and_keep_booked_ones(store: Arc<Store>) {
     assert!(
         after[1..]
             .iter()
-            .all(|s| s.mode == "video" && s.appointment_id.is_none())
+            .all(|s| s.mode == Mode::Video && s.appointment_id.is_none())
     );
 
     // A second pass changes nothing; deleting the range leaves the booked slot alone.
@@ -1142,7 +1157,7 @@ async fn bad_ranges_are_refused_and_save_nothing(store: Arc<Store>) {
         store
             .save_ranges(
                 p,
-                Some(ids[0] + 1000),
+                Some(RangeId(ids[0].0 + 1000)),
                 &[cabinet(monday.clone(), &[snp])],
                 &MARCH
             )
@@ -1365,13 +1380,18 @@ async fn reasons_settings_and_questions(store: Arc<Store>) {
             profile.sas_registered,
             profile.accepts_new_patients,
             profile.booking_notice.as_str(),
-            profile.extra_fields.as_str()
+            profile.extra_fields.0
         ),
-        (false, true, "Sonnez à l'interphone.", "email")
+        (
+            false,
+            true,
+            "Sonnez à l'interphone.",
+            vec![ExtraField::Email]
+        )
     );
     assert!(
         store
-            .practitioner_profile(p + 1000)
+            .practitioner_profile(PractitionerId(p.0 + 1000))
             .await
             .unwrap()
             .is_none()
@@ -1436,7 +1456,11 @@ async fn registration_is_one_transaction(store: Arc<Store>) {
 
     for (rpps, email, field) in [
         ("10000000108", "sophie@exemple.fr", Unique::Email),
-        ("10000000108", "regulation@demo.test", Unique::RegulatorEmail),
+        (
+            "10000000108",
+            "regulation@demo.test",
+            Unique::RegulatorEmail,
+        ),
         ("10000000009", "autre@exemple.fr", Unique::Rpps),
     ] {
         let refused = store

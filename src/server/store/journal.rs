@@ -2,6 +2,7 @@
 //! the audit log.
 
 use super::{Store, StoreResult};
+use crate::domain::ids::*;
 use sqlx::AnyConnection;
 
 pub struct OutboxMail<'a> {
@@ -23,7 +24,7 @@ pub struct OutboxRecord {
 /// Who did what to which record, and from where. Never patient data itself.
 pub struct AuditEntry<'a> {
     pub at: i64,
-    pub user_id: Option<i64>,
+    pub user_id: Option<UserId>,
     pub action: &'a str,
     pub subject: &'a str,
     pub ip: Option<&'a str>,

@@ -259,6 +259,7 @@ async fn postgres_pool(url: &str) -> StoreResult<AnyPool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::ids::{PractitionerId, UserId};
 
     #[tokio::test]
     async fn bad_urls_and_unreachable_databases_are_explained() {
@@ -327,11 +328,18 @@ mod tests {
             .expect("session kept");
         assert_eq!(
             (user.id, user.email.as_str(), user.disabled),
-            (7, "r@demo.test", false)
+            (UserId(7), "r@demo.test", false)
         );
         let practitioner = store.user_by_email("p@demo.test").await.unwrap().unwrap();
-        assert_eq!(practitioner.practitioner_id, Some(1));
-        assert_eq!(store.practitioner_appointments(1).await.unwrap().len(), 1);
+        assert_eq!(practitioner.practitioner_id, Some(PractitionerId(1)));
+        assert_eq!(
+            store
+                .practitioner_appointments(PractitionerId(1))
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
         assert_eq!(
             store.audit_log(5).await.unwrap()[0].user_email.as_deref(),
             Some("r@demo.test")

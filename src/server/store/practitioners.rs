@@ -7,6 +7,8 @@ use super::cells::recell;
 use super::slots::reflag;
 use super::{Flag, Store, StoreError, StoreResult, Unique, found};
 use crate::domain::eligibility::ReasonFlags;
+use crate::domain::ids::*;
+use crate::domain::practitioner::ExtraFields;
 use crate::domain::practitioner::{ExtraField, ReasonForm, SNP_NAME, Settings};
 use sqlx::{Any, AnyConnection, Transaction};
 
@@ -39,7 +41,7 @@ pub struct NewReason<'a> {
 /// A practitioner as their own settings page shows them.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PractitionerProfile {
-    pub id: i64,
+    pub id: PractitionerId,
     pub civility: String,
     pub first_name: String,
     pub last_name: String,
@@ -50,12 +52,13 @@ pub struct PractitionerProfile {
     pub accepts_new_patients: bool,
     pub booking_notice: String,
     /// Comma-separated `ExtraField` codes.
-    pub extra_fields: String,
+    #[sqlx(try_from = "String")]
+    pub extra_fields: ExtraFields,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct ReasonRecord {
-    pub id: i64,
+    pub id: ReasonId,
     pub name: String,
     pub duration_minutes: i64,
     #[sqlx(try_from = "Flag")]
@@ -70,7 +73,7 @@ pub struct ReasonRecord {
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct QuestionRecord {
-    pub id: i64,
+    pub id: QuestionId,
     pub label: String,
     #[sqlx(try_from = "Flag")]
     pub required: bool,
@@ -80,8 +83,8 @@ pub struct QuestionRecord {
 async fn insert_practitioner(
     conn: &mut AnyConnection,
     p: &NewPractitioner<'_>,
-) -> StoreResult<i64> {
-    let (id,): (i64,) = sqlx::query_as(
+) -> StoreResult<PractitionerId> {
+    let (id,): (PractitionerId,) = sqlx::query_as(
         "INSERT INTO practitioners (rpps, civility, first_name, last_name, specialty, address,
              postcode, city, insee_code, departement, latitude, longitude, phone, sas_registered,
              accepts_new_patients, booking_notice)
@@ -115,7 +118,7 @@ async fn insert_practitioner(
 async fn reflag_and_commit(
     mut tx: Transaction<'static, Any>,
     changed: u64,
-    practitioner_id: i64,
+    practitioner_id: PractitionerId,
 ) -> StoreResult<()> {
     found(changed)?;
     reflag(&mut tx, &[practitioner_id]).await?;
@@ -124,7 +127,10 @@ async fn reflag_and_commit(
 }
 
 impl Store {
-    pub async fn insert_practitioner(&self, p: &NewPractitioner<'_>) -> StoreResult<i64> {
+    pub async fn insert_practitioner(
+        &self,
+        p: &NewPractitioner<'_>,
+    ) -> StoreResult<PractitionerId> {
         let mut tx = self.begin_write().await?;
         let id = insert_practitioner(&mut tx, p).await?;
         tx.commit().await?;
@@ -136,7 +142,7 @@ impl Store {
         &self,
         p: &NewPractitioner<'_>,
         account: &NewUser<'_>,
-    ) -> StoreResult<i64> {
+    ) -> StoreResult<UserId> {
         let mut tx = self.begin_write().await?;
         let role: Option<(String,)> = sqlx::query_as("SELECT role FROM users WHERE email = $1")
             .bind(account.email)
@@ -157,7 +163,7 @@ impl Store {
             return Err(StoreError::Taken(Unique::Rpps));
         }
         let practitioner_id = insert_practitioner(&mut tx, p).await?;
-        let (user_id,): (i64,) = sqlx::query_as(
+        let (user_id,): (UserId,) = sqlx::query_as(
             "INSERT INTO users (email, password_hash, role, first_name, last_name, practitioner_id,
                  created_at)
              VALUES ($1, $2, 'practitioner', $3, $4, $5, $6) RETURNING id",
@@ -176,7 +182,7 @@ impl Store {
 
     pub async fn practitioner_profile(
         &self,
-        practitioner_id: i64,
+        practitioner_id: PractitionerId,
     ) -> StoreResult<Option<PractitionerProfile>> {
         Ok(sqlx::query_as(
             "SELECT id, civility, first_name, last_name, specialty,
@@ -192,7 +198,7 @@ impl Store {
 
     pub async fn update_settings(
         &self,
-        practitioner_id: i64,
+        practitioner_id: PractitionerId,
         settings: &Settings,
     ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
@@ -213,10 +219,10 @@ impl Store {
 
     pub async fn insert_reason(
         &self,
-        practitioner_id: i64,
+        practitioner_id: PractitionerId,
         reason: &NewReason<'_>,
-    ) -> StoreResult<i64> {
-        let (id,): (i64,) = sqlx::query_as(
+    ) -> StoreResult<ReasonId> {
+        let (id,): (ReasonId,) = sqlx::query_as(
             "INSERT INTO reasons (practitioner_id, name, duration_minutes, open_to_new_patients,
                  bookable_online, is_snp)
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -233,7 +239,7 @@ impl Store {
     }
 
     /// Every reason, archived ones included, "Soins non programmés" first.
-    pub async fn reasons(&self, practitioner_id: i64) -> StoreResult<Vec<ReasonRecord>> {
+    pub async fn reasons(&self, practitioner_id: PractitionerId) -> StoreResult<Vec<ReasonRecord>> {
         Ok(sqlx::query_as(
             "SELECT id, name, duration_minutes,
                  CAST(open_to_new_patients AS INTEGER) AS open_to_new_patients,
@@ -249,8 +255,8 @@ impl Store {
     /// The name of "Soins non programmés" never changes.
     pub async fn update_reason(
         &self,
-        practitioner_id: i64,
-        reason_id: i64,
+        practitioner_id: PractitionerId,
+        reason_id: ReasonId,
         reason: &ReasonForm,
     ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
@@ -272,8 +278,8 @@ impl Store {
 
     pub async fn set_reason_archived(
         &self,
-        practitioner_id: i64,
-        reason_id: i64,
+        practitioner_id: PractitionerId,
+        reason_id: ReasonId,
         archived: bool,
     ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
@@ -288,9 +294,9 @@ impl Store {
     }
 
     /// Adds the built-in "Soins non programmés" reason, or brings it back from the archive.
-    pub async fn add_snp_reason(&self, practitioner_id: i64) -> StoreResult<i64> {
+    pub async fn add_snp_reason(&self, practitioner_id: PractitionerId) -> StoreResult<ReasonId> {
         let mut tx = self.begin_write().await?;
-        let existing: Option<(i64,)> =
+        let existing: Option<(ReasonId,)> =
             sqlx::query_as("SELECT id FROM reasons WHERE practitioner_id = $1 AND is_snp")
                 .bind(practitioner_id)
                 .fetch_optional(&mut *tx)
@@ -304,7 +310,7 @@ impl Store {
                 id
             }
             None => {
-                let (id,): (i64,) = sqlx::query_as(
+                let (id,): (ReasonId,) = sqlx::query_as(
                     "INSERT INTO reasons (practitioner_id, name, duration_minutes,
                          open_to_new_patients, bookable_online, is_snp)
                      VALUES ($1, $2, 20, FALSE, FALSE, TRUE) RETURNING id",
@@ -323,7 +329,7 @@ impl Store {
     /// Active questions, in the order they were added.
     pub async fn booking_questions(
         &self,
-        practitioner_id: i64,
+        practitioner_id: PractitionerId,
     ) -> StoreResult<Vec<QuestionRecord>> {
         Ok(sqlx::query_as(
             "SELECT id, label, CAST(required AS INTEGER) AS required FROM booking_questions
@@ -336,11 +342,11 @@ impl Store {
 
     pub async fn insert_question(
         &self,
-        practitioner_id: i64,
+        practitioner_id: PractitionerId,
         label: &str,
         required: bool,
-    ) -> StoreResult<i64> {
-        let (id,): (i64,) = sqlx::query_as(
+    ) -> StoreResult<QuestionId> {
+        let (id,): (QuestionId,) = sqlx::query_as(
             "INSERT INTO booking_questions (practitioner_id, label, required) VALUES ($1, $2, $3)
              RETURNING id",
         )
@@ -354,8 +360,8 @@ impl Store {
 
     pub async fn archive_question(
         &self,
-        practitioner_id: i64,
-        question_id: i64,
+        practitioner_id: PractitionerId,
+        question_id: QuestionId,
     ) -> StoreResult<()> {
         let updated = sqlx::query(
             "UPDATE booking_questions SET archived = TRUE

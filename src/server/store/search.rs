@@ -5,6 +5,7 @@ use super::cells::{cells_of_box, entries, in_area};
 use super::sql::Sql;
 use super::{Store, StoreResult};
 use crate::domain::agenda::Mode;
+use crate::domain::ids::*;
 use crate::domain::place::bounding_box;
 use sqlx::Row;
 
@@ -33,7 +34,7 @@ pub struct SlotFilter<'a> {
 /// (`domain::search::pack_slots`; `None` when they have none).
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct AreaPractitioner {
-    pub id: i64,
+    pub id: PractitionerId,
     pub latitude: f64,
     pub longitude: f64,
     pub sas_slots: Option<Vec<u8>>,
@@ -42,7 +43,7 @@ pub struct AreaPractitioner {
 /// What a result card shows of its practitioner.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CardPractitioner {
-    pub id: i64,
+    pub id: PractitionerId,
     pub civility: String,
     pub first_name: String,
     pub last_name: String,
@@ -56,10 +57,11 @@ pub struct CardPractitioner {
 /// A slot on a result card; `sas_flags` is the stored verdict of the eligibility rule.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SearchSlot {
-    pub id: i64,
-    pub practitioner_id: i64,
+    pub id: SlotId,
+    pub practitioner_id: PractitionerId,
     pub starts_at: i64,
-    pub mode: String,
+    #[sqlx(try_from = "String")]
+    pub mode: Mode,
     pub sas_flags: i64,
 }
 
@@ -144,7 +146,7 @@ impl Store {
     /// The practitioners of the result cards and their slots that match `filter`, by time.
     pub async fn search_cards(
         &self,
-        practitioner_ids: &[i64],
+        practitioner_ids: &[PractitionerId],
         filter: &SlotFilter<'_>,
     ) -> StoreResult<(Vec<CardPractitioner>, Vec<SearchSlot>)> {
         if practitioner_ids.is_empty() {

@@ -10,6 +10,7 @@ use super::sql::Sql;
 use super::{Horizon, Store, StoreResult};
 use crate::domain::agenda::{Mode, fit_slots};
 use crate::domain::eligibility::{ReasonFlags, SasVisibility, range_visibility};
+use crate::domain::ids::*;
 use crate::domain::search::pack_slots;
 use chrono::{NaiveDate, NaiveTime};
 use sqlx::AnyConnection;
@@ -24,7 +25,7 @@ pub(super) const REASON_FLAGS_SELECT: &str =
 
 #[derive(sqlx::FromRow)]
 pub(super) struct RangeReasonRow {
-    range_id: i64,
+    range_id: RangeId,
     #[sqlx(try_from = "super::Flag")]
     is_snp: bool,
     #[sqlx(try_from = "super::Flag")]
@@ -33,8 +34,8 @@ pub(super) struct RangeReasonRow {
     bookable_online: bool,
 }
 
-pub(super) fn reasons_by_range(rows: Vec<RangeReasonRow>) -> HashMap<i64, Vec<ReasonFlags>> {
-    let mut by_range: HashMap<i64, Vec<ReasonFlags>> = HashMap::new();
+pub(super) fn reasons_by_range(rows: Vec<RangeReasonRow>) -> HashMap<RangeId, Vec<ReasonFlags>> {
+    let mut by_range: HashMap<RangeId, Vec<ReasonFlags>> = HashMap::new();
     for row in rows {
         by_range.entry(row.range_id).or_default().push(ReasonFlags {
             is_snp: row.is_snp,
@@ -48,8 +49,8 @@ pub(super) fn reasons_by_range(rows: Vec<RangeReasonRow>) -> HashMap<i64, Vec<Re
 /// The active reasons of every range of a practitioner.
 pub(super) async fn practitioner_reasons(
     conn: &mut AnyConnection,
-    practitioner_id: i64,
-) -> StoreResult<HashMap<i64, Vec<ReasonFlags>>> {
+    practitioner_id: PractitionerId,
+) -> StoreResult<HashMap<RangeId, Vec<ReasonFlags>>> {
     let sql = format!(
         "{REASON_FLAGS_SELECT} JOIN ranges g ON g.id = rr.range_id
          WHERE g.practitioner_id = $1 AND NOT r.archived"
@@ -76,27 +77,28 @@ fn range_flags(
 /// A slot as regeneration sees it: `kept` when an appointment (even cancelled) points at it.
 #[derive(sqlx::FromRow)]
 pub(super) struct ExistingSlot {
-    pub id: i64,
-    pub range_id: Option<i64>,
+    pub id: SlotId,
+    pub range_id: Option<RangeId>,
     pub starts_at: i64,
     pub ends_at: i64,
-    pub mode: String,
+    #[sqlx(try_from = "String")]
+    pub mode: Mode,
     #[sqlx(try_from = "super::Flag")]
     pub kept: bool,
 }
 
 /// A slot to insert: (practitioner, range, start, end, mode).
-pub(super) type SlotRow = (i64, i64, i64, i64, String);
+pub(super) type SlotRow = (PractitionerId, RangeId, i64, i64, Mode);
 
 /// What regenerating one practitioner's agenda changes.
 #[derive(Default)]
 pub(super) struct Regeneration {
     /// Slots still in the agenda whose range or mode changed: (slot, range, mode).
-    pub attach: Vec<(i64, i64, String)>,
+    pub attach: Vec<(SlotId, RangeId, Mode)>,
     /// Booked slots no range covers any more: kept, out of the agenda ("hors agenda").
-    pub detach: Vec<i64>,
+    pub detach: Vec<SlotId>,
     /// Free slots no range covers any more.
-    pub delete: Vec<i64>,
+    pub delete: Vec<SlotId>,
     pub insert: Vec<SlotRow>,
 }
 
@@ -104,7 +106,7 @@ pub(super) struct Regeneration {
 /// existing ones: a slot at the same times stays (same id), the others go or come. Slots that
 /// started before `horizon.now` are never touched.
 pub(super) fn plan_regeneration(
-    practitioner_id: i64,
+    practitioner_id: PractitionerId,
     ranges: &[RangeRow],
     absences: &[(i64, i64)],
     existing: &[ExistingSlot],
@@ -115,7 +117,7 @@ pub(super) fn plan_regeneration(
         .flat_map(|r| r.wanted(horizon.from, horizon.to))
         .filter(|w| w.0 >= horizon.now)
         .collect();
-    let mut wanted: HashMap<(i64, i64), (i64, String)> = fit_slots(wanted, &[], absences)
+    let mut wanted: HashMap<(i64, i64), (RangeId, Mode)> = fit_slots(wanted, &[], absences)
         .into_iter()
         .map(|(start, end, tag)| ((start, end), tag))
         .collect();
@@ -158,25 +160,25 @@ pub(super) fn plan_regeneration(
 /// clear of existing slots, practitioner by practitioner.
 fn plan_top_up(
     ranges: &[RangeRow],
-    absences: &[(i64, i64, i64)],
-    existing: &[(i64, i64, i64)],
+    absences: &[(PractitionerId, i64, i64)],
+    existing: &[(PractitionerId, i64, i64)],
     from: NaiveDate,
     to: NaiveDate,
 ) -> Vec<SlotRow> {
-    let mut by_practitioner: HashMap<i64, Vec<_>> = HashMap::new();
+    let mut by_practitioner: HashMap<PractitionerId, Vec<_>> = HashMap::new();
     for range in ranges {
         by_practitioner
             .entry(range.practitioner_id)
             .or_default()
             .extend(range.wanted(from, to));
     }
-    let of = |rows: &[(i64, i64, i64)], id: i64| -> Vec<(i64, i64)> {
+    let of = |rows: &[(PractitionerId, i64, i64)], id: PractitionerId| -> Vec<(i64, i64)> {
         rows.iter()
             .filter(|r| r.0 == id)
             .map(|r| (r.1, r.2))
             .collect()
     };
-    let mut existing_by: HashMap<i64, Vec<(i64, i64)>> = HashMap::new();
+    let mut existing_by: HashMap<PractitionerId, Vec<(i64, i64)>> = HashMap::new();
     for row in existing {
         existing_by.entry(row.0).or_default().push((row.1, row.2));
     }
@@ -207,7 +209,7 @@ pub(super) async fn insert_slots(conn: &mut AnyConnection, rows: &[SlotRow]) -> 
                 .bind(slot.1)
                 .bind(slot.2)
                 .bind(slot.3)
-                .bind(slot.4.as_str());
+                .bind(slot.4.code());
         });
         insert.push(" ON CONFLICT (practitioner_id, starts_at) DO NOTHING");
         created += insert.execute(&mut *conn).await?;
@@ -216,7 +218,7 @@ pub(super) async fn insert_slots(conn: &mut AnyConnection, rows: &[SlotRow]) -> 
 }
 
 /// Runs `sql` (ending with `IN`) once per chunk of `ids`.
-async fn for_ids(conn: &mut AnyConnection, sql: &str, ids: &[i64]) -> StoreResult<()> {
+async fn for_ids(conn: &mut AnyConnection, sql: &str, ids: &[SlotId]) -> StoreResult<()> {
     for chunk in ids.chunks(500) {
         let mut statement = Sql::new(sql);
         statement.ids(chunk);
@@ -229,7 +231,7 @@ async fn for_ids(conn: &mut AnyConnection, sql: &str, ids: &[i64]) -> StoreResul
 /// inside the caller's transaction (see `plan_regeneration`).
 pub(super) async fn regenerate(
     conn: &mut AnyConnection,
-    practitioner_id: i64,
+    practitioner_id: PractitionerId,
     horizon: &Horizon,
 ) -> StoreResult<()> {
     let sql = format!("SELECT {RANGE_COLUMNS} FROM ranges WHERE practitioner_id = $1");
@@ -265,7 +267,7 @@ pub(super) async fn regenerate(
         sqlx::query("UPDATE slots SET range_id = $2, mode = $3 WHERE id = $1")
             .bind(slot_id)
             .bind(range_id)
-            .bind(mode)
+            .bind(mode.code())
             .execute(&mut *conn)
             .await?;
     }
@@ -276,7 +278,10 @@ pub(super) async fn regenerate(
 /// Re-evaluates the eligibility rule on every slot of `practitioner_ids` (stored in
 /// `slots.sas_flags`) and repacks their visible free slots: after a change of their SAS
 /// settings, ranges, reasons, absences or slots.
-pub(super) async fn reflag(conn: &mut AnyConnection, practitioner_ids: &[i64]) -> StoreResult<()> {
+pub(super) async fn reflag(
+    conn: &mut AnyConnection,
+    practitioner_ids: &[PractitionerId],
+) -> StoreResult<()> {
     for &practitioner_id in practitioner_ids {
         let settings: Option<(super::Flag, super::Flag)> = sqlx::query_as(
             "SELECT CAST(sas_registered AS INTEGER), CAST(accepts_new_patients AS INTEGER)
@@ -288,7 +293,7 @@ pub(super) async fn reflag(conn: &mut AnyConnection, practitioner_ids: &[i64]) -
         let Some((registered, accepts_new)) = settings else {
             continue;
         };
-        let ranges: Vec<(i64,)> =
+        let ranges: Vec<(RangeId,)> =
             sqlx::query_as("SELECT id FROM ranges WHERE practitioner_id = $1")
                 .bind(practitioner_id)
                 .fetch_all(&mut *conn)
@@ -315,8 +320,10 @@ pub(super) async fn reflag(conn: &mut AnyConnection, practitioner_ids: &[i64]) -
 
 /// Packs, per practitioner, the slots read by `repack` (ordered by practitioner and time),
 /// and tells whether some are video slots.
-fn pack_by_practitioner(rows: Vec<(i64, i64, String)>) -> HashMap<i64, (Vec<u8>, bool)> {
-    let mut by_practitioner: HashMap<i64, Vec<(i64, Mode)>> = HashMap::new();
+fn pack_by_practitioner(
+    rows: Vec<(PractitionerId, i64, String)>,
+) -> HashMap<PractitionerId, (Vec<u8>, bool)> {
+    let mut by_practitioner: HashMap<PractitionerId, Vec<(i64, Mode)>> = HashMap::new();
     for (practitioner_id, starts_at, mode) in rows {
         if let Some(mode) = Mode::from_code(&mode) {
             by_practitioner
@@ -336,8 +343,11 @@ fn pack_by_practitioner(rows: Vec<(i64, i64, String)>) -> HashMap<i64, (Vec<u8>,
 
 /// Repacks the visible free future slots of `practitioner_ids` into `practitioners.sas_slots`
 /// and their grid cells.
-pub(super) async fn repack(conn: &mut AnyConnection, practitioner_ids: &[i64]) -> StoreResult<()> {
-    let mut sorted: Vec<i64> = practitioner_ids.to_vec();
+pub(super) async fn repack(
+    conn: &mut AnyConnection,
+    practitioner_ids: &[PractitionerId],
+) -> StoreResult<()> {
+    let mut sorted: Vec<PractitionerId> = practitioner_ids.to_vec();
     sorted.sort_unstable();
     sorted.dedup();
     let now = crate::server::now();
@@ -371,10 +381,13 @@ pub(super) async fn repack(conn: &mut AnyConnection, practitioner_ids: &[i64]) -
 
 /// Frees the given slots unless an active appointment or a hold keeps them; returns their
 /// practitioners, to repack.
-pub(super) async fn untake(conn: &mut AnyConnection, slot_ids: &[i64]) -> StoreResult<Vec<i64>> {
+pub(super) async fn untake(
+    conn: &mut AnyConnection,
+    slot_ids: &[SlotId],
+) -> StoreResult<Vec<PractitionerId>> {
     let mut practitioners = Vec::new();
     for slot_id in slot_ids {
-        let row: Option<(i64,)> = sqlx::query_as(
+        let row: Option<(PractitionerId,)> = sqlx::query_as(
             "UPDATE slots SET taken =
                  EXISTS (SELECT 1 FROM appointments a WHERE a.slot_id = slots.id
                          AND a.status <> 'cancelled')
@@ -399,7 +412,7 @@ impl Store {
         let ranges: Vec<RangeRow> = sqlx::query_as(&sql).fetch_all(&mut *tx).await?;
         // Slots last less than a day: a margin of two days around the window is enough.
         let (lo, hi) = (day_start(from) - 2 * 86_400, day_start(to) + 3 * 86_400);
-        let absences: Vec<(i64, i64, i64)> = sqlx::query_as(
+        let absences: Vec<(PractitionerId, i64, i64)> = sqlx::query_as(
             "SELECT practitioner_id, starts_at, ends_at FROM absences
              WHERE ends_at > $1 AND starts_at < $2",
         )
@@ -407,7 +420,7 @@ impl Store {
         .bind(hi)
         .fetch_all(&mut *tx)
         .await?;
-        let existing: Vec<(i64, i64, i64)> = sqlx::query_as(
+        let existing: Vec<(PractitionerId, i64, i64)> = sqlx::query_as(
             "SELECT practitioner_id, starts_at, ends_at FROM slots
              WHERE starts_at >= $1 AND starts_at < $2",
         )
@@ -418,7 +431,7 @@ impl Store {
         let rows = plan_top_up(&ranges, &absences, &existing, from, to);
         let created = insert_slots(&mut tx, &rows).await?;
         if created > 0 {
-            let mut touched: Vec<i64> = rows.iter().map(|r| r.0).collect();
+            let mut touched: Vec<PractitionerId> = rows.iter().map(|r| r.0).collect();
             touched.sort_unstable();
             touched.dedup();
             reflag(&mut tx, &touched).await?;
@@ -429,7 +442,7 @@ impl Store {
 
     /// Re-evaluates the eligibility rule on every slot of a practitioner and repacks their
     /// visible free slots; to call after a change of their SAS settings, ranges, reasons or slots.
-    pub async fn refresh_visibility(&self, practitioner_id: i64) -> StoreResult<()> {
+    pub async fn refresh_visibility(&self, practitioner_id: PractitionerId) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         reflag(&mut tx, &[practitioner_id]).await?;
         tx.commit().await?;

@@ -41,7 +41,10 @@ impl<'a> Sql<'a> {
     }
 
     /// ` (…)`: a parenthesised list of ids, after `IN`.
-    pub fn ids(&mut self, ids: &[i64]) -> &mut Self {
+    pub fn ids<T>(&mut self, ids: &[T]) -> &mut Self
+    where
+        T: 'a + Copy + Encode<'a, Any> + Type<Any>,
+    {
         self.push(" (");
         for (i, id) in ids.iter().enumerate() {
             self.push(if i == 0 { "" } else { ", " }).bind(*id);

@@ -3,6 +3,7 @@
 use super::accounts::email_error;
 use super::{MaybeFlag, Store, StoreError, StoreResult};
 use crate::domain::Role;
+use crate::domain::ids::*;
 use sqlx::AnyConnection;
 
 const REGULATOR_SELECT: &str = "SELECT r.id, r.civility, r.first_name, r.last_name, r.email,
@@ -19,7 +20,7 @@ pub struct NewRegulator<'a> {
     pub last_name: &'a str,
     pub email: &'a str,
     pub departement: &'a str,
-    pub invited_by: Option<i64>,
+    pub invited_by: Option<UserId>,
     pub invited_at: i64,
 }
 
@@ -33,7 +34,7 @@ pub struct NewToken<'a> {
 /// A regulator with their invitation and, once created, their account.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RegulatorRecord {
-    pub id: i64,
+    pub id: InvitationId,
     pub civility: Option<String>,
     pub first_name: String,
     pub last_name: String,
@@ -41,7 +42,7 @@ pub struct RegulatorRecord {
     pub departement: String,
     pub invited_at: i64,
     pub revoked_at: Option<i64>,
-    pub user_id: Option<i64>,
+    pub user_id: Option<UserId>,
     pub account_email: Option<String>,
     pub account_role: Option<String>,
     #[sqlx(try_from = "MaybeFlag")]
@@ -53,8 +54,8 @@ pub struct RegulatorRecord {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TokenRecord {
     pub purpose: String,
-    pub regulator_id: Option<i64>,
-    pub user_id: Option<i64>,
+    pub regulator_id: Option<InvitationId>,
+    pub user_id: Option<UserId>,
     pub expires_at: i64,
     pub used_at: Option<i64>,
 }
@@ -70,8 +71,8 @@ pub struct NewAccount<'a> {
 
 /// Who a link is for: an invited regulator or an existing account.
 enum LinkFor {
-    Invitation(i64),
-    Reset(i64),
+    Invitation(InvitationId),
+    Reset(UserId),
 }
 
 /// Stores a single-use link.
@@ -128,9 +129,9 @@ impl Store {
         &self,
         r: &NewRegulator<'_>,
         token: &NewToken<'_>,
-    ) -> StoreResult<i64> {
+    ) -> StoreResult<InvitationId> {
         let mut tx = self.begin_write().await?;
-        let (id,): (i64,) = sqlx::query_as(
+        let (id,): (InvitationId,) = sqlx::query_as(
             "INSERT INTO regulators (civility, first_name, last_name, email, departement,
                  invited_by, invited_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -155,7 +156,7 @@ impl Store {
         Ok(sqlx::query_as(&sql).fetch_all(&self.pool).await?)
     }
 
-    pub async fn regulator(&self, id: i64) -> StoreResult<Option<RegulatorRecord>> {
+    pub async fn regulator(&self, id: InvitationId) -> StoreResult<Option<RegulatorRecord>> {
         let sql = format!("{REGULATOR_SELECT} WHERE r.id = $1");
         Ok(sqlx::query_as(&sql)
             .bind(id)
@@ -166,7 +167,7 @@ impl Store {
     /// Replaces the unused links of a pending invitation by a new one; false if none is pending.
     pub async fn renew_invitation(
         &self,
-        regulator_id: i64,
+        regulator_id: InvitationId,
         token: &NewToken<'_>,
     ) -> StoreResult<bool> {
         let mut tx = self.begin_write().await?;
@@ -189,7 +190,11 @@ impl Store {
     }
 
     /// Cancels a pending invitation and its links; false if none is pending.
-    pub async fn revoke_invitation(&self, regulator_id: i64, now: i64) -> StoreResult<bool> {
+    pub async fn revoke_invitation(
+        &self,
+        regulator_id: InvitationId,
+        now: i64,
+    ) -> StoreResult<bool> {
         let mut tx = self.begin_write().await?;
         let changed = sqlx::query(
             "UPDATE regulators SET revoked_at = $2
@@ -225,9 +230,9 @@ impl Store {
         token_hash: &str,
         now: i64,
         account: &NewAccount<'_>,
-    ) -> StoreResult<i64> {
+    ) -> StoreResult<UserId> {
         let mut tx = self.begin_write().await?;
-        let regulator_id = use_token(&mut tx, token_hash, "invitation", now).await?;
+        let regulator_id = InvitationId(use_token(&mut tx, token_hash, "invitation", now).await?);
         let names: Option<(String, String)> = sqlx::query_as(
             "SELECT first_name, last_name FROM regulators
              WHERE id = $1 AND user_id IS NULL AND revoked_at IS NULL",
@@ -236,7 +241,7 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         let (first_name, last_name) = names.ok_or(StoreError::TokenUnusable)?;
-        let (user_id,): (i64,) = sqlx::query_as(
+        let (user_id,): (UserId,) = sqlx::query_as(
             "INSERT INTO users (email, password_hash, role, first_name, last_name, created_at,
                  profession)
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -260,7 +265,11 @@ impl Store {
         Ok(user_id)
     }
 
-    pub async fn insert_reset_token(&self, user_id: i64, token: &NewToken<'_>) -> StoreResult<()> {
+    pub async fn insert_reset_token(
+        &self,
+        user_id: UserId,
+        token: &NewToken<'_>,
+    ) -> StoreResult<()> {
         let mut conn = self.pool.acquire().await?;
         insert_token(&mut conn, token, LinkFor::Reset(user_id)).await
     }
@@ -271,9 +280,9 @@ impl Store {
         token_hash: &str,
         now: i64,
         password_hash: &str,
-    ) -> StoreResult<i64> {
+    ) -> StoreResult<UserId> {
         let mut tx = self.begin_write().await?;
-        let user_id = use_token(&mut tx, token_hash, "reset", now).await?;
+        let user_id = UserId(use_token(&mut tx, token_hash, "reset", now).await?);
         let changed =
             sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1 AND NOT disabled")
                 .bind(user_id)

@@ -20,7 +20,7 @@ fn now() -> i64 {
 }
 
 /// Shown to `regulator` (their own hold does not hide the slot from them).
-fn visible_to(regulator: i64) -> impl Fn(&CandidateSlot) -> bool + Send + Sync {
+fn visible_to(regulator: UserId) -> impl Fn(&CandidateSlot) -> bool + Send + Sync {
     move |slot| slot.visibility(now(), Some(regulator)).is_some()
 }
 
@@ -100,7 +100,7 @@ async fn a_held_slot_is_booked_once(store: Arc<Store>) {
     assert_eq!(listed.len(), 1);
     let a = &listed[0];
     assert_eq!(
-        (a.id, a.starts_at, a.status.as_str(), a.mode.as_str()),
+        (a.id, a.starts_at, a.status.code(), a.mode.code()),
         (first.id, slot.starts_at, "booked", "cabinet")
     );
     assert_eq!(
@@ -139,7 +139,7 @@ async fn a_held_slot_is_booked_once(store: Arc<Store>) {
 }
 
 /// A practitioner with a range, a regulator holding one of its slots: (practitioner, regulator, slot).
-async fn a_held_slot(store: &Store) -> (i64, i64, i64) {
+async fn a_held_slot(store: &Store) -> (PractitionerId, UserId, SlotId) {
     let (practitioner_id, _) = practitioner_with_range(store, "10000000009", SNP).await;
     let regulator = user(store, "r@demo.test", Role::Regulator, None).await;
     let slot_id = first_visible_slot(store).await.slot_id;
@@ -153,8 +153,8 @@ async fn a_held_slot(store: &Store) -> (i64, i64, i64) {
 /// Submits one booking form per key, all at once; the answers in the keys' order.
 async fn book_at_once(
     store: &Arc<Store>,
-    slot_id: i64,
-    regulator: i64,
+    slot_id: SlotId,
+    regulator: UserId,
     keys: Vec<String>,
 ) -> Vec<StoreResult<Booked>> {
     let attempts: Vec<_> = keys
@@ -267,7 +267,7 @@ async fn a_refused_booking_saves_nothing(store: Arc<Store>) {
         Err(StoreError::SlotTaken)
     ));
     let missing = NewBooking {
-        slot_id: 999_999,
+        slot_id: SlotId(999_999),
         ..booking
     };
     assert!(matches!(
@@ -469,7 +469,7 @@ async fn cancelling_puts_the_slot_back_and_outcomes_stay_with_the_practitioner(s
     let mine = store.regulator_appointments(regulator).await.unwrap();
     let seen: Vec<(&str, Option<&str>)> = mine
         .iter()
-        .map(|a| (a.status.as_str(), a.cancel_reason.as_deref()))
+        .map(|a| (a.status.code(), a.cancel_reason.as_deref()))
         .collect();
     assert_eq!(
         seen,
@@ -640,7 +640,7 @@ async fn the_database_forbids_two_active_appointments_on_one_slot(store: Arc<Sto
         "{refused:?}"
     );
     let a = store.appointment(booked.id).await.unwrap().unwrap();
-    assert_eq!(a.status, "booked");
+    assert_eq!(a.status, AppointmentStatus::Booked);
     assert_eq!(
         store.regulator_appointments(regulator).await.unwrap().len(),
         1

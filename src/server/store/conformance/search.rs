@@ -57,7 +57,7 @@ struct Doctor {
 }
 
 /// A practitioner with hourly slots 08:00–20:00 over the next 3 days.
-async fn doctor(store: &Store, d: Doctor) -> i64 {
+async fn doctor(store: &Store, d: Doctor) -> PractitionerId {
     let id = store
         .insert_practitioner(&NewPractitioner {
             latitude: d.at.0,
@@ -102,7 +102,7 @@ fn rpps(n: usize) -> &'static str {
 
 /// Lyon's neighbourhood: A SNP at 1 km, B new patients at 5 km, C registered with nothing open
 /// at 3 km, D not registered at 2 km, E video SNP at 30 km, F SNP at 30 km.
-async fn lyon(store: &Store) -> [i64; 6] {
+async fn lyon(store: &Store) -> [PractitionerId; 6] {
     with_communes(store).await;
     let east = |km: f64| (LYON.0, LYON.1 + km / 77.59);
     let cases = [
@@ -119,7 +119,7 @@ async fn lyon(store: &Store) -> [i64; 6] {
         (east(30.0), true, false, SNP, Mode::Video),
         (east(-30.0), true, false, SNP, Mode::Cabinet),
     ];
-    let mut ids = [0; 6];
+    let mut ids = [PractitionerId(0); 6];
     for (i, (at, sas, accepts_new, flags, mode)) in cases.into_iter().enumerate() {
         ids[i] = doctor(
             store,
@@ -158,7 +158,7 @@ async fn search_at(
     run_search(store, &params, &query, now).await
 }
 
-fn ids(results: &SearchResults) -> Vec<i64> {
+fn ids(results: &SearchResults) -> Vec<PractitionerId> {
     results.cards.iter().map(|c| c.id).collect()
 }
 
@@ -404,7 +404,7 @@ async fn a_departement_search_rotates_fairly_and_pages_stably(store: Arc<Store>)
             .iter()
             .all(|p| p.pages == 3 && p.practitioner_count == 12)
     );
-    let mut seen: Vec<i64> = pages.iter().flat_map(ids).collect();
+    let mut seen: Vec<PractitionerId> = pages.iter().flat_map(ids).collect();
     assert!(
         pages
             .iter()
@@ -574,12 +574,12 @@ async fn grid_cells_stay_exact_through_holds_bookings_and_agenda_changes(store: 
     assert_cells_exact(store, "seeded").await;
     let regulator = user(store, "r@demo.test", Role::Regulator, None).await;
     let now = Utc::now().timestamp();
-    let free = |p: i64| async move {
+    let free = |p: PractitionerId| async move {
         let slots = store
             .candidate_slots("69", now, now + 3 * 86_400)
             .await
             .unwrap();
-        let mine: Vec<i64> = slots
+        let mine: Vec<SlotId> = slots
             .iter()
             .filter(|s| s.practitioner_id == p && !s.booked && s.held_by.is_none())
             .map(|s| s.slot_id)
