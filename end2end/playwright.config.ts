@@ -64,7 +64,7 @@ export default defineConfig({
       stderr: 'pipe',
     },
     {
-      command: `"${binary}" seed demo && exec "${binary}" serve`,
+      command: `exec "${binary}" serve --demo`,
       cwd: root,
       url: `http://127.0.0.1:${port}/`,
       reuseExistingServer: false,

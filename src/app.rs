@@ -16,6 +16,8 @@ use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    crate::server::headers::provide_page_policy(&options);
     view! {
         <!DOCTYPE html>
         <html lang="fr" data-fr-scheme="light">
@@ -28,6 +30,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
+                {demo_data().then(|| view! { <meta name="sas-demo" content="1" /> })}
             </head>
             <body>
                 <App />
@@ -183,6 +186,20 @@ fn MainNav() -> impl IntoView {
     }
 }
 
+/// Whether the server shows demonstration data (`serve --demo`). The server knows it; the
+/// browser reads it from the page's head, so that hydration finds the same footer.
+fn demo_data() -> bool {
+    #[cfg(feature = "ssr")]
+    return use_context::<crate::server::AppState>().is_some_and(|s| s.demo);
+    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+    return web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.query_selector("meta[name='sas-demo']").ok().flatten())
+        .is_some();
+    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+    false
+}
+
 #[component]
 fn Footer() -> impl IntoView {
     view! {
@@ -201,6 +218,9 @@ fn Footer() -> impl IntoView {
                     </div>
                 </div>
                 <div class="fr-footer__bottom">
+                    {demo_data().then(|| view! {
+                        <p class="fr-footer__bottom-copy fr-badge fr-badge--warning">"Données de démonstration"</p>
+                    })}
                     <p class="fr-footer__bottom-copy">"Accessibilité : partiellement conforme (RGAA 4.1)"</p>
                 </div>
             </div>

@@ -27,6 +27,8 @@ pub enum AppError {
     HoldExpired,
     #[error("Trop de tentatives de connexion échouées. Patientez 15 minutes avant de réessayer.")]
     TooManyAttempts,
+    #[error("Trop de demandes depuis votre adresse. Patientez une heure avant de réessayer.")]
+    TooManyRequests,
     #[error(
         "Ce lien n'est pas valide : il a été remplacé, annulé ou mal copié. Demandez un nouveau lien."
     )]
@@ -55,7 +57,7 @@ impl AppError {
             AppError::Invalid(_) => 422,
             AppError::SlotTaken => 409,
             AppError::HoldExpired => 410,
-            AppError::TooManyAttempts => 429,
+            AppError::TooManyAttempts | AppError::TooManyRequests => 429,
             AppError::LinkInvalid => 404,
             AppError::LinkExpired | AppError::LinkUsed => 410,
             AppError::MailFailed => 503,

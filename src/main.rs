@@ -3,6 +3,7 @@
 
 use clap::{Parser, Subcommand};
 use sas_rdv::domain::account::RegulatorInput;
+use sas_rdv::domain::identity::{Email, PersonName};
 use sas_rdv::server::{
     AppState, BookingSettings, attachments, clock, communes, http, mail::Mailer, services, slots,
     store,
@@ -38,6 +39,10 @@ struct Cli {
     #[arg(long, env = "SAS_HOLD_SECONDS", default_value_t = slots::DEFAULT_HOLD_SECONDS,
         value_parser = clap::value_parser!(i64).range(5..=3600), global = true)]
     hold_seconds: i64,
+    /// Minutes sans activité après lesquelles une session se ferme (5 à 720)
+    #[arg(long, env = "SAS_SESSION_IDLE_MINUTES", default_value_t = sas_rdv::server::auth::DEFAULT_IDLE_MINUTES,
+        value_parser = clap::value_parser!(i64).range(5..=720), global = true)]
+    session_idle_minutes: i64,
     /// Dossier des données écrites par l'application (pièces jointes)
     #[arg(long, env = "SAS_DATA_DIR", default_value = "data", global = true)]
     data_dir: std::path::PathBuf,
@@ -50,8 +55,23 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Sert l'application (commande par défaut).
-    Serve,
+    /// Sert l'application (commande par défaut). Ne crée aucun compte : le premier
+    /// administrateur vient de `create-admin`.
+    Serve {
+        /// Charge (ou complète) les données de démonstration et le signale en pied de page.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Crée un compte administrateur SAS et affiche un lien à usage unique (valable 24 h) pour
+    /// en choisir le mot de passe.
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "Administrateur")]
+        first_name: String,
+        #[arg(long, default_value = "SAS")]
+        last_name: String,
+    },
     /// Met le schéma de la base à jour.
     Migrate,
     /// Charge des données.
@@ -142,9 +162,11 @@ async fn start() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
+    sas_rdv::server::auth::set_idle_minutes(cli.session_idle_minutes);
     let store = store::connect(&cli.database_url)
         .await
         .map_err(|e| e.to_string())?;
+    let demo = matches!(cli.command, Some(Command::Serve { demo: true }));
     let state = |store| -> Result<AppState, String> {
         let leptos_options = leptos_options()?;
         let public_url = cli
@@ -161,6 +183,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 hold_seconds: cli.hold_seconds,
                 attachments_dir: cli.data_dir.join("pieces-jointes"),
             },
+            demo,
         })
     };
     // The communes of the place field, loaded when missing or changed.
@@ -169,7 +192,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Ok(n) => tracing::info!("{n} communes chargées"),
         Err(message) => tracing::warn!("{message}"),
     }
-    match cli.command.unwrap_or(Command::Serve) {
+    match cli.command.unwrap_or(Command::Serve { demo: false }) {
         Command::Migrate => {
             println!("Base {} à jour.", store.backend());
             Ok(())
@@ -223,20 +246,50 @@ async fn run(cli: Cli) -> Result<(), String> {
                     concurrency,
                 },
         } => tools::bench_search(store, &cli.communes_dir, searches, concurrency).await,
-        Command::Serve => {
-            // The demo tops itself up on the embedded default database only.
-            if cli.database_url == DEFAULT_DATABASE_URL {
+        Command::CreateAdmin {
+            email,
+            first_name,
+            last_name,
+        } => {
+            let email = argument("email", Email::parse(&email))?;
+            let first_name = argument("first-name", PersonName::parse(&first_name))?;
+            let last_name = argument("last-name", PersonName::parse(&last_name))?;
+            let state = state(store)?;
+            let link = services::accounts::create_admin(&state, &email, (&first_name, &last_name))
+                .await
+                .map_err(|e| e.field_message("email").unwrap_or_else(|| e.to_string()))?;
+            println!(
+                "Compte administrateur créé. Lien à usage unique pour choisir son mot de passe \
+                 (valable {} h) :\n{link}",
+                services::accounts::ADMIN_LINK_HOURS
+            );
+            Ok(())
+        }
+        Command::Serve { demo } => {
+            if demo {
                 tools::demo::seed_demo(store.as_ref())
                     .await
                     .map_err(|e| e.to_string())?;
+            } else if cli.smtp_url.is_none() {
+                tracing::warn!(
+                    "ATTENTION : aucun serveur de courriel (SMTP_URL). Les courriels (invitations, \
+                     liens de mot de passe) ne partent pas : ils restent dans la boîte d'envoi de \
+                     la base. À ne faire qu'en démonstration."
+                );
             }
             slots::spawn_top_up(store.clone(), cli.slot_horizon_days);
             slots::spawn_hold_sweeper(store.clone());
+            sas_rdv::server::auth::spawn_purge(store.clone());
             let state = state(store)?;
             attachments::spawn_cleanup(state.store.clone(), state.booking.attachments_dir.clone());
             http::serve(state).await.map_err(|e| e.to_string())
         }
     }
+}
+
+/// A command-line value checked by the domain, its refusal naming the option.
+fn argument<T>(name: &str, value: Result<T, String>) -> Result<T, String> {
+    value.map_err(|message| format!("--{name} : {message}"))
 }
 
 /// Site settings: from cargo-leptos' environment when it runs us, else from `Leptos.toml`

@@ -10,13 +10,11 @@ use leptos::prelude::*;
 /// Regulators only: communes whose name or postcode starts with `text`, for the place field.
 #[server]
 pub async fn suggest_communes(text: String) -> Result<Vec<CommuneOption>, AppError> {
-    with_status(
-        async {
-            auth::require(&[crate::domain::Role::Regulator]).await?;
-            services::search::suggest_communes(store()?.as_ref(), &text).await
-        }
-        .await,
-    )
+    with_status(async {
+        auth::require(&[crate::domain::Role::Regulator]).await?;
+        services::search::suggest_communes(store()?.as_ref(), &text).await
+    })
+    .await
 }
 
 /// A commune field: an ARIA combobox over every French commune (name or postcode).

@@ -412,16 +412,32 @@ impl RegulatorState {
     }
 }
 
-/// Sign-in throttling: failures counted over this window…
+/// Sign-in throttling: attempts are counted, before the password is checked, over this
+/// window…
 pub const THROTTLE_WINDOW_SECONDS: i64 = 15 * 60;
-/// …per submitted address…
-pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
-/// …and per client address (a shared call-centre address gets more room).
-pub const MAX_FAILURES_PER_IP: i64 = 30;
+/// …per address typed (by browsers that never signed in to it), or per browser that did
+/// (the « device cookie »: an attack from elsewhere does not lock its owner out)…
+pub const MAX_ATTEMPTS_PER_ACCOUNT: i64 = 5;
+/// …and per client address, sized for a call centre whose regulators share one address: a
+/// few hundred sign-ins a quarter of an hour, while a flood of guesses over many accounts stops.
+pub const MAX_ATTEMPTS_PER_IP: i64 = 300;
 
-/// Whether a sign-in attempt is refused before its password is even checked.
-pub fn sign_in_throttled(account_failures: i64, ip_failures: i64) -> bool {
-    account_failures >= MAX_FAILURES_PER_ACCOUNT || ip_failures >= MAX_FAILURES_PER_IP
+/// Practitioner registrations accepted per client address and per hour.
+pub const MAX_REGISTRATIONS_PER_HOUR: i64 = 10;
+
+/// Whether an attempt, counted as the `account`-th for its key and the `ip`-th for its client
+/// address, is refused before its password is even checked.
+pub fn sign_in_throttled(account: i64, ip: i64) -> bool {
+    account > MAX_ATTEMPTS_PER_ACCOUNT || ip > MAX_ATTEMPTS_PER_IP
+}
+
+/// How long the `attempt`-th failure of a window waits before its answer: nothing for the
+/// first (a typo), then a quarter of a second doubling each time, at most 4 seconds.
+pub fn failure_delay_ms(attempt: i64) -> u64 {
+    match attempt {
+        ..=1 => 0,
+        n => 250 << (n - 2).min(4),
+    }
 }
 
 /// The invitation behind a link, as the account creation page shows it.
@@ -565,8 +581,11 @@ mod tests {
 
     #[test]
     fn throttling() {
-        for (account, ip, refused) in [(0, 0, false), (4, 29, false), (5, 0, true), (0, 30, true)] {
+        for (account, ip, refused) in [(1, 1, false), (5, 300, false), (6, 1, true), (1, 301, true)]
+        {
             assert_eq!(sign_in_throttled(account, ip), refused, "{account} {ip}");
         }
+        let delays: Vec<u64> = (0..8).map(failure_delay_ms).collect();
+        assert_eq!(delays, [0, 0, 250, 500, 1000, 2000, 4000, 4000]);
     }
 }

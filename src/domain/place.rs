@@ -12,7 +12,7 @@ impl InseeCode {
         let code = input.trim().to_uppercase();
         let bytes = code.as_bytes();
         let valid = bytes.len() == 5
-            && (bytes[..2].iter().all(u8::is_ascii_digit) || matches!(&code[..2], "2A" | "2B"))
+            && (bytes[..2].iter().all(u8::is_ascii_digit) || matches!(&bytes[..2], b"2A" | b"2B"))
             && bytes[2..].iter().all(u8::is_ascii_digit);
         if valid {
             Ok(Self(code))

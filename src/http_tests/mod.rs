@@ -3,6 +3,7 @@
 
 mod booking;
 mod role_matrix;
+mod security;
 
 use crate::domain::Role;
 use crate::server::store::{NewUser, Store};
@@ -62,6 +63,7 @@ impl Server {
                 hold_seconds: crate::server::slots::DEFAULT_HOLD_SECONDS,
                 attachments_dir: attachments.path().to_path_buf(),
             },
+            demo: true,
         };
         let app = http::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, app).await });

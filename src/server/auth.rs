@@ -5,7 +5,7 @@
 use super::store::{AuditEntry, Store, TokenRecord, UserRecord};
 use super::{internal, now, store};
 use crate::domain::Role;
-use crate::domain::account::{THROTTLE_WINDOW_SECONDS, sign_in_throttled};
+use crate::domain::account::{THROTTLE_WINDOW_SECONDS, failure_delay_ms, sign_in_throttled};
 use crate::domain::ids::*;
 use crate::error::AppError;
 use argon2::Argon2;
@@ -18,8 +18,25 @@ use sha2::{Digest, Sha256};
 
 pub const SESSION_COOKIE: &str = "sas_session";
 const SESSION_SECONDS: i64 = 12 * 3600;
+/// A session unused this long ends (`SAS_SESSION_IDLE_MINUTES`, 30 minutes by default).
+static IDLE_SECONDS: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+pub const DEFAULT_IDLE_MINUTES: i64 = 30;
 
-/// argon2id with the crate's defaults (19 MiB, 2 passes): OWASP's recommendation.
+/// Sets the idle timeout of sessions, once, at start.
+pub fn set_idle_minutes(minutes: i64) {
+    let _ = IDLE_SECONDS.set(minutes * 60);
+}
+
+fn idle_seconds() -> i64 {
+    *IDLE_SECONDS.get_or_init(|| DEFAULT_IDLE_MINUTES * 60)
+}
+
+/// The mark of a browser that signed in (see `sign_in`), kept 90 days.
+pub const DEVICE_COOKIE: &str = "sas_appareil";
+const DEVICE_SECONDS: i64 = 90 * 86_400;
+
+/// argon2id with the crate's defaults (19 MiB, 2 passes): OWASP's recommendation. Blocking:
+/// request handlers use [`hash_password_async`].
 pub fn hash_password(password: &str) -> Result<String, AppError> {
     let salt = SaltString::generate(&mut rand::rngs::OsRng);
     Argon2::default()
@@ -28,12 +45,40 @@ pub fn hash_password(password: &str) -> Result<String, AppError> {
         .map_err(internal)
 }
 
-pub fn verify_password(password: &str, hash: &str) -> bool {
+fn password_matches(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|parsed| {
         Argon2::default()
             .verify_password(password.as_bytes(), &parsed)
             .is_ok()
     })
+}
+
+/// Runs a password hash (tens of milliseconds of CPU and 19 MiB) on tokio's blocking threads,
+/// at most as many at once as there are cores: a burst of sign-ins neither stalls the async
+/// workers that answer every other request nor takes all the memory.
+async fn off_the_workers<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
+    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    let slots = SLOTS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        tokio::sync::Semaphore::new(cores)
+    });
+    let _slot = slots.acquire().await.map_err(internal)?;
+    tokio::task::spawn_blocking(work).await.map_err(internal)
+}
+
+pub async fn hash_password_async(password: &str) -> Result<String, AppError> {
+    let password = password.to_string();
+    off_the_workers(move || hash_password(&password)).await?
+}
+
+/// Whether `password` matches `hash` (false for an account without a password yet).
+pub async fn verify_password(password: &str, hash: &str) -> bool {
+    let (password, hash) = (password.to_string(), hash.to_string());
+    off_the_workers(move || password_matches(&password, &hash))
+        .await
+        .unwrap_or(false)
 }
 
 /// A fresh random token (256 bits, for a session or a link) and the hash the database keeps.
@@ -61,7 +106,9 @@ fn request_parts() -> Option<Parts> {
     use_context::<Parts>()
 }
 
-fn session_token(parts: &Parts) -> Option<String> {
+/// The value of cookie `name` (or of its `__Host-` form, set over HTTPS) on a request.
+fn cookie(parts: &Parts, name: &str) -> Option<String> {
+    let host_name = format!("__Host-{name}");
     parts
         .headers
         .get_all(header::COOKIE)
@@ -69,7 +116,7 @@ fn session_token(parts: &Parts) -> Option<String> {
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(n, _)| *n == host_name || *n == name)
         .map(|(_, value)| value.to_string())
 }
 
@@ -101,10 +148,22 @@ fn is_https(parts: &Parts) -> bool {
             == Some("https")
 }
 
-fn set_cookie(value: String) {
+/// Sets cookie `name` for `max_age` seconds (0 deletes it): HttpOnly, SameSite=Lax, and over
+/// HTTPS (the public address or the request) `__Host-` prefixed and Secure.
+fn set_cookie(name: &str, value: &str, max_age: i64) {
+    let https = request_parts().as_ref().is_some_and(is_https)
+        || super::state().is_ok_and(|s| s.public_url.starts_with("https://"));
+    let (prefix, secure) = if https {
+        ("__Host-", "; Secure")
+    } else {
+        ("", "")
+    };
+    let cookie = format!(
+        "{prefix}{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    );
     if let (Some(options), Ok(value)) = (
         use_context::<leptos_axum::ResponseOptions>(),
-        HeaderValue::from_str(&value),
+        HeaderValue::from_str(&cookie),
     ) {
         options.append_header(header::SET_COOKIE, value);
     }
@@ -120,13 +179,15 @@ pub async fn current_user() -> Result<Option<UserRecord>, AppError> {
 
 /// The account whose session cookie the request carries (for plain axum handlers too).
 pub async fn user_of(store: &Store, parts: &Parts) -> Result<Option<UserRecord>, AppError> {
-    let Some(token) = session_token(parts) else {
+    let Some(token) = cookie(parts, SESSION_COOKIE) else {
         return Ok(None);
     };
-    store
-        .session_user(&token_hash(&token), now())
-        .await
-        .map_err(AppError::from)
+    let (hash, now) = (token_hash(&token), now());
+    let user = store.session_user(&hash, now).await?;
+    if user.is_some() {
+        store.touch_session(&hash, now + idle_seconds()).await?;
+    }
+    Ok(user)
 }
 
 /// The signed-in user, provided their role is one of `roles`.
@@ -164,69 +225,105 @@ pub async fn record_audit(
         .map_err(AppError::from)
 }
 
-/// Checks the credentials, opens a new session and sets its cookie. Repeated failures for an
-/// address or from a client address are throttled, whether or not the account exists.
+/// Checks the credentials, opens a new session and sets its cookie. Each attempt is counted
+/// before the password is checked: per address typed (whether or not the account exists), or
+/// per browser that already signed in to this account (so that an attack from elsewhere does
+/// not lock it out), and per client address.
 pub async fn sign_in(email: &str, password: &str) -> Result<UserRecord, AppError> {
     let store = store()?;
     let email = email.trim().to_lowercase();
     let now = now();
-    let since = now - THROTTLE_WINDOW_SECONDS;
-    let account_key = format!("sign-in:{email}");
-    let ip_key = client_ip().map(|ip| format!("sign-in-ip:{ip}"));
-    let account_failures = store.attempts(&account_key, since).await?;
-    let ip_failures = match &ip_key {
-        Some(key) => store.attempts(key, since).await?,
+    let user = store.user_by_email(&email).await?;
+    let device = trusted_device(&store, user.as_ref(), now).await?;
+    let key = match &device {
+        Some(device_hash) => format!("sign-in-device:{device_hash}"),
+        None => format!("sign-in:{email}"),
+    };
+    let attempt = store
+        .claim_attempt(&key, now, THROTTLE_WINDOW_SECONDS)
+        .await?;
+    let ip_attempt = match client_ip() {
+        Some(ip) => {
+            let key = format!("sign-in-ip:{ip}");
+            store
+                .claim_attempt(&key, now, THROTTLE_WINDOW_SECONDS)
+                .await?
+        }
         None => 0,
     };
-    let user = store.user_by_email(&email).await?;
-    if sign_in_throttled(account_failures, ip_failures) {
+    if sign_in_throttled(attempt, ip_attempt) {
         audit(user.map(|u| u.id), "sign_in_throttled", "account").await?;
         return Err(AppError::TooManyAttempts);
     }
     let verified = match &user {
-        Some(user) => verify_password(password, &user.password_hash) && !user.disabled,
+        Some(user) => verify_password(password, &user.password_hash).await && !user.disabled,
         None => {
             // Same work whether or not the account exists: no enumeration by timing.
-            let _ = hash_password(password);
+            let _ = hash_password_async(password).await;
             false
         }
     };
-    let user = match (user, verified) {
-        (Some(user), true) => user,
-        (user, _) => {
-            let keys: Vec<&str> = std::iter::once(account_key.as_str())
-                .chain(ip_key.as_deref())
-                .collect();
-            store.record_attempt(&keys, now, since).await?;
+    let user = match user {
+        Some(user) if verified => user,
+        user => {
+            let delay = failure_delay_ms(attempt);
+            tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
             audit(user.map(|u| u.id), "sign_in_failed", "account").await?;
             return Err(AppError::BadCredentials);
         }
     };
-    store.clear_attempts(&account_key).await?;
+    store.forget_attempts(&key).await?;
     // A fresh token at every sign-in, the previous one closed: a session cannot be fixed upon the user.
-    if let Some(old) = request_parts().as_ref().and_then(session_token) {
+    if let Some(old) = request_parts()
+        .as_ref()
+        .and_then(|p| cookie(p, SESSION_COOKIE))
+    {
         store.delete_session(&token_hash(&old)).await?;
     }
     let (token, hash) = new_token();
     store
         .insert_session(&hash, user.id, now, now + SESSION_SECONDS)
         .await?;
-    let secure = request_parts().as_ref().is_some_and(is_https);
-    set_cookie(format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={SESSION_SECONDS}{}",
-        if secure { "; Secure" } else { "" }
-    ));
+    store.touch_session(&hash, now + idle_seconds()).await?;
+    set_cookie(SESSION_COOKIE, &token, SESSION_SECONDS);
+    if device.is_none() {
+        let (token, hash) = new_token();
+        store
+            .trust_device(&hash, user.id, now + DEVICE_SECONDS)
+            .await?;
+        set_cookie(DEVICE_COOKIE, &token, DEVICE_SECONDS);
+    }
     audit(Some(user.id), "sign_in", "account").await?;
     Ok(user)
 }
 
+/// The hash of this browser's device mark, if it marks a sign-in to `user`'s account.
+async fn trusted_device(
+    store: &Store,
+    user: Option<&UserRecord>,
+    now: i64,
+) -> Result<Option<String>, AppError> {
+    let (Some(user), Some(token)) = (
+        user,
+        request_parts()
+            .as_ref()
+            .and_then(|p| cookie(p, DEVICE_COOKIE)),
+    ) else {
+        return Ok(None);
+    };
+    let hash = token_hash(&token);
+    let owner = store.trusted_device(&hash, now).await?;
+    Ok((owner == Some(user.id)).then_some(hash))
+}
+
 pub async fn sign_out() -> Result<(), AppError> {
-    if let Some(token) = request_parts().as_ref().and_then(session_token) {
+    if let Some(token) = request_parts()
+        .as_ref()
+        .and_then(|p| cookie(p, SESSION_COOKIE))
+    {
         store()?.delete_session(&token_hash(&token)).await?;
     }
-    set_cookie(format!(
-        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"
-    ));
+    set_cookie(SESSION_COOKIE, "", 0);
     Ok(())
 }
 
@@ -262,4 +359,19 @@ pub async fn link_refusal(token: &str, purpose: &str) -> AppError {
         Ok(_) => AppError::LinkInvalid,
         Err(err) => err,
     }
+}
+
+/// Deletes, every hour, the sessions, trusted browsers and throttling windows that have ended.
+pub fn spawn_purge(store: std::sync::Arc<Store>) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            every.tick().await;
+            match store.purge_expired(now(), 3600).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!("{n} sessions, appareils et compteurs expirés supprimés"),
+                Err(err) => tracing::error!("purging expired sessions failed: {err}"),
+            }
+        }
+    });
 }

@@ -1,6 +1,6 @@
 //! The HTTP server: Leptos pages and server functions on axum, plus a same-origin check.
 
-use super::{AppState, attachments};
+use super::{AppState, attachments, headers};
 use crate::app::{App, shell};
 use axum::extract::Request;
 use axum::http::{Method, StatusCode, header};
@@ -10,6 +10,7 @@ use axum::routing::{get, post};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::net::SocketAddr;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::services::ServeDir;
 
 pub fn router(state: AppState) -> axum::Router {
@@ -19,6 +20,7 @@ pub fn router(state: AppState) -> axum::Router {
         move || provide_context(state.clone())
     };
     let options = state.leptos_options.clone();
+    let https = state.public_url.starts_with("https://");
     // Built assets are served by their own routes: leptos' file fallback answers them with the
     // status of whatever page set one last on the same thread (a 404 for the wasm, at times).
     let site = std::path::Path::new(&*options.site_root);
@@ -39,6 +41,9 @@ pub fn router(state: AppState) -> axum::Router {
             _,
         >(context, shell))
         .layer(middleware::from_fn(same_origin_writes))
+        .layer(middleware::from_fn(body_limit))
+        .layer(middleware::from_fn_with_state(https, headers::secure))
+        .layer(CatchPanicLayer::custom(headers::panicked))
         .with_state(state)
 }
 
@@ -66,6 +71,27 @@ async fn same_origin_writes(request: Request, next: Next) -> Response {
         (true, Some(origin), Some(host)) if origin != host => (
             StatusCode::FORBIDDEN,
             "Requête refusée : origine différente du site.",
+        )
+            .into_response(),
+        _ => next.run(request).await,
+    }
+}
+
+/// The largest body a page or server function accepts (attachments have their own limit).
+pub const BODY_LIMIT_BYTES: u64 = 1024 * 1024;
+
+/// Answers 413 to a body announced over [`BODY_LIMIT_BYTES`], before reading it.
+async fn body_limit(request: Request, next: Next) -> Response {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let upload = request.uri().path().starts_with(attachments::UPLOAD_PATH);
+    match declared {
+        Some(length) if length > BODY_LIMIT_BYTES && !upload => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Requête refusée : le contenu envoyé dépasse 1 Mo.",
         )
             .into_response(),
         _ => next.run(request).await,

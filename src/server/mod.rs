@@ -4,6 +4,7 @@ pub mod attachments;
 pub mod auth;
 pub mod clock;
 pub mod communes;
+pub mod headers;
 pub mod http;
 pub mod mail;
 pub mod services;
@@ -26,6 +27,8 @@ pub struct AppState {
     /// Days of slots kept ahead (`SAS_SLOT_HORIZON_DAYS`).
     pub horizon_days: i64,
     pub booking: BookingSettings,
+    /// Started with `serve --demo`: the footer says the data are a demonstration.
+    pub demo: bool,
 }
 
 #[derive(Clone)]
@@ -69,8 +72,20 @@ pub fn internal(err: impl std::fmt::Display) -> AppError {
     AppError::Internal
 }
 
-/// Gives a failed server function the HTTP status its error stands for.
-pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+/// Runs a server function's work: a panic inside it is logged and answered as a technical
+/// error at once (never a request left hanging, even while a page renders), and a failure gets
+/// the HTTP status its error stands for.
+pub async fn with_status<T>(
+    work: impl std::future::Future<Output = Result<T, AppError>>,
+) -> Result<T, AppError> {
+    use futures_util::FutureExt;
+    let result = std::panic::AssertUnwindSafe(work)
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|_| {
+            tracing::error!("a server function panicked");
+            Err(AppError::Internal)
+        });
     if let Err(err) = &result
         && let (Some(options), Ok(status)) = (
             use_context::<leptos_axum::ResponseOptions>(),

@@ -38,47 +38,41 @@ pub fn home_of(role: Role) -> &'static str {
 /// Open to everyone: tells who is signed in, if anyone.
 #[server]
 pub async fn who_am_i() -> Result<Option<CurrentUser>, AppError> {
-    with_status(
-        async {
-            Ok(auth::current_user().await?.and_then(|u| {
-                Some(CurrentUser {
-                    name: format!("{} {}", u.first_name, u.last_name),
-                    role: u.role()?,
-                })
-            }))
-        }
-        .await,
-    )
+    with_status(async {
+        Ok(auth::current_user().await?.and_then(|u| {
+            Some(CurrentUser {
+                name: format!("{} {}", u.first_name, u.last_name),
+                role: u.role()?,
+            })
+        }))
+    })
+    .await
 }
 
 /// Open to everyone: checks the credentials and opens a session.
 #[server]
 pub async fn login(email: String, password: String) -> Result<CurrentUser, AppError> {
-    with_status(
-        async {
-            let user = auth::sign_in(&email, &password).await?;
-            let role = user.role().ok_or(AppError::Forbidden)?;
-            leptos_axum::redirect(home_of(role));
-            Ok(CurrentUser {
-                name: format!("{} {}", user.first_name, user.last_name),
-                role,
-            })
-        }
-        .await,
-    )
+    with_status(async {
+        let user = auth::sign_in(&email, &password).await?;
+        let role = user.role().ok_or(AppError::Forbidden)?;
+        leptos_axum::redirect(home_of(role));
+        Ok(CurrentUser {
+            name: format!("{} {}", user.first_name, user.last_name),
+            role,
+        })
+    })
+    .await
 }
 
 /// Open to everyone: closes the session of this browser, if any.
 #[server]
 pub async fn logout() -> Result<(), AppError> {
-    with_status(
-        async {
-            auth::sign_out().await?;
-            leptos_axum::redirect("/connexion");
-            Ok(())
-        }
-        .await,
-    )
+    with_status(async {
+        auth::sign_out().await?;
+        leptos_axum::redirect("/connexion");
+        Ok(())
+    })
+    .await
 }
 
 /// Sign-in state shared by the layout and the pages.
@@ -169,7 +163,7 @@ pub fn LoginPage() -> impl IntoView {
 /// Open to everyone: the link's token is the credential. Whose invitation the link carries.
 #[server]
 pub async fn invitation(token: String) -> Result<InvitationView, AppError> {
-    with_status(accounts::invitation(&token).await)
+    with_status(accounts::invitation(&token)).await
 }
 
 /// Open to everyone: the link's token is the credential. Creates the account and uses the link;
@@ -188,27 +182,25 @@ pub async fn create_account(
         password,
         confirmation,
     };
-    with_status(accounts::create_account(&token, &input).await)
+    with_status(accounts::create_account(&token, &input)).await
 }
 
 /// Open to everyone: sends a reset link if an account has this address; the same answer
 /// whether or not one has (no account enumeration).
 #[server]
 pub async fn request_reset(email: String) -> Result<(), AppError> {
-    with_status(
-        async {
-            let email = crate::domain::identity::Email::parse(&email)
-                .map_err(|message| AppError::invalid("email", message))?;
-            accounts::request_password_reset(email.as_str()).await
-        }
-        .await,
-    )
+    with_status(async {
+        let email = crate::domain::identity::Email::parse(&email)
+            .map_err(|message| AppError::invalid("email", message))?;
+        accounts::request_password_reset(email.as_str()).await
+    })
+    .await
 }
 
 /// Open to everyone: the link's token is the credential. Whether a reset link can be used.
 #[server]
 pub async fn reset_link(token: String) -> Result<(), AppError> {
-    with_status(auth::check_link(&token, "reset").await.map(drop))
+    with_status(async { auth::check_link(&token, "reset").await.map(drop) }).await
 }
 
 /// Open to everyone: the link's token is the credential. Sets the new password, uses the link
@@ -219,7 +211,7 @@ pub async fn reset_password(
     password: String,
     confirmation: String,
 ) -> Result<(), AppError> {
-    with_status(accounts::reset_password(&token, &password, &confirmation).await)
+    with_status(accounts::reset_password(&token, &password, &confirmation)).await
 }
 
 /// The token of the link the page was opened from.

@@ -19,13 +19,11 @@ use leptos_meta::Title;
 /// SAS administrators only: every regulator with where they stand.
 #[server]
 pub async fn list_regulators() -> Result<Vec<RegulatorLine>, AppError> {
-    with_status(
-        async {
-            auth::require(&[Role::Admin]).await?;
-            admin::regulator_lines().await
-        }
-        .await,
-    )
+    with_status(async {
+        auth::require(&[Role::Admin]).await?;
+        admin::regulator_lines().await
+    })
+    .await
 }
 
 /// SAS administrators only: creates a regulator and sends their invitation.
@@ -38,92 +36,79 @@ pub async fn invite_regulator(
     departement: String,
 ) -> Result<String, AppError> {
     use crate::domain::account::RegulatorInput;
-    with_status(
-        async {
-            let admin = auth::require(&[Role::Admin]).await?;
-            let regulator = RegulatorInput {
-                civility,
-                first_name,
-                last_name,
-                email,
-                departement,
-            }
-            .validate(true)
-            .map_err(AppError::Invalid)?;
-            let ip = auth::client_ip();
-            accounts::invite_regulator(&state()?, &regulator, Some(admin.id), ip.as_deref())
-                .await?;
-            Ok(format!(
-                "Invitation envoyée à {}.",
-                regulator.email.as_str()
-            ))
+    with_status(async {
+        let admin = auth::require(&[Role::Admin]).await?;
+        let regulator = RegulatorInput {
+            civility,
+            first_name,
+            last_name,
+            email,
+            departement,
         }
-        .await,
-    )
+        .validate(true)
+        .map_err(AppError::Invalid)?;
+        let ip = auth::client_ip();
+        accounts::invite_regulator(&state()?, &regulator, Some(admin.id), ip.as_deref()).await?;
+        Ok(format!(
+            "Invitation envoyée à {}.",
+            regulator.email.as_str()
+        ))
+    })
+    .await
 }
 
 /// SAS administrators only: a new link replaces the pending one and is sent again.
 #[server]
 pub async fn resend_invitation(id: InvitationId) -> Result<String, AppError> {
-    with_status(
-        async {
-            let admin = auth::require(&[Role::Admin]).await?;
-            let ip = auth::client_ip();
-            accounts::resend_invitation(&state()?, id, Some(admin.id), ip.as_deref()).await?;
-            Ok("Invitation renvoyée : le lien précédent ne fonctionne plus.".into())
-        }
-        .await,
-    )
+    with_status(async {
+        let admin = auth::require(&[Role::Admin]).await?;
+        let ip = auth::client_ip();
+        accounts::resend_invitation(&state()?, id, Some(admin.id), ip.as_deref()).await?;
+        Ok("Invitation renvoyée : le lien précédent ne fonctionne plus.".into())
+    })
+    .await
 }
 
 /// SAS administrators only: cancels a pending invitation; its link stops working.
 #[server]
 pub async fn revoke_invitation(id: InvitationId) -> Result<String, AppError> {
-    with_status(
-        async {
-            let admin = auth::require(&[Role::Admin]).await?;
-            accounts::revoke_invitation(id, admin.id).await?;
-            Ok("Invitation révoquée.".into())
-        }
-        .await,
-    )
+    with_status(async {
+        let admin = auth::require(&[Role::Admin]).await?;
+        accounts::revoke_invitation(id, admin.id).await?;
+        Ok("Invitation révoquée.".into())
+    })
+    .await
 }
 
 /// SAS administrators only: disables a regulator's account and closes its sessions.
 #[server]
 pub async fn disable_account(id: InvitationId) -> Result<String, AppError> {
-    with_status(
-        async {
-            let admin = auth::require(&[Role::Admin]).await?;
-            accounts::disable_account(id, admin.id).await?;
-            Ok("Compte désactivé : ses sessions sont fermées.".into())
-        }
-        .await,
-    )
+    with_status(async {
+        let admin = auth::require(&[Role::Admin]).await?;
+        accounts::disable_account(id, admin.id).await?;
+        Ok("Compte désactivé : ses sessions sont fermées.".into())
+    })
+    .await
 }
 
 /// SAS administrators only: the mails kept when no SMTP server is configured (the demo).
 #[server]
 pub async fn sent_mails() -> Result<Outbox, AppError> {
-    with_status(
-        async {
-            auth::require(&[Role::Admin]).await?;
-            admin::outbox().await
-        }
-        .await,
-    )
+    with_status(async {
+        auth::require(&[Role::Admin]).await?;
+        admin::outbox().await
+    })
+    .await
 }
 
 /// SAS administrators only: the newest entries of the audit log.
 #[server]
 pub async fn audit_entries() -> Result<Vec<AuditLine>, AppError> {
-    with_status(
-        async {
-            auth::require(&[Role::Admin]).await?;
-            admin::audit_lines().await
-        }
-        .await,
-    )
+    with_status(async {
+        auth::require(&[Role::Admin]).await?;
+        admin::audit_lines().await
+    })
+    .await
 }
 
 #[component]

@@ -36,13 +36,11 @@ async fn signed_in_practitioner() -> Result<(UserId, PractitionerId), AppError> 
 /// Practitioners only: their own appointments, patient identity included (audited).
 #[server]
 pub async fn my_appointments() -> Result<Vec<AppointmentLine>, AppError> {
-    with_status(
-        async {
-            let (user_id, practitioner_id) = signed_in_practitioner().await?;
-            services::appointments::practitioner_lines(user_id, practitioner_id).await
-        }
-        .await,
-    )
+    with_status(async {
+        let (user_id, practitioner_id) = signed_in_practitioner().await?;
+        services::appointments::practitioner_lines(user_id, practitioner_id).await
+    })
+    .await
 }
 
 #[component]

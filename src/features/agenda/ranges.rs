@@ -22,90 +22,80 @@ use leptos_meta::Title;
 /// Practitioners only: their own ranges, active reasons and current absences.
 #[server(endpoint = "agenda/my_ranges")]
 pub async fn my_ranges() -> Result<RangesView, AppError> {
-    with_status(
-        async {
-            let (_, practitioner_id) = signed_in_practitioner().await?;
-            agenda::ranges(practitioner_id).await
-        }
-        .await,
-    )
+    with_status(async {
+        let (_, practitioner_id) = signed_in_practitioner().await?;
+        agenda::ranges(practitioner_id).await
+    })
+    .await
 }
 
 /// Practitioners only: creates ranges (one a day chosen) or edits one of their own.
 #[server(endpoint = "agenda/save_range")]
 pub async fn save_range(id: Option<RangeId>, range: RangeInput) -> Result<(), AppError> {
     use crate::server::store::NewRange;
-    with_status(
-        async {
-            let (user_id, practitioner_id) = signed_in_practitioner().await?;
-            let horizon = horizon()?;
-            let plan = range
-                .validate(paris_today(crate::server::now_utc()))
-                .map_err(AppError::Invalid)?;
-            let ranges: Vec<NewRange> = plan
-                .times
-                .into_iter()
-                .map(|times| NewRange {
-                    times,
-                    mode: plan.mode,
-                    reason_ids: &plan.reason_ids,
-                })
-                .collect();
-            let ids = store()?
-                .save_ranges(practitioner_id, id, &ranges, &horizon)
-                .await?;
-            tracing::info!(%user_id, %practitioner_id, ?ids, "ranges saved");
-            Ok(())
-        }
-        .await,
-    )
+    with_status(async {
+        let (user_id, practitioner_id) = signed_in_practitioner().await?;
+        let horizon = horizon()?;
+        let plan = range
+            .validate(paris_today(crate::server::now_utc()))
+            .map_err(AppError::Invalid)?;
+        let ranges: Vec<NewRange> = plan
+            .times
+            .into_iter()
+            .map(|times| NewRange {
+                times,
+                mode: plan.mode,
+                reason_ids: &plan.reason_ids,
+            })
+            .collect();
+        let ids = store()?
+            .save_ranges(practitioner_id, id, &ranges, &horizon)
+            .await?;
+        tracing::info!(%user_id, %practitioner_id, ?ids, "ranges saved");
+        Ok(())
+    })
+    .await
 }
 
 /// Practitioners only: deletes one of their own ranges (its booked slots stay).
 #[server(endpoint = "agenda/delete_range")]
 pub async fn delete_range(id: RangeId) -> Result<(), AppError> {
-    with_status(
-        async {
-            let (_, practitioner_id) = signed_in_practitioner().await?;
-            store()?
-                .delete_range(practitioner_id, id, &horizon()?)
-                .await
-                .map_err(AppError::from)
-        }
-        .await,
-    )
+    with_status(async {
+        let (_, practitioner_id) = signed_in_practitioner().await?;
+        store()?
+            .delete_range(practitioner_id, id, &horizon()?)
+            .await
+            .map_err(AppError::from)
+    })
+    .await
 }
 
 /// Practitioners only: adds an absence to their own agenda.
 #[server(endpoint = "agenda/add_absence")]
 pub async fn add_absence(absence: AbsenceInput) -> Result<(), AppError> {
-    with_status(
-        async {
-            let (_, practitioner_id) = signed_in_practitioner().await?;
-            let absence = absence.validate().map_err(AppError::Invalid)?;
-            store()?
-                .insert_absence(practitioner_id, &absence, &horizon()?)
-                .await
-                .map(drop)
-                .map_err(AppError::from)
-        }
-        .await,
-    )
+    with_status(async {
+        let (_, practitioner_id) = signed_in_practitioner().await?;
+        let absence = absence.validate().map_err(AppError::Invalid)?;
+        store()?
+            .insert_absence(practitioner_id, &absence, &horizon()?)
+            .await
+            .map(drop)
+            .map_err(AppError::from)
+    })
+    .await
 }
 
 /// Practitioners only: deletes one of their own absences.
 #[server(endpoint = "agenda/delete_absence")]
 pub async fn delete_absence(id: AbsenceId) -> Result<(), AppError> {
-    with_status(
-        async {
-            let (_, practitioner_id) = signed_in_practitioner().await?;
-            store()?
-                .delete_absence(practitioner_id, id, &horizon()?)
-                .await
-                .map_err(AppError::from)
-        }
-        .await,
-    )
+    with_status(async {
+        let (_, practitioner_id) = signed_in_practitioner().await?;
+        store()?
+            .delete_absence(practitioner_id, id, &horizon()?)
+            .await
+            .map_err(AppError::from)
+    })
+    .await
 }
 
 #[component]

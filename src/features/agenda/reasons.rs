@@ -19,56 +19,48 @@ use leptos_meta::Title;
 /// Practitioners only: their own reasons, archived ones included.
 #[server(endpoint = "agenda/my_reasons")]
 pub async fn my_reasons() -> Result<Vec<ReasonView>, AppError> {
-    with_status(
-        async {
-            let (_, practitioner_id) = signed_in_practitioner().await?;
-            agenda::reasons(practitioner_id).await
-        }
-        .await,
-    )
+    with_status(async {
+        let (_, practitioner_id) = signed_in_practitioner().await?;
+        agenda::reasons(practitioner_id).await
+    })
+    .await
 }
 
 /// Practitioners only: creates a reason (`id` empty) or edits one of their own.
 #[server(endpoint = "agenda/save_reason")]
 pub async fn save_reason(id: Option<ReasonId>, reason: ReasonInput) -> Result<(), AppError> {
-    with_status(
-        async {
-            let (_, practitioner_id) = signed_in_practitioner().await?;
-            agenda::save_reason(practitioner_id, id, &reason).await
-        }
-        .await,
-    )
+    with_status(async {
+        let (_, practitioner_id) = signed_in_practitioner().await?;
+        agenda::save_reason(practitioner_id, id, &reason).await
+    })
+    .await
 }
 
 /// Practitioners only: archives one of their own reasons, or brings it back.
 #[server(endpoint = "agenda/archive_reason")]
 pub async fn archive_reason(id: ReasonId, archived: bool) -> Result<(), AppError> {
-    with_status(
-        async {
-            let (_, practitioner_id) = signed_in_practitioner().await?;
-            store()?
-                .set_reason_archived(practitioner_id, id, archived)
-                .await
-                .map_err(AppError::from)
-        }
-        .await,
-    )
+    with_status(async {
+        let (_, practitioner_id) = signed_in_practitioner().await?;
+        store()?
+            .set_reason_archived(practitioner_id, id, archived)
+            .await
+            .map_err(AppError::from)
+    })
+    .await
 }
 
 /// Practitioners only: adds "Soins non programmés" to their own reasons.
 #[server(endpoint = "agenda/add_snp_reason")]
 pub async fn add_snp_reason() -> Result<(), AppError> {
-    with_status(
-        async {
-            let (_, practitioner_id) = signed_in_practitioner().await?;
-            store()?
-                .add_snp_reason(practitioner_id)
-                .await
-                .map(drop)
-                .map_err(AppError::from)
-        }
-        .await,
-    )
+    with_status(async {
+        let (_, practitioner_id) = signed_in_practitioner().await?;
+        store()?
+            .add_snp_reason(practitioner_id)
+            .await
+            .map(drop)
+            .map_err(AppError::from)
+    })
+    .await
 }
 
 fn yes_no(value: bool) -> &'static str {

@@ -17,13 +17,11 @@ const AFTER_REGISTRATION: &str = "/agenda/parametres";
 /// and the email (unused, not a regulator's) are checked. Signs the new account in.
 #[server(endpoint = "agenda/register")]
 pub async fn register(registration: RegistrationInput) -> Result<(), AppError> {
-    with_status(
-        async {
-            let registration = registration.validate().map_err(AppError::Invalid)?;
-            accounts::register_practitioner(&registration).await
-        }
-        .await,
-    )
+    with_status(async {
+        let registration = registration.validate().map_err(AppError::Invalid)?;
+        accounts::register_practitioner(&registration).await
+    })
+    .await
 }
 
 /// Reloads the whole page at `path`, so that the header shows the new session.

@@ -21,59 +21,51 @@ use leptos_meta::Title;
 /// Practitioners only: their own settings and questions.
 #[server(endpoint = "agenda/my_settings")]
 pub async fn my_settings() -> Result<SettingsView, AppError> {
-    with_status(
-        async {
-            let (_, practitioner_id) = signed_in_practitioner().await?;
-            agenda::settings(practitioner_id).await
-        }
-        .await,
-    )
+    with_status(async {
+        let (_, practitioner_id) = signed_in_practitioner().await?;
+        agenda::settings(practitioner_id).await
+    })
+    .await
 }
 
 /// Practitioners only: saves their own settings.
 #[server(endpoint = "agenda/save_settings")]
 pub async fn save_settings(settings: SettingsInput) -> Result<(), AppError> {
-    with_status(
-        async {
-            let (user_id, practitioner_id) = signed_in_practitioner().await?;
-            let settings = settings.validate().map_err(AppError::Invalid)?;
-            store()?.update_settings(practitioner_id, &settings).await?;
-            tracing::info!(%user_id, %practitioner_id, "practitioner settings saved");
-            Ok(())
-        }
-        .await,
-    )
+    with_status(async {
+        let (user_id, practitioner_id) = signed_in_practitioner().await?;
+        let settings = settings.validate().map_err(AppError::Invalid)?;
+        store()?.update_settings(practitioner_id, &settings).await?;
+        tracing::info!(%user_id, %practitioner_id, "practitioner settings saved");
+        Ok(())
+    })
+    .await
 }
 
 /// Practitioners only: adds a question to their own booking form.
 #[server(endpoint = "agenda/add_question")]
 pub async fn add_question(question: QuestionInput) -> Result<(), AppError> {
-    with_status(
-        async {
-            let (_, practitioner_id) = signed_in_practitioner().await?;
-            let (label, required) = question.validate().map_err(AppError::Invalid)?;
-            store()?
-                .insert_question(practitioner_id, &label, required)
-                .await?;
-            Ok(())
-        }
-        .await,
-    )
+    with_status(async {
+        let (_, practitioner_id) = signed_in_practitioner().await?;
+        let (label, required) = question.validate().map_err(AppError::Invalid)?;
+        store()?
+            .insert_question(practitioner_id, &label, required)
+            .await?;
+        Ok(())
+    })
+    .await
 }
 
 /// Practitioners only: removes one of their own questions.
 #[server(endpoint = "agenda/remove_question")]
 pub async fn remove_question(id: QuestionId) -> Result<(), AppError> {
-    with_status(
-        async {
-            let (_, practitioner_id) = signed_in_practitioner().await?;
-            store()?
-                .archive_question(practitioner_id, id)
-                .await
-                .map_err(AppError::from)
-        }
-        .await,
-    )
+    with_status(async {
+        let (_, practitioner_id) = signed_in_practitioner().await?;
+        store()?
+            .archive_question(practitioner_id, id)
+            .await
+            .map_err(AppError::from)
+    })
+    .await
 }
 
 #[component]

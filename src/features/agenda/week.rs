@@ -16,13 +16,11 @@ use leptos_router::hooks::use_query_map;
 /// Practitioners only: their own week, Monday of `week` (`AAAA-MM-JJ`, this week if empty).
 #[server(endpoint = "agenda/week_agenda")]
 pub async fn week_agenda(week: String) -> Result<WeekView, AppError> {
-    with_status(
-        async {
-            let (user_id, practitioner_id) = signed_in_practitioner().await?;
-            agenda::week(user_id, practitioner_id, &week).await
-        }
-        .await,
-    )
+    with_status(async {
+        let (user_id, practitioner_id) = signed_in_practitioner().await?;
+        agenda::week(user_id, practitioner_id, &week).await
+    })
+    .await
 }
 
 #[component]

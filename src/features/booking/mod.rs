@@ -19,57 +19,48 @@ use leptos::prelude::*;
 /// what the funnel needs.
 #[server(endpoint = "booking/open_slot")]
 pub async fn open_slot(slot_id: SlotId) -> Result<SlotDetails, AppError> {
-    with_status(
-        async {
-            let regulator = auth::require(&[crate::domain::Role::Regulator]).await?;
-            // The page holds the slot as it renders: a link from another site (which carries
-            // the session cookie) must not hold slots in the regulator's name.
-            if auth::from_another_site() {
-                return Err(AppError::NotFound(
-                    "Pour réserver ce créneau, ouvrez-le depuis la recherche de la plateforme."
-                        .into(),
-                ));
-            }
-            booking::hold(regulator.id, slot_id).await
+    with_status(async {
+        let regulator = auth::require(&[crate::domain::Role::Regulator]).await?;
+        // The page holds the slot as it renders: a link from another site (which carries
+        // the session cookie) must not hold slots in the regulator's name.
+        if auth::from_another_site() {
+            return Err(AppError::NotFound(
+                "Pour réserver ce créneau, ouvrez-le depuis la recherche de la plateforme.".into(),
+            ));
         }
-        .await,
-    )
+        booking::hold(regulator.id, slot_id).await
+    })
+    .await
 }
 
 /// Regulators only: gives back a slot they held (the funnel's « Annuler »).
 #[server(endpoint = "booking/release_slot")]
 pub async fn release_slot(slot_id: SlotId) -> Result<(), AppError> {
-    with_status(
-        async {
-            let regulator = auth::require(&[crate::domain::Role::Regulator]).await?;
-            store()?.release_hold(slot_id, regulator.id).await?;
-            Ok(())
-        }
-        .await,
-    )
+    with_status(async {
+        let regulator = auth::require(&[crate::domain::Role::Regulator]).await?;
+        store()?.release_hold(slot_id, regulator.id).await?;
+        Ok(())
+    })
+    .await
 }
 
 /// Regulators only: books the held slot for the patient, in one transaction. The practitioner
 /// is told by mail. A second submit with the same key answers the same appointment.
 #[server(endpoint = "booking/book_slot")]
 pub async fn book_slot(request: BookingRequest) -> Result<AppointmentId, AppError> {
-    with_status(
-        async {
-            let regulator = auth::require(&[crate::domain::Role::Regulator]).await?;
-            booking::book(regulator.id, &request).await
-        }
-        .await,
-    )
+    with_status(async {
+        let regulator = auth::require(&[crate::domain::Role::Regulator]).await?;
+        booking::book(regulator.id, &request).await
+    })
+    .await
 }
 
 /// Regulators only: up to three free slots like this one, nearest in time.
 #[server(endpoint = "booking/slot_alternatives")]
 pub async fn slot_alternatives(slot_id: SlotId) -> Result<Vec<Alternative>, AppError> {
-    with_status(
-        async {
-            auth::require(&[crate::domain::Role::Regulator]).await?;
-            booking::alternatives(slot_id).await
-        }
-        .await,
-    )
+    with_status(async {
+        auth::require(&[crate::domain::Role::Regulator]).await?;
+        booking::alternatives(slot_id).await
+    })
+    .await
 }

@@ -19,52 +19,44 @@ use leptos_router::hooks::use_params_map;
 /// Regulators only: their bookings, newest first (patient names: audited).
 #[server(endpoint = "booking/my_referrals")]
 pub async fn my_referrals() -> Result<Vec<ReferralLine>, AppError> {
-    with_status(
-        async {
-            let regulator = auth::require(&[Role::Regulator]).await?;
-            appointments::regulator_lines(regulator.id).await
-        }
-        .await,
-    )
+    with_status(async {
+        let regulator = auth::require(&[Role::Regulator]).await?;
+        appointments::regulator_lines(regulator.id).await
+    })
+    .await
 }
 
 /// The regulator who booked it, its practitioner or an administrator: one appointment with
 /// its patient (audited).
 #[server(endpoint = "booking/appointment_detail")]
 pub async fn appointment_detail(id: AppointmentId) -> Result<AppointmentView, AppError> {
-    with_status(
-        async {
-            let user = auth::require(&[Role::Regulator, Role::Practitioner, Role::Admin]).await?;
-            appointments::detail(&user, id).await
-        }
-        .await,
-    )
+    with_status(async {
+        let user = auth::require(&[Role::Regulator, Role::Practitioner, Role::Admin]).await?;
+        appointments::detail(&user, id).await
+    })
+    .await
 }
 
 /// The regulator who booked it (or an administrator): cancels a future appointment with a
 /// reason; the slot is back in the search at once and the practitioner is told by mail.
 #[server(endpoint = "booking/cancel_booking")]
 pub async fn cancel_booking(id: AppointmentId, reason: String) -> Result<(), AppError> {
-    with_status(
-        async {
-            let user = auth::require(&[Role::Regulator, Role::Admin]).await?;
-            appointments::cancel(&user, id, &reason).await
-        }
-        .await,
-    )
+    with_status(async {
+        let user = auth::require(&[Role::Regulator, Role::Admin]).await?;
+        appointments::cancel(&user, id, &reason).await
+    })
+    .await
 }
 
 /// The practitioner of the appointment: honoré / non honoré (once its time has come) or annulé
 /// (which frees the slot).
 #[server(endpoint = "booking/set_appointment_outcome")]
 pub async fn set_appointment_outcome(id: AppointmentId, status: String) -> Result<(), AppError> {
-    with_status(
-        async {
-            let user = auth::require(&[Role::Practitioner]).await?;
-            appointments::set_outcome(&user, id, &status).await
-        }
-        .await,
-    )
+    with_status(async {
+        let user = auth::require(&[Role::Practitioner]).await?;
+        appointments::set_outcome(&user, id, &status).await
+    })
+    .await
 }
 
 #[component]

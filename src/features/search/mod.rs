@@ -15,18 +15,11 @@ pub use view::SearchPage;
 /// Regulators only: one page of results of the search the URL describes.
 #[server]
 pub async fn search(params: SearchParams) -> Result<SearchResults, AppError> {
-    with_status(
-        async {
-            auth::require(&[crate::domain::Role::Regulator]).await?;
-            let query = params.parse().map_err(AppError::Invalid)?;
-            services::search::run_search(
-                store()?.as_ref(),
-                &params,
-                &query,
-                crate::server::now_utc(),
-            )
+    with_status(async {
+        auth::require(&[crate::domain::Role::Regulator]).await?;
+        let query = params.parse().map_err(AppError::Invalid)?;
+        services::search::run_search(store()?.as_ref(), &params, &query, crate::server::now_utc())
             .await
-        }
-        .await,
-    )
+    })
+    .await
 }

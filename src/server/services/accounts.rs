@@ -5,9 +5,10 @@
 
 use crate::domain::Role;
 use crate::domain::account::{
-    AccountInput, INVITATION_DAYS, InvitationView, NewRegulatorValue, PRO_EMAIL_MESSAGE,
-    RESET_HOURS, check_new_password,
+    AccountInput, INVITATION_DAYS, InvitationView, MAX_REGISTRATIONS_PER_HOUR, NewRegulatorValue,
+    PRO_EMAIL_MESSAGE, RESET_HOURS, check_new_password,
 };
+use crate::domain::identity::{Email, PersonName};
 use crate::domain::ids::*;
 use crate::domain::practitioner::Registration;
 use crate::error::AppError;
@@ -144,6 +145,55 @@ async fn send_invitation(
     .await
 }
 
+/// A password hash no password matches: the account of `create_admin` until its owner
+/// chooses one through the link.
+const NO_PASSWORD_YET: &str = "!";
+
+/// How long the first administrator's link stays usable.
+pub const ADMIN_LINK_HOURS: i64 = 24;
+
+/// An administrator account, from the command line: created without a password, with a
+/// single-use link to choose it (nothing secret passes on the command line). Returns the link.
+pub async fn create_admin(
+    state: &AppState,
+    email: &Email,
+    (first_name, last_name): (&PersonName, &PersonName),
+) -> Result<String, AppError> {
+    let store = state.store.as_ref();
+    let now = now();
+    let user_id = store
+        .insert_user(&NewUser {
+            email: email.as_str(),
+            password_hash: NO_PASSWORD_YET,
+            role: Role::Admin,
+            first_name: first_name.as_str(),
+            last_name: last_name.as_str(),
+            practitioner_id: None,
+            created_at: now,
+        })
+        .await?;
+    let (token, hash) = auth::new_token();
+    store
+        .insert_reset_token(
+            user_id,
+            &NewToken {
+                token_hash: &hash,
+                created_at: now,
+                expires_at: now + ADMIN_LINK_HOURS * 3600,
+            },
+        )
+        .await?;
+    auth::record_audit(
+        store,
+        None,
+        "admin_created",
+        &format!("user:{user_id}"),
+        None,
+    )
+    .await?;
+    Ok(link(&state.public_url, RESET_PATH, &token))
+}
+
 /// Sends a password reset link if an active account has this address. The answer is the same
 /// either way, the mail leaves in the background, and requests are throttled per address.
 pub async fn request_password_reset(email: &str) -> Result<(), AppError> {
@@ -222,7 +272,7 @@ pub async fn create_account(token: &str, input: &AccountInput) -> Result<Role, A
         Some(_) => return Err(taken(other_account)),
         None => {}
     }
-    let password_hash = auth::hash_password(&input.password)?;
+    let password_hash = auth::hash_password_async(&input.password).await?;
     let created = store
         .accept_invitation(
             &auth::token_hash(token),
@@ -258,7 +308,7 @@ pub async fn reset_password(
     let store = store()?;
     let user_id = record.user_id.ok_or(AppError::LinkInvalid)?;
     check_new_password(password, confirmation).map_err(AppError::Invalid)?;
-    let hash = auth::hash_password(password)?;
+    let hash = auth::hash_password_async(password).await?;
     match store
         .reset_password(&auth::token_hash(token), crate::server::now(), &hash)
         .await
@@ -304,10 +354,35 @@ pub async fn disable_account(regulator_id: InvitationId, by: UserId) -> Result<(
     auth::audit(Some(by), "account_disabled", &format!("user:{user_id}")).await
 }
 
+/// Why a registration is refused when a value is already taken, in the words of its form.
+fn registration_refused(taken: Unique) -> AppError {
+    match taken {
+        Unique::RegulatorEmail => AppError::invalid(
+            "email",
+            "Cette adresse est celle d'un compte régulateur : utilisez une autre adresse pour votre compte de médecin.",
+        ),
+        other => StoreError::Taken(other).into(),
+    }
+}
+
 /// Registers a practitioner (their account and practice, in one transaction) and signs the
-/// new account in.
+/// new account in; at most `MAX_REGISTRATIONS_PER_HOUR` per client address.
 pub async fn register_practitioner(r: &Registration) -> Result<(), AppError> {
-    let hash = auth::hash_password(&r.password)?;
+    let store = store()?;
+    if let Some(ip) = auth::client_ip() {
+        let key = format!("register-ip:{ip}");
+        if store.claim_attempt(&key, now(), 3600).await? > MAX_REGISTRATIONS_PER_HOUR {
+            return Err(AppError::TooManyRequests);
+        }
+    }
+    // The cheap refusal first: no password is hashed for an address already taken.
+    if let Some(existing) = store.user_by_email(r.email.as_str()).await? {
+        return Err(match existing.role {
+            Role::Regulator => registration_refused(Unique::RegulatorEmail),
+            _ => registration_refused(Unique::Email),
+        });
+    }
+    let hash = auth::hash_password_async(&r.password).await?;
     let practitioner = NewPractitioner {
         rpps: r.rpps.as_str(),
         civility: r.civility,
@@ -335,17 +410,9 @@ pub async fn register_practitioner(r: &Registration) -> Result<(), AppError> {
         practitioner_id: None,
         created_at: crate::server::now(),
     };
-    let user_id = match store()?
-        .register_practitioner(&practitioner, &account)
-        .await
-    {
+    let user_id = match store.register_practitioner(&practitioner, &account).await {
         Ok(id) => id,
-        Err(StoreError::Taken(Unique::RegulatorEmail)) => {
-            return Err(AppError::invalid(
-                "email",
-                "Cette adresse est celle d'un compte régulateur : utilisez une autre adresse pour votre compte de médecin.",
-            ));
-        }
+        Err(StoreError::Taken(taken)) => return Err(registration_refused(taken)),
         Err(e) => return Err(e.into()),
     };
     auth::audit(Some(user_id), "practitioner_registered", "account").await?;

@@ -69,7 +69,7 @@ pub async fn outbox() -> Result<Outbox, AppError> {
                 sent_at: date_time(m.created_at),
                 to: m.recipient,
                 subject: m.subject,
-                body: m.body,
+                body: crate::domain::admin::mask_tokens(&m.body),
             })
             .collect(),
     })

@@ -100,13 +100,29 @@ impl Store {
     ) -> StoreResult<Option<UserRecord>> {
         let sql = format!(
             "SELECT {USER_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id
-             WHERE s.token_hash = $1 AND s.expires_at > $2 AND NOT u.disabled"
+             WHERE s.token_hash = $1 AND s.expires_at > $2
+                 AND (s.idle_until IS NULL OR s.idle_until > $2) AND NOT u.disabled"
         );
         Ok(sqlx::query_as(&sql)
             .bind(token_hash)
             .bind(now)
             .fetch_optional(&self.pool)
             .await?)
+    }
+
+    /// Keeps a session open until `idle_until` at least; written only when that moves the
+    /// deadline by a minute or more (not at every request).
+    pub async fn touch_session(&self, token_hash: &str, idle_until: i64) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE sessions SET idle_until = $2
+             WHERE token_hash = $1 AND (idle_until IS NULL OR idle_until < $3)",
+        )
+        .bind(token_hash)
+        .bind(idle_until)
+        .bind(idle_until - 60)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
@@ -168,11 +184,86 @@ impl Store {
         Ok(count)
     }
 
-    pub async fn clear_attempts(&self, key: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM throttle_events WHERE key = $1")
+    /// Counts one attempt under `key` and answers how many its window now holds; a window
+    /// older than `window` seconds starts again at this attempt. One atomic upsert: parallel
+    /// attempts each get their own count.
+    pub async fn claim_attempt(&self, key: &str, now: i64, window: i64) -> StoreResult<i64> {
+        let (attempts,): (i64,) = sqlx::query_as(
+            "INSERT INTO throttle_counters (key, window_start, attempts) VALUES ($1, $2, 1)
+             ON CONFLICT (key) DO UPDATE SET
+                 attempts = CASE WHEN throttle_counters.window_start <= $3 THEN 1
+                     ELSE throttle_counters.attempts + 1 END,
+                 window_start = CASE WHEN throttle_counters.window_start <= $3 THEN $2
+                     ELSE throttle_counters.window_start END
+             RETURNING attempts",
+        )
+        .bind(key)
+        .bind(now)
+        .bind(now - window)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(attempts)
+    }
+
+    pub async fn forget_attempts(&self, key: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM throttle_counters WHERE key = $1")
             .bind(key)
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    /// Remembers a browser that signed in to `user_id`, until `expires_at`.
+    pub async fn trust_device(
+        &self,
+        token_hash: &str,
+        user_id: UserId,
+        expires_at: i64,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO trusted_devices (token_hash, user_id, expires_at) VALUES ($1, $2, $3)",
+        )
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The account a browser signed in to, if its mark is still valid at `now`.
+    pub async fn trusted_device(&self, token_hash: &str, now: i64) -> StoreResult<Option<UserId>> {
+        Ok(sqlx::query_scalar(
+            "SELECT user_id FROM trusted_devices WHERE token_hash = $1 AND expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// Deletes what has expired at `now`: sessions, trusted browsers, throttling windows older
+    /// than `window` seconds; returns how many rows went.
+    pub async fn purge_expired(&self, now: i64, window: i64) -> StoreResult<u64> {
+        let mut purged = 0;
+        for (sql, bound) in [
+            (
+                "DELETE FROM sessions WHERE expires_at <= $1 OR idle_until <= $1",
+                now,
+            ),
+            ("DELETE FROM trusted_devices WHERE expires_at <= $1", now),
+            (
+                "DELETE FROM throttle_counters WHERE window_start <= $1",
+                now - window,
+            ),
+            ("DELETE FROM throttle_events WHERE at <= $1", now - window),
+        ] {
+            purged += sqlx::query(sql)
+                .bind(bound)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+        }
+        Ok(purged)
     }
 }

@@ -97,6 +97,8 @@ conformance!(
     password_reset_uses_its_link_once_and_closes_sessions,
     disabled_accounts_lose_their_sessions,
     attempts_are_counted_per_key_within_the_window,
+    parallel_attempts_each_get_their_own_count,
+    expired_sessions_devices_and_windows_are_purged,
     outbox_and_audit_log_list_newest_first,
     ranges_regenerate_free_slots_and_keep_booked_ones,
     slots_stay_at_local_time_across_dst,
@@ -496,7 +498,7 @@ async fn demo_covers_every_case_and_is_idempotent(store: Arc<Store>) {
             .unwrap()
             .unwrap_or_else(|| panic!("{email}"));
         assert!(
-            crate::server::auth::verify_password(seed::DEMO_PASSWORD, &user.password_hash),
+            crate::server::auth::verify_password(seed::DEMO_PASSWORD, &user.password_hash).await,
             "{email}"
         );
     }
@@ -819,12 +821,59 @@ async fn attempts_are_counted_per_key_within_the_window(store: Arc<Store>) {
     assert_eq!(store.attempts("a", 200).await.unwrap(), 2);
     assert_eq!(store.attempts("ip", 0).await.unwrap(), 4);
     assert_eq!(store.attempts("c", 0).await.unwrap(), 0);
-    store.clear_attempts("a").await.unwrap();
-    assert_eq!(store.attempts("a", 0).await.unwrap(), 0);
-    assert_eq!(store.attempts("ip", 0).await.unwrap(), 4);
     // Old attempts are forgotten when new ones come.
     store.record_attempt(&["ip"], 500, 350).await.unwrap();
     assert_eq!(store.attempts("ip", 0).await.unwrap(), 2);
+}
+
+async fn parallel_attempts_each_get_their_own_count(store: Arc<Store>) {
+    let claims: Vec<_> = (0..40)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move { store.claim_attempt("k", 1_000, 900).await.unwrap() })
+        })
+        .collect();
+    let mut counts = Vec::new();
+    for claim in claims {
+        counts.push(claim.await.unwrap());
+    }
+    counts.sort_unstable();
+    assert_eq!(counts, (1..=40).collect::<Vec<i64>>());
+    // Within the window the count goes on; once it has passed, it starts again.
+    assert_eq!(store.claim_attempt("k", 1_899, 900).await.unwrap(), 41);
+    assert_eq!(store.claim_attempt("k", 1_900, 900).await.unwrap(), 1);
+    assert_eq!(store.claim_attempt("other", 1_900, 900).await.unwrap(), 1);
+    store.forget_attempts("k").await.unwrap();
+    assert_eq!(store.claim_attempt("k", 1_901, 900).await.unwrap(), 1);
+}
+
+async fn expired_sessions_devices_and_windows_are_purged(store: Arc<Store>) {
+    let user = user(&store, "r@sas.test", Role::Regulator, None).await;
+    store.insert_session("old", user, 0, 100).await.unwrap();
+    store.insert_session("live", user, 0, 10_000).await.unwrap();
+    store.insert_session("idle", user, 0, 10_000).await.unwrap();
+    store.touch_session("idle", 4_000).await.unwrap();
+    // Used again 30 s later: the deadline stays (no write for less than a minute)…
+    store.touch_session("idle", 4_030).await.unwrap();
+    assert!(store.session_user("idle", 4_010).await.unwrap().is_none());
+    store.insert_session("used", user, 0, 10_000).await.unwrap();
+    store.touch_session("used", 4_000).await.unwrap();
+    // …a minute or more later it moves.
+    store.touch_session("used", 6_000).await.unwrap();
+    store.trust_device("gone", user, 100).await.unwrap();
+    store.trust_device("kept", user, 10_000).await.unwrap();
+    store.claim_attempt("stale", 100, 900).await.unwrap();
+    store.claim_attempt("fresh", 4_000, 900).await.unwrap();
+    assert_eq!(store.purge_expired(5_000, 3_600).await.unwrap(), 4);
+    assert!(store.session_user("used", 5_500).await.unwrap().is_some());
+    assert!(store.session_user("old", 200).await.unwrap().is_none());
+    assert!(store.session_user("live", 5_000).await.unwrap().is_some());
+    assert_eq!(
+        store.trusted_device("kept", 5_000).await.unwrap(),
+        Some(user)
+    );
+    assert_eq!(store.trusted_device("gone", 50).await.unwrap(), None);
+    assert_eq!(store.claim_attempt("fresh", 4_100, 900).await.unwrap(), 2);
 }
 
 async fn outbox_and_audit_log_list_newest_first(store: Arc<Store>) {
