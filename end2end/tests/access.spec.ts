@@ -7,6 +7,8 @@ test.describe('sans JavaScript', () => {
     await page.goto('/');
     await expect(page.getByRole('banner')).toContainText("Service d'Accès aux Soins");
     await expect(page.getByRole('heading', { level: 1 })).toHaveText("Service d'Accès aux Soins");
+    // Started with --demo: the footer says so.
+    await expect(page.getByRole('contentinfo')).toContainText('Données de démonstration');
     await expectAccessibleWithoutJs(browser, page);
 
     await page.goto('/recherche?departement=75');

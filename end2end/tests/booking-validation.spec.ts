@@ -4,6 +4,7 @@ test('un formulaire incomplet est signalé champ par champ et rien n’est rése
   await signIn(page, REGULATOR);
   await expect(page).toHaveURL(/\/recherche$/);
   await page.goto('/recherche?inseecode=75056&rayon=20');
+  await hydrated(page);
   const slot = page.locator('a.slot').first();
   const slotHref = (await slot.getAttribute('href'))!;
   await slot.click();

@@ -25,6 +25,8 @@ function nir(body: string): string {
 /** Opens the first slot of a search (of `practitioner`'s card when given). */
 async function openSlot(page: Page, url: string, practitioner?: string) {
   await page.goto(url);
+  // Choosing the slot holds it (a POST sent by the page): wait until the page runs.
+  await hydrated(page);
   const card = practitioner
     ? page.locator('.practitioner-card', { has: page.getByRole('heading', { name: practitioner, exact: true }) })
     : page.locator('.practitioner-card').first();
@@ -246,6 +248,27 @@ test('un créneau pris entre-temps : trois créneaux proches, et les saisies sui
   if ((await reason.inputValue()) === '') await reason.selectOption({ index: 1 });
   await confirm(page);
   await expect(page.getByRole('heading', { name: 'Rendez-vous confirmé' })).toBeVisible();
+});
+
+test("l'adresse d'un créneau ouverte directement ne le réserve pas : le régulateur choisit de le réserver", async ({ page }) => {
+  await signIn(page, REGULATOR);
+  await page.goto(PARIS);
+  const href = (await page.locator('a.slot').first().getAttribute('href'))!;
+  // Opened by its address (a bookmark, a new tab): nothing is held yet.
+  await page.goto(href);
+  await hydrated(page);
+  const hold = page.getByRole('button', { name: 'Réserver ce créneau' });
+  await expect(hold).toBeVisible();
+  await expectAccessible(page);
+  const search = await page.context().newPage();
+  await search.goto(PARIS);
+  await expect(search.locator(`a.slot[href="${href}"]`)).toHaveCount(1);
+  // The regulator chooses to hold it: the funnel opens and the slot leaves the search.
+  await hold.click();
+  await expect(page.getByRole('button', { name: 'Confirmer le rendez-vous' })).toBeVisible();
+  await search.goto(PARIS);
+  await expect(search.locator('a.slot').first()).toBeVisible();
+  await expect(search.locator(`a.slot[href="${href}"]`)).toHaveCount(0);
 });
 
 test('une annulation avec son motif remet le créneau dans la recherche et prévient le médecin', async ({ page }) => {

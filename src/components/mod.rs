@@ -3,6 +3,7 @@
 pub mod form;
 pub mod loaded;
 pub mod place;
+pub mod slot;
 
 use crate::error::AppError;
 use leptos::prelude::*;

@@ -273,7 +273,7 @@ pub struct SlotDetails {
     pub offer: Offer,
     /// Patient fields this practitioner requires beyond the default five.
     pub extra_fields: Vec<ExtraField>,
-    /// When the hold ends (Unix seconds).
+    /// When this regulator's hold ends (Unix seconds); 0 when they do not hold the slot.
     pub hold_expires_at: i64,
     /// The server's clock when it answered (Unix seconds): the page's countdown and today's
     /// date follow the server's time, which is authoritative, not the browser's clock.

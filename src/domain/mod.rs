@@ -13,6 +13,8 @@ pub mod ids;
 pub mod patient;
 pub mod place;
 pub mod practitioner;
+#[cfg(test)]
+mod properties;
 pub mod search;
 
 use serde::{Deserialize, Serialize};

@@ -12,6 +12,14 @@ use crate::tools::demo as seed;
 use leptos::server_fn::ServerFn;
 use std::sync::Arc;
 
+/// Runs a test on the runtime the server uses (its worker threads have the stack that
+/// rendering pages needs).
+pub fn on_server_runtime(test: impl std::future::Future<Output = ()>) {
+    crate::server::http::runtime()
+        .expect("runtime")
+        .block_on(test);
+}
+
 /// The real router on 127.0.0.1, for tests that speak HTTP.
 pub struct Server {
     pub base: String,
@@ -101,17 +109,32 @@ impl Server {
     /// The session cookie of a fresh sign-in.
     pub async fn session(&self, email: &str) -> String {
         let response = self.sign_in(email, seed::DEMO_PASSWORD).await;
-        response
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find_map(|v| {
-                v.split(';')
-                    .next()
-                    .filter(|c| c.starts_with(auth::SESSION_COOKIE))
-            })
+        cookie_set(&response, auth::SESSION_COOKIE)
             .unwrap_or_else(|| panic!("{email}: no session cookie ({})", response.status()))
-            .to_string()
     }
+
+    /// A page (or file) as the holder of `cookie` opens it.
+    pub async fn get(&self, path: &str, cookie: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .expect("request")
+    }
+}
+
+/// The `name` cookie an answer sets, as `name=value`.
+pub fn cookie_set(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| {
+            v.split(';')
+                .next()
+                .filter(|c| c.starts_with(&format!("{name}=")))
+        })
+        .map(str::to_string)
 }

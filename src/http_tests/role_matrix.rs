@@ -20,6 +20,7 @@ use Access::{Only, Open};
 /// `login` and `logout` come last: they close the session of whoever calls them.
 fn table() -> Vec<(&'static str, &'static str, Access)> {
     use crate::components::place::SuggestCommunes;
+    use crate::components::slot::OpenSlot;
     use crate::features::agenda::{ranges::*, reasons::*, register::*, settings::*, week::*};
     use crate::features::booking::referrals::*;
     use crate::features::{accounts::*, admin::*, agenda::*, booking::*, search::*};
@@ -37,6 +38,7 @@ fn table() -> Vec<(&'static str, &'static str, Access)> {
         ),
         (SuggestCommunes::PATH, "text=Renn", Only(REGULATOR)),
         (OpenSlot::PATH, "slot_id=1", Only(REGULATOR)),
+        (ShowSlot::PATH, "slot_id=1", Only(REGULATOR)),
         (ReleaseSlot::PATH, "slot_id=1", Only(REGULATOR)),
         (
             BookSlot::PATH,
@@ -194,21 +196,6 @@ async fn every_server_function_states_who_may_call_it() {
     );
 }
 
-/// The `name` cookie an answer sets, as `name=value`.
-fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| {
-            v.split(';')
-                .next()
-                .filter(|c| c.starts_with(&format!("{name}=")))
-        })
-        .map(str::to_string)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_burst_of_guesses_is_counted_before_checking_and_locks_out_only_strangers() {
     use crate::domain::account::{MAX_ATTEMPTS_PER_ACCOUNT, MAX_ATTEMPTS_PER_IP};
@@ -219,7 +206,8 @@ async fn a_burst_of_guesses_is_counted_before_checking_and_locks_out_only_strang
         .sign_in(seed::REGULATOR_EMAIL, seed::DEMO_PASSWORD)
         .await;
     assert_eq!(earlier.status(), 200);
-    let device = set_cookie(&earlier, crate::server::auth::DEVICE_COOKIE).expect("device mark");
+    let device =
+        super::cookie_set(&earlier, crate::server::auth::DEVICE_COOKIE).expect("device mark");
 
     // 40 wrong passwords at once from elsewhere: at most 5 are checked, the others refused.
     let burst: Vec<_> = (0..40)

@@ -120,16 +120,6 @@ fn cookie(parts: &Parts, name: &str) -> Option<String> {
         .map(|(_, value)| value.to_string())
 }
 
-/// Whether the browser says this request comes from another site (`Sec-Fetch-Site`).
-pub fn from_another_site() -> bool {
-    request_parts().is_some_and(|parts| {
-        parts
-            .headers
-            .get("sec-fetch-site")
-            .is_some_and(|v| v.as_bytes() == b"cross-site")
-    })
-}
-
 /// The client's address, for the audit log.
 pub fn client_ip() -> Option<String> {
     let parts = request_parts()?;

@@ -1,5 +1,5 @@
 //! The security headers of every answer: a strict Content-Security-Policy (scripts only from
-//! the site itself or carrying the page's nonce, no framing), no referrer, no MIME sniffing,
+//! the site itself or carrying the page's nonce, no framing), no referrer to other sites, no MIME sniffing,
 //! HSTS when the public address is HTTPS, and nothing cached but the built assets. A panic in
 //! a handler answers a French error page at once.
 
@@ -41,6 +41,12 @@ pub fn provide_page_policy(options: &leptos::config::LeptosOptions) {
         HeaderValue::from_str(&policy),
     ) {
         response.insert_header(header::CONTENT_SECURITY_POLICY, value);
+        // Forms work without JavaScript by returning to the page they were sent from, which the
+        // server learns from `Referer`: pages send it to the site itself, never to another one.
+        response.insert_header(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        );
     }
 }
 
@@ -64,10 +70,12 @@ fn apply(headers: &mut HeaderMap, https: bool, asset: bool) {
         headers.insert(name, HeaderValue::from_static(value));
     };
     set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
-    set(headers, header::REFERRER_POLICY, "no-referrer");
     set(headers, header::X_FRAME_OPTIONS, "DENY");
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
         set(headers, header::CONTENT_SECURITY_POLICY, NOTHING_RUNS);
+    }
+    if !headers.contains_key(header::REFERRER_POLICY) {
+        set(headers, header::REFERRER_POLICY, "no-referrer");
     }
     if https {
         set(headers, header::STRICT_TRANSPORT_SECURITY, HSTS);

@@ -2,10 +2,11 @@
 //! the message, the attachment, then the confirmation. Everything typed survives a refusal
 //! and a switch to another slot.
 
-use super::{BookSlot, open_slot, release_slot, slot_alternatives};
+use super::{BookSlot, release_slot, show_slot, slot_alternatives};
 use crate::components::form::{ErrorText, Errors, Radios};
 use crate::components::loaded::Loaded;
 use crate::components::place::PlaceField;
+use crate::components::slot::open_slot;
 use crate::components::{ErrorAlert, Field};
 use crate::domain::booking::{
     ATTACHMENT_RULE, Alternative, Answer, BookingRequest, ChoicesInput, MESSAGE_MAX,
@@ -35,7 +36,7 @@ pub fn BookingPage() -> impl IntoView {
     };
     let opened = Resource::new(slot_id, |id| async move {
         match id {
-            Some(id) => open_slot(id).await,
+            Some(id) => show_slot(id).await,
             None => Err(AppError::NotFound("Ce créneau n'existe pas.".into())),
         }
     });
@@ -44,7 +45,7 @@ pub fn BookingPage() -> impl IntoView {
         <h1>"Prise de rendez-vous"</h1>
         <Loaded resource=opened loading="Chargement du créneau…"
             way_out=("/recherche", "Retour à la recherche") let:details>
-            <Funnel details />
+            <HoldOrFunnel details />
         </Loaded>
     }
 }
@@ -155,6 +156,35 @@ struct Uploaded {
     token: String,
     name: String,
     size: u64,
+}
+
+/// The funnel once this regulator holds the slot; until then the slot and a button to hold it
+/// (a POST: opening the page by its address holds nothing).
+#[component]
+fn HoldOrFunnel(details: SlotDetails) -> impl IntoView {
+    let held = (details.hold_expires_at > details.server_now).then(|| details.clone());
+    let hold = Action::new(|slot_id: &SlotId| open_slot(*slot_id));
+    let current = move || {
+        held.clone()
+            .or_else(|| hold.value().get().and_then(Result::ok))
+    };
+    let error = Signal::derive(move || hold.value().get().and_then(Result::err));
+    let slot_id = details.slot_id;
+    move || {
+        match current() {
+        Some(details) => view! { <Funnel details /> }.into_any(),
+        None => view! {
+            <SlotRecap details=details.clone() />
+            <ErrorAlert error />
+            <p>"Réservez ce créneau pour saisir les informations du patient : il ne sera plus proposé aux autres régulateurs pendant la saisie."</p>
+            <button type="button" class="fr-btn" disabled=move || hold.pending().get()
+                on:click=move |_| { hold.dispatch(slot_id); }>
+                "Réserver ce créneau"
+            </button>
+        }
+        .into_any(),
+    }
+    }
 }
 
 /// What stops the booking and what the regulator can do about it.

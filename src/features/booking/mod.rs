@@ -15,20 +15,13 @@ use crate::error::AppError;
 use crate::server::{auth, services::booking, store, with_status};
 use leptos::prelude::*;
 
-/// Regulators only: holds the slot for this regulator (others no longer see it) and returns
-/// what the funnel needs.
-#[server(endpoint = "booking/open_slot")]
-pub async fn open_slot(slot_id: SlotId) -> Result<SlotDetails, AppError> {
+/// Regulators only: the slot as the funnel shows it, held by this regulator or not. Reading it
+/// holds nothing: the page of a slot, opened by its address, changes no state.
+#[server(endpoint = "booking/show_slot")]
+pub async fn show_slot(slot_id: SlotId) -> Result<SlotDetails, AppError> {
     with_status(async {
         let regulator = auth::require(&[crate::domain::Role::Regulator]).await?;
-        // The page holds the slot as it renders: a link from another site (which carries
-        // the session cookie) must not hold slots in the regulator's name.
-        if auth::from_another_site() {
-            return Err(AppError::NotFound(
-                "Pour réserver ce créneau, ouvrez-le depuis la recherche de la plateforme.".into(),
-            ));
-        }
-        booking::hold(regulator.id, slot_id).await
+        booking::details(regulator.id, slot_id).await
     })
     .await
 }

@@ -4,6 +4,7 @@
 use super::*;
 use crate::components::loaded::Loaded;
 use crate::components::place::PlaceField;
+use crate::components::slot::SlotLink;
 use crate::domain::agenda::Mode;
 use crate::domain::place::CommuneOption;
 use crate::domain::search::{
@@ -405,11 +406,11 @@ fn SlotButton(link: SlotLink, day: String, practitioner: String) -> impl IntoVie
     // Screen readers hear the whole sentence; the button shows its essential part.
     let context = format!(", {day}, {practitioner}");
     view! {
-        <A href=format!("/rendez-vous/{}", slot.id) attr:class="fr-btn fr-btn--secondary fr-btn--sm slot">
+        <SlotLink slot_id=slot.id class="fr-btn fr-btn--secondary fr-btn--sm slot">
             <span class="fr-sr-only">"Réserver le créneau de "</span>
             {slot.time}
             <span class="fr-sr-only">{context}</span>
             {(slot.mode != "Au cabinet").then(|| view! { <span class="slot-mode">" · " {slot.mode.clone()}</span> })}
-        </A>
+        </SlotLink>
     }
 }

@@ -64,10 +64,35 @@ pub async fn hold(regulator_id: UserId, slot_id: SlotId) -> Result<SlotDetails, 
         .candidate_slot(slot_id)
         .await?
         .ok_or_else(|| AppError::NotFound(GONE.into()))?;
-    let (offer, extra_fields) = slot_offer(&slot).await?;
+    describe(&slot, expires_at, now).await
+}
+
+/// The slot as the funnel shows it to this regulator, held or not (`hold_expires_at` 0 when
+/// it is not theirs); reading it holds nothing. Gone if the rule no longer shows it to them.
+pub async fn details(regulator_id: UserId, slot_id: SlotId) -> Result<SlotDetails, AppError> {
+    let now = crate::server::now();
+    let slot = store()?
+        .candidate_slot(slot_id)
+        .await?
+        .filter(|slot| slot.visibility(now, Some(regulator_id)).is_some())
+        .ok_or_else(|| AppError::NotFound(GONE.into()))?;
+    let held_until = match (slot.held_by, slot.hold_expires_at) {
+        (Some(by), Some(end)) if by == regulator_id && end > now => end,
+        _ => 0,
+    };
+    describe(&slot, held_until, now).await
+}
+
+/// What the funnel shows of a slot held until `hold_expires_at`, at `now`.
+async fn describe(
+    slot: &CandidateSlot,
+    hold_expires_at: i64,
+    now: i64,
+) -> Result<SlotDetails, AppError> {
+    let (offer, extra_fields) = slot_offer(slot).await?;
     let start = chrono::DateTime::from_timestamp(slot.starts_at, 0).ok_or(AppError::Internal)?;
     Ok(SlotDetails {
-        slot_id,
+        slot_id: slot.slot_id,
         practitioner: slot.practitioner_name(),
         specialty: slot.specialty.clone(),
         address: format!("{}, {} {}", slot.address, slot.postcode, slot.city),
@@ -76,7 +101,7 @@ pub async fn hold(regulator_id: UserId, slot_id: SlotId) -> Result<SlotDetails, 
         notice: slot.booking_notice.clone(),
         offer,
         extra_fields,
-        hold_expires_at: expires_at,
+        hold_expires_at,
         server_now: now,
         idempotency_key: auth::random_token(),
     })
