@@ -137,8 +137,9 @@ impl RangeTimes {
     }
 
     /// The slots of the days `from..=to`, as UTC (start, end) instants.
-    /// A local time that does not exist (spring DST gap) yields no slot;
-    /// an ambiguous one (autumn) takes its first occurrence.
+    /// A local time that does not exist (spring DST gap) yields no slot, nor does a slot that
+    /// would overlap the next one across the change; an ambiguous time (autumn) takes its
+    /// first occurrence.
     pub fn slots(&self, from: NaiveDate, to: NaiveDate) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
         let step = Duration::minutes(i64::from(self.slot_minutes.max(1)));
         let mut out = Vec::new();
@@ -149,13 +150,24 @@ impl RangeTimes {
         {
             let mut start = day.and_time(self.start);
             let end_of_range = day.and_time(self.end);
+            let mut day_slots: Vec<(DateTime<Utc>, DateTime<Utc>)> = Vec::new();
             while start + step <= end_of_range {
                 if let Some(local) = Paris.from_local_datetime(&start).earliest() {
                     let utc = local.with_timezone(&Utc);
-                    out.push((utc, utc + step));
+                    day_slots.push((utc, utc + step));
                 }
                 start += step;
             }
+            // Across the spring change a slot lasting `step` may end after the next one
+            // starts (01:46 + 19 min is 03:05 summer time, the next is at 03:02): it goes.
+            let next_starts: Vec<_> = day_slots.iter().skip(1).map(|s| Some(s.0)).collect();
+            out.extend(
+                day_slots
+                    .iter()
+                    .zip(next_starts.into_iter().chain([None]))
+                    .filter(|(slot, next)| next.is_none_or(|n| slot.1 <= n))
+                    .map(|(slot, _)| *slot),
+            );
         }
         out
     }
@@ -1038,6 +1050,28 @@ mod tests {
             "Semaine du 28 décembre 2026 au 3 janvier 2027"
         );
         assert_eq!(date_label_fr(date(2026, 12, 1)), "mardi 1 décembre");
+    }
+
+    /// Found by the property tests: on the spring change a 19-minute slot from 01:46 ended
+    /// at 03:05 summer time and overlapped the one starting at 03:02.
+    #[test]
+    fn no_slot_crosses_a_daylight_saving_change() {
+        let night = RangeTimes {
+            recurrence: Recurrence::Once(date(2029, 3, 25)),
+            start: NaiveTime::from_hms_opt(0, 30, 0).unwrap(),
+            end: NaiveTime::from_hms_opt(3, 50, 0).unwrap(),
+            slot_minutes: 19,
+        };
+        let slots = night.slots(date(2029, 3, 25), date(2029, 3, 25));
+        let local = |t: &DateTime<Utc>| t.with_timezone(&Paris).format("%H:%M").to_string();
+        let starts: Vec<String> = slots.iter().map(|(s, _)| local(s)).collect();
+        assert_eq!(
+            starts,
+            ["00:30", "00:49", "01:08", "01:27", "03:02", "03:21"]
+        );
+        for (s, e) in &slots {
+            assert_eq!(*e - *s, Duration::minutes(19));
+        }
     }
 
     #[test]

@@ -118,6 +118,16 @@ mod tests {
     }
 
     #[test]
+    fn a_panic_answers_a_french_error_page() {
+        let response = panicked(Box::new("boom"));
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(
+            response.headers()[header::CONTENT_TYPE],
+            "text/html; charset=utf-8"
+        );
+    }
+
+    #[test]
     fn only_assets_are_cached_and_hsts_only_over_https() {
         let mut page = HeaderMap::new();
         apply(&mut page, false, false);

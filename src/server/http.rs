@@ -42,8 +42,9 @@ pub fn router(state: AppState) -> axum::Router {
         >(context, shell))
         .layer(middleware::from_fn(same_origin_writes))
         .layer(middleware::from_fn(body_limit))
-        .layer(middleware::from_fn_with_state(https, headers::secure))
+        // The headers wrap everything, the French page of a panic included.
         .layer(CatchPanicLayer::custom(headers::panicked))
+        .layer(middleware::from_fn_with_state(https, headers::secure))
         .with_state(state)
 }
 

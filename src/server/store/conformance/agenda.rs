@@ -41,11 +41,7 @@ fn cabinet(times: RangeTimes, reason_ids: &[ReasonId]) -> NewRange<'_> {
     }
 }
 
-fn weekly_range(
-    weekday: Weekday,
-    (start, end): (u32, u32),
-    slot_minutes: u32,
-) -> RangeTimes {
+fn weekly_range(weekday: Weekday, (start, end): (u32, u32), slot_minutes: u32) -> RangeTimes {
     RangeTimes {
         recurrence: Recurrence::Weekly {
             weekday,
