@@ -57,7 +57,7 @@ async fn signed_in(
 pub async fn upload(State(state): State<AppState>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let user = match signed_in(&state, &parts).await {
-        Ok(user) if user.role() == Some(Role::Regulator) => user,
+        Ok(user) if user.role == Role::Regulator => user,
         Ok(_) => {
             return refuse(
                 StatusCode::FORBIDDEN,
@@ -191,10 +191,10 @@ fn client_ip(parts: &axum::http::request::Parts) -> Option<String> {
 
 /// May `user` read this attachment? Its regulator, the practitioner of its appointment, admins.
 async fn may_read(state: &AppState, user: &UserRecord, file: &AttachmentRecord) -> bool {
-    match user.role() {
-        Some(Role::Admin) => true,
-        Some(Role::Regulator) => file.regulator_id == user.id,
-        Some(Role::Practitioner) => match file.appointment_id {
+    match user.role {
+        Role::Admin => true,
+        Role::Regulator => file.regulator_id == user.id,
+        Role::Practitioner => match file.appointment_id {
             Some(id) => state
                 .store
                 .appointment(id)
@@ -204,7 +204,7 @@ async fn may_read(state: &AppState, user: &UserRecord, file: &AttachmentRecord) 
                 .is_some_and(|a| Some(a.practitioner_id) == user.practitioner_id),
             None => false,
         },
-        _ => false,
+        Role::Other => false,
     }
 }
 

@@ -183,9 +183,10 @@ pub async fn user_of(store: &Store, parts: &Parts) -> Result<Option<UserRecord>,
 /// The signed-in user, provided their role is one of `roles`.
 pub async fn require(roles: &[Role]) -> Result<UserRecord, AppError> {
     let user = current_user().await?.ok_or(AppError::Unauthenticated)?;
-    match user.role() {
-        Some(role) if roles.contains(&role) => Ok(user),
-        _ => Err(AppError::Forbidden),
+    if roles.contains(&user.role) {
+        Ok(user)
+    } else {
+        Err(AppError::Forbidden)
     }
 }
 

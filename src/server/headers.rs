@@ -34,7 +34,8 @@ pub fn provide_page_policy(options: &leptos::config::LeptosOptions) {
     let Some(nonce) = leptos::nonce::use_nonce() else {
         return;
     };
-    let watching = std::env::var_os("LEPTOS_WATCH").is_some();
+    static WATCHING: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let watching = *WATCHING.get_or_init(|| std::env::var_os("LEPTOS_WATCH").is_some());
     let policy = page_policy(&nonce, watching.then_some(options.reload_port));
     if let (Some(response), Ok(value)) = (
         leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),

@@ -39,11 +39,9 @@ pub fn home_of(role: Role) -> &'static str {
 #[server]
 pub async fn who_am_i() -> Result<Option<CurrentUser>, AppError> {
     with_status(async {
-        Ok(auth::current_user().await?.and_then(|u| {
-            Some(CurrentUser {
-                name: format!("{} {}", u.first_name, u.last_name),
-                role: u.role()?,
-            })
+        Ok(auth::current_user().await?.map(|u| CurrentUser {
+            name: format!("{} {}", u.first_name, u.last_name),
+            role: u.role,
         }))
     })
     .await
@@ -54,7 +52,7 @@ pub async fn who_am_i() -> Result<Option<CurrentUser>, AppError> {
 pub async fn login(email: String, password: String) -> Result<CurrentUser, AppError> {
     with_status(async {
         let user = auth::sign_in(&email, &password).await?;
-        let role = user.role().ok_or(AppError::Forbidden)?;
+        let role = user.role;
         leptos_axum::redirect(home_of(role));
         Ok(CurrentUser {
             name: format!("{} {}", user.first_name, user.last_name),

@@ -38,7 +38,7 @@ pub async fn invite_regulator(
     let email = regulator.email.as_str();
     let existing = store.user_by_email(email).await?;
     // A practitioner's address may be invited: the account creation page asks for another one.
-    if existing.is_some_and(|u| u.role() != Some(Role::Practitioner)) {
+    if existing.is_some_and(|u| u.role != Role::Practitioner) {
         return Err(AppError::invalid(
             "email",
             "Un compte existe déjà avec cette adresse électronique.",
@@ -266,7 +266,7 @@ pub async fn create_account(token: &str, input: &AccountInput) -> Result<Role, A
     let other_account =
         "Un compte existe déjà avec cette adresse électronique : choisissez-en une autre.";
     match store.user_by_email(account.email.as_str()).await? {
-        Some(user) if user.role() == Some(Role::Practitioner) => {
+        Some(user) if user.role == Role::Practitioner => {
             return Err(taken(PRO_EMAIL_MESSAGE));
         }
         Some(_) => return Err(taken(other_account)),

@@ -95,11 +95,11 @@ pub async fn practitioner_lines(
 /// administrator. Anyone else is told it does not exist.
 async fn readable(user: &UserRecord, id: AppointmentId) -> Result<AppointmentRecord, AppError> {
     let appointment = store()?.appointment(id).await?;
-    let allowed = |a: &AppointmentRecord| match user.role() {
-        Some(Role::Admin) => true,
-        Some(Role::Regulator) => a.regulator_id == user.id,
-        Some(Role::Practitioner) => user.practitioner_id == Some(a.practitioner_id),
-        _ => false,
+    let allowed = |a: &AppointmentRecord| match user.role {
+        Role::Admin => true,
+        Role::Regulator => a.regulator_id == user.id,
+        Role::Practitioner => user.practitioner_id == Some(a.practitioner_id),
+        Role::Other => false,
     };
     appointment
         .filter(allowed)
@@ -186,9 +186,9 @@ pub async fn detail(user: &UserRecord, id: AppointmentId) -> Result<AppointmentV
                 size: size_label(f.size_bytes),
             })
             .collect(),
-        can_cancel: booked && future && matches!(user.role(), Some(Role::Regulator | Role::Admin)),
+        can_cancel: booked && future && matches!(user.role, Role::Regulator | Role::Admin),
         can_set_outcome: a.status != AppointmentStatus::Cancelled
-            && user.role() == Some(Role::Practitioner),
+            && user.role == Role::Practitioner,
     })
 }
 

@@ -22,12 +22,6 @@ pub struct UserRecord {
     pub disabled: bool,
 }
 
-impl UserRecord {
-    pub fn role(&self) -> Option<Role> {
-        Some(self.role)
-    }
-}
-
 pub struct NewUser<'a> {
     pub email: &'a str,
     pub password_hash: &'a str,

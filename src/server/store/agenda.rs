@@ -54,7 +54,6 @@ pub struct AgendaSlot {
     #[sqlx(try_from = "String")]
     pub mode: Mode,
     pub appointment_id: Option<AppointmentId>,
-    pub appointment_status: Option<String>,
     pub appointment_reason: Option<String>,
     pub appointment_message: Option<String>,
     /// Attachments of the appointment (0 without one).
@@ -387,7 +386,7 @@ impl Store {
     ) -> StoreResult<Vec<AgendaSlot>> {
         let mut slots: Vec<AgendaSlot> = sqlx::query_as(
             "SELECT s.id AS slot_id, s.range_id, s.starts_at, s.ends_at, s.mode,
-                 a.id AS appointment_id, a.status AS appointment_status,
+                 a.id AS appointment_id,
                  a.reason_name AS appointment_reason, a.message AS appointment_message,
                  (SELECT COUNT(*) FROM attachments f WHERE f.appointment_id = a.id)
                      AS appointment_files,

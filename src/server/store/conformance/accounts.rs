@@ -30,7 +30,7 @@ async fn accounts_and_sessions(store: Arc<Store>) {
         .await
         .unwrap()
         .expect("user found");
-    assert_eq!((found.id, found.role()), (id, Some(Role::Regulator)));
+    assert_eq!((found.id, found.role), (id, Role::Regulator));
     assert!(
         store
             .user_by_email("personne@demo.test")
@@ -192,8 +192,8 @@ async fn invitations_are_single_use_and_expire(store: Arc<Store>) {
         .unwrap()
         .expect("account");
     assert_eq!(
-        (created.id, created.role(), created.first_name.as_str()),
-        (user_id, Some(Role::Regulator), "Claire")
+        (created.id, created.role, created.first_name.as_str()),
+        (user_id, Role::Regulator, "Claire")
     );
     assert_eq!(created.profession.as_deref(), Some("Régulateur"));
     let record = store.regulator(id).await.unwrap().expect("regulator");
@@ -215,7 +215,7 @@ async fn invitations_are_single_use_and_expire(store: Arc<Store>) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!((other.id, other.role()), (other_id, Some(Role::Other)));
+    assert_eq!((other.id, other.role), (other_id, Role::Other));
     assert_eq!(store.regulators().await.unwrap().len(), 2);
 }
 
@@ -492,7 +492,7 @@ async fn registration_is_one_transaction(store: Arc<Store>) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!((user.id, user.role()), (id, Some(Role::Practitioner)));
+    assert_eq!((user.id, user.role), (id, Role::Practitioner));
     let practitioner_id = user.practitioner_id.expect("linked to the practitioner");
     assert!(
         store
