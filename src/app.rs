@@ -2,9 +2,10 @@
 
 use crate::domain::Role;
 use crate::features::accounts::{
-    self, Auth, CreateAccountPage, ForgotPasswordPage, LoginPage, ResetPasswordPage,
+    self, Auth, ConfirmEmailPage, CreateAccountPage, ForgotPasswordPage, LoginPage,
+    ResetPasswordPage,
 };
-use crate::features::admin::{AuditPage, OutboxPage, RegulatorsPage};
+use crate::features::admin::{AuditPage, OutboxPage, ParticipationsPage, RegulatorsPage};
 use crate::features::agenda::{
     AppointmentsPage, RangesPage, ReasonsPage, RegisterPage, SettingsPage, WeekPage,
 };
@@ -78,7 +79,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/creer-mon-compte") view=CreateAccountPage ssr=SsrMode::Async />
                     <Route path=path!("/mot-de-passe-oublie") view=ForgotPasswordPage ssr=SsrMode::Async />
                     <Route path=path!("/mot-de-passe/nouveau") view=ResetPasswordPage ssr=SsrMode::Async />
+                    <Route path=path!("/confirmer-mon-adresse") view=ConfirmEmailPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/regulateurs") view=RegulatorsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/medecins") view=ParticipationsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/courriels") view=OutboxPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/journal") view=AuditPage ssr=SsrMode::Async />
                     <Route path=path!("/agenda/semaine") view=WeekPage ssr=SsrMode::Async />
@@ -162,6 +165,7 @@ fn MainNav() -> impl IntoView {
             ]),
             Some(Role::Admin) => links.extend([
                 ("/admin/regulateurs", "Régulateurs"),
+                ("/admin/medecins", "Médecins effecteurs"),
                 ("/admin/courriels", "Courriels envoyés"),
                 ("/admin/journal", "Journal d'audit"),
             ]),

@@ -25,6 +25,10 @@ pub enum AppError {
         "Le délai de réservation du créneau est dépassé : il a été libéré. Reprenez-le s'il est encore disponible."
     )]
     HoldExpired,
+    #[error(
+        "Votre adresse électronique n'est pas encore confirmée : un nouveau lien de confirmation vient de vous être envoyé. Ouvrez-le, puis connectez-vous."
+    )]
+    EmailNotConfirmed,
     #[error("Trop de tentatives de connexion échouées. Patientez 15 minutes avant de réessayer.")]
     TooManyAttempts,
     #[error("Trop de demandes depuis votre adresse. Patientez une heure avant de réessayer.")]
@@ -52,7 +56,7 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             AppError::Unauthenticated | AppError::BadCredentials => 401,
-            AppError::Forbidden => 403,
+            AppError::Forbidden | AppError::EmailNotConfirmed => 403,
             AppError::NotFound(_) => 404,
             AppError::Invalid(_) => 422,
             AppError::SlotTaken => 409,

@@ -3,7 +3,7 @@
 
 use clap::{Parser, Subcommand};
 use sas_rdv::domain::account::RegulatorInput;
-use sas_rdv::domain::identity::{Email, PersonName};
+use sas_rdv::domain::identity::{Departement, Email, PersonName};
 use sas_rdv::server::{
     AppState, BookingSettings, attachments, clock, communes, http, mail::Mailer, services, slots,
     store,
@@ -71,6 +71,16 @@ enum Command {
         first_name: String,
         #[arg(long, default_value = "SAS")]
         last_name: String,
+        /// Département dont l'administrateur valide les médecins (75, 2A, 974…) ; sans lui,
+        /// tous les départements.
+        #[arg(long)]
+        departement: Option<String>,
+    },
+    /// Charge l'annuaire santé (extraction publique « PS_LibreAcces_Personne_activite »,
+    /// champs séparés par des « | ») ; remplace l'annuaire précédent une fois le fichier lu.
+    ImportRpps {
+        /// Le fichier de l'extraction.
+        file: std::path::PathBuf,
     },
     /// Met le schéma de la base à jour.
     Migrate,
@@ -198,6 +208,11 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Seed { set: SeedSet::Demo } => tools::seed_demo(store.as_ref()).await,
+        Command::ImportRpps { file } => {
+            let report = sas_rdv::server::rpps::import_file(store.as_ref(), &file).await?;
+            println!("{report}");
+            Ok(())
+        }
         Command::InviteRegulator {
             email,
             first_name,
@@ -250,12 +265,17 @@ async fn run(cli: Cli) -> Result<(), String> {
             email,
             first_name,
             last_name,
+            departement,
         } => {
             let email = argument("email", Email::parse(&email))?;
             let first_name = argument("first-name", PersonName::parse(&first_name))?;
             let last_name = argument("last-name", PersonName::parse(&last_name))?;
+            let departement = departement
+                .map(|d| argument("departement", Departement::parse(&d)))
+                .transpose()?;
             let state = state(store)?;
-            let link = services::accounts::create_admin(&state, &email, (&first_name, &last_name))
+            let names = (&first_name, &last_name);
+            let link = services::accounts::create_admin(&state, &email, names, departement.as_ref())
                 .await
                 .map_err(|e| e.field_message("email").unwrap_or_else(|| e.to_string()))?;
             println!(

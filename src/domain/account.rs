@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 pub const INVITATION_DAYS: i64 = 7;
 /// How long a password reset link stays valid.
 pub const RESET_HOURS: i64 = 1;
+/// How long the link confirming a new account's e-mail address stays usable.
+pub const CONFIRM_HOURS: i64 = 24;
 
 /// The professions of the account creation form, "Régulateur" last as in the guide.
 pub const PROFESSIONS: [&str; 9] = [

@@ -10,11 +10,13 @@ pub mod eligibility;
 pub mod field;
 pub mod identity;
 pub mod ids;
+pub mod participation;
 pub mod patient;
 pub mod place;
 pub mod practitioner;
 #[cfg(test)]
 mod properties;
+pub mod rpps;
 pub mod search;
 
 use serde::{Deserialize, Serialize};

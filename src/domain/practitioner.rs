@@ -1,9 +1,11 @@
 //! What a médecin effecteur types about themselves: registration, settings, reasons (motifs)
 //! and the extra requirements of their bookings.
 
+use super::account::check_password;
 use super::field::{FieldError, REQUIRED, text, too_long};
 use super::identity::{Departement, Email, InseeCode, PersonName, PhoneFr, Rpps};
 use super::ids::{QuestionId, ReasonId, UnknownCode};
+use super::participation::ParticipationView;
 use serde::{Deserialize, Serialize};
 
 /// Specialties offered at registration, médecine générale first.
@@ -29,8 +31,6 @@ pub const CIVILITIES: [(&str, &str); 2] = [("Mme", "Madame"), ("M.", "Monsieur")
 
 /// The name of the built-in reason that opens a range to the SAS.
 pub const SNP_NAME: &str = "Soins non programmés";
-
-pub const PASSWORD_MIN: usize = 12;
 
 /// The registration form as typed.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -72,19 +72,11 @@ pub struct Registration {
     pub phone: Option<PhoneFr>,
 }
 
-fn password(input: &str) -> Result<String, String> {
-    let length = input.chars().count();
-    if input.is_empty() {
-        Err(REQUIRED.into())
-    } else if length < PASSWORD_MIN {
-        Err(format!(
-            "Le mot de passe doit comporter au moins {PASSWORD_MIN} caractères."
-        ))
-    } else if length > 128 {
-        Err(too_long(128))
-    } else {
-        Ok(input.to_string())
-    }
+/// The same rules as the regulators' passwords, the person's names and address as context.
+fn password(input: &RegistrationInput) -> Result<String, String> {
+    let local_part = input.email.trim().split('@').next().unwrap_or_default();
+    let context = [input.first_name.as_str(), &input.last_name, local_part];
+    check_password(&input.password, &context).map(|()| input.password.clone())
 }
 
 fn postcode(input: &str) -> Result<String, String> {
@@ -119,7 +111,7 @@ impl RegistrationInput {
         let mut errors = Vec::new();
         let e = &mut errors;
         let email = FieldError::check(e, "email", Email::parse(&self.email));
-        let password = FieldError::check(e, "password", password(&self.password));
+        let password = FieldError::check(e, "password", password(self));
         let civility = FieldError::check(
             e,
             "civility",
@@ -280,9 +272,6 @@ impl TryFrom<String> for ExtraFields {
 /// The settings form as typed. Checkboxes send `true` when ticked and nothing otherwise.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SettingsInput {
-    /// "Je participe au SAS".
-    #[serde(default)]
-    pub sas_registered: bool,
     /// "J'accepte de nouveaux patients".
     #[serde(default)]
     pub accepts_new_patients: bool,
@@ -296,7 +285,6 @@ pub struct SettingsInput {
 /// Checked settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Settings {
-    pub sas_registered: bool,
     pub accepts_new_patients: bool,
     pub booking_notice: String,
     pub extra_fields: Vec<ExtraField>,
@@ -330,7 +318,6 @@ impl SettingsInput {
         }
         extra_fields.sort_by_key(|f| ExtraField::ALL.iter().position(|a| a == f));
         Ok(Settings {
-            sas_registered: self.sas_registered,
             accepts_new_patients: self.accepts_new_patients,
             booking_notice: notice,
             extra_fields,
@@ -448,6 +435,8 @@ pub struct ReasonView {
 /// The practitioner's settings page: the settings as the form shows them, and the questions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SettingsView {
+    /// « Je participe au SAS »: a request the SAS administration decides on.
+    pub participation: ParticipationView,
     pub settings: SettingsInput,
     pub questions: Vec<QuestionView>,
 }
@@ -525,6 +514,14 @@ mod tests {
                 },
                 "password",
             ),
+            // The regulators' rules: nothing built on the person's own names.
+            (
+                RegistrationInput {
+                    password: "Rolland Jeanne 2026!".into(),
+                    ..registration()
+                },
+                "password",
+            ),
             (
                 RegistrationInput {
                     civility: "Dr".into(),
@@ -579,7 +576,6 @@ mod tests {
     #[test]
     fn settings_and_extra_fields() {
         let settings = SettingsInput {
-            sas_registered: true,
             accepts_new_patients: false,
             booking_notice: "  Apportez la carte Vitale. ".into(),
             extra_fields: vec!["nir".into(), "email".into(), "nir".into()],

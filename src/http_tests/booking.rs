@@ -29,6 +29,8 @@ async fn start(store: Arc<Store>, dir: Option<tempfile::TempDir>) -> Server {
             last_name: "Second",
             practitioner_id: None,
             created_at: 0,
+            email_verified_at: Some(0),
+            departement: None,
         })
         .await
         .expect("second regulator");

@@ -50,6 +50,8 @@ impl Server {
                 last_name: "Autre",
                 practitioner_id: None,
                 created_at: 0,
+                email_verified_at: Some(0),
+                departement: None,
             })
             .await
             .expect("other account");

@@ -107,6 +107,16 @@ fn table() -> Vec<(&'static str, &'static str, Access)> {
         ),
         (AddQuestion::PATH, "question[label]=", Only(PRACTITIONER)),
         (RemoveQuestion::PATH, "id=0", Only(PRACTITIONER)),
+        (RequestParticipation::PATH, "", Only(PRACTITIONER)),
+        (WithdrawParticipation::PATH, "", Only(PRACTITIONER)),
+        (ConfirmationLink::PATH, "token=inconnu", Open),
+        (ConfirmEmail::PATH, "token=inconnu", Open),
+        (ParticipationLines::PATH, "", Only(ADMIN)),
+        (
+            DecideParticipation::PATH,
+            "id=0&decision=Approve&reason=",
+            Only(ADMIN),
+        ),
         (Invitation::PATH, "token=inconnu", Open),
         (
             CreateAccount::PATH,

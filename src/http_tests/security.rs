@@ -178,3 +178,194 @@ fn opening_a_slot_page_holds_nothing_until_the_regulator_chooses_to() {
         assert!(page.contains("Confirmer le rendez-vous"), "{page}");
     });
 }
+
+/// The registration form of a practitioner in Brest (no demo practitioner there), as sent.
+fn registration(rpps: &str, (first, last): (&str, &str), email: &str) -> String {
+    let mut form = form_urlencoded::Serializer::new(String::new());
+    for (field, value) in [
+        ("email", email),
+        ("password", "Cinq-Pommes-Vertes-29"),
+        ("civility", "Mme"),
+        ("first_name", first),
+        ("last_name", last),
+        ("rpps", rpps),
+        ("specialty", "Médecine générale"),
+        ("address", "2 rue de Siam"),
+        ("postcode", "29200"),
+        ("city", "Brest"),
+        ("insee_code", "29019"),
+        ("latitude", "48.3904"),
+        ("longitude", "-4.4861"),
+        ("phone", ""),
+    ] {
+        form.append_pair(&format!("registration[{field}]"), value);
+    }
+    form.finish()
+}
+
+/// The single-use link of the newest mail to `to` (the outbox keeps them whole).
+async fn mailed_token(server: &Server, to: &str, subject: &str) -> String {
+    for _ in 0..50 {
+        let mails = server.store.outbox(20).await.unwrap();
+        if let Some(mail) = mails
+            .iter()
+            .find(|m| m.recipient == to && m.subject.contains(subject))
+        {
+            let at = mail.body.find("jeton=").expect("a link") + "jeton=".len();
+            return mail.body[at..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .collect();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no mail « {subject} » to {to}");
+}
+
+/// What a regulator's search of the Finistère answers.
+async fn finistere_search(server: &Server, regulator: &str) -> String {
+    use crate::features::search::Search;
+    let body = "params[inseecode]=&params[city]=&params[departement]=29&params[rayon]=\
+        &params[perimetre]=&params[speciality]=&params[fenetre]=&params[sous]=&params[mode]=\
+        &params[tous]=&params[page]=&params[ordre]=&params[origin]=";
+    let response = server.post(Search::PATH, body, Some(regulator)).await;
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    assert_eq!(status, 200, "{text}");
+    text
+}
+
+/// Gives the practitioner a « Soins non programmés » range over the next days.
+async fn snp_range(server: &Server, practitioner_id: crate::domain::ids::PractitionerId) {
+    use crate::domain::agenda::{Mode, RangeTimes, Recurrence, paris_today};
+    use crate::server::store::NewRange;
+    let store = server.store.as_ref();
+    let snp = store.add_snp_reason(practitioner_id).await.unwrap();
+    let today = paris_today(chrono::Utc::now());
+    for day in 1..3 {
+        let times = RangeTimes {
+            recurrence: Recurrence::Once(today + chrono::Duration::days(day)),
+            start: chrono::NaiveTime::from_hms_opt(8, 0, 0).unwrap(),
+            end: chrono::NaiveTime::from_hms_opt(18, 0, 0).unwrap(),
+            slot_minutes: 20,
+        };
+        let range = NewRange {
+            times,
+            mode: Mode::Cabinet,
+            reason_ids: &[snp],
+        };
+        store.insert_range(practitioner_id, &range).await.unwrap();
+    }
+    store
+        .materialize_slots(today, today + chrono::Duration::days(3))
+        .await
+        .unwrap();
+}
+
+#[test]
+fn only_a_confirmed_and_approved_practitioner_reaches_the_search() {
+    use crate::features::accounts::ConfirmEmail;
+    use crate::features::admin::DecideParticipation;
+    use crate::features::agenda::register::Register;
+    use crate::features::agenda::settings::RequestParticipation;
+    on_server_runtime(async {
+        let server = Server::start().await;
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        crate::server::communes::ensure_loaded(&server.store, &root.join("migrations/communes"))
+            .await
+            .expect("communes (built by .ci/setup)");
+        let file = root.join("migrations/rpps/PS_LibreAcces_Personne_activite_exemple.txt");
+        let report = crate::server::rpps::import_file(&server.store, &file)
+            .await
+            .unwrap();
+        assert_eq!((report.lines, report.skipped, report.professionals), (6, 1, 4));
+
+        // A public RPPS number under another name, or a number the directory does not know.
+        let email = "helene.lefevre@exemple.fr";
+        let impostor = registration("10001112225", ("Hélène", "Martin"), email);
+        let unknown = registration("10007778888", ("Hélène", "Lefèvre-Dupont"), email);
+        for (form, says) in [(impostor, "ne correspondent pas"), (unknown, "absent de l'annuaire")] {
+            let refused = server.post(Register::PATH, &form, None).await;
+            assert_eq!(refused.status(), 422);
+            assert!(refused.text().await.unwrap().contains(says), "{says}");
+        }
+        // The directory's names, typed without capitals or accents as people do.
+        let genuine = registration("10001112225", ("Hélène", "Lefevre Dupont"), email);
+        assert_eq!(server.post(Register::PATH, &genuine, None).await.status(), 200);
+        let refused = server.sign_in(email, "Cinq-Pommes-Vertes-29").await;
+        assert_eq!(refused.status(), 403, "no sign-in before the address is confirmed");
+        assert!(refused.text().await.unwrap().contains("EmailNotConfirmed"));
+
+        let token = mailed_token(&server, email, "Confirmez votre adresse").await;
+        let confirm = |token: &str| format!("token={token}");
+        assert_eq!(server.post(ConfirmEmail::PATH, &confirm(&token), None).await.status(), 200);
+        assert_eq!(server.post(ConfirmEmail::PATH, &confirm(&token), None).await.status(), 410);
+        let practitioner = server.store.user_by_email(email).await.unwrap().unwrap();
+        let practitioner_id = practitioner.practitioner_id.unwrap();
+        snp_range(&server, practitioner_id).await;
+        let session = super::cookie_set(
+            &server.sign_in(email, "Cinq-Pommes-Vertes-29").await,
+            crate::server::auth::SESSION_COOKIE,
+        )
+        .expect("signed in once confirmed");
+
+        // Asking is not participating: nothing reaches the search before an approval.
+        let regulator = server.session(seed::REGULATOR_EMAIL).await;
+        assert!(!finistere_search(&server, &regulator).await.contains("Lefevre Dupont"));
+        let asked = server.post(RequestParticipation::PATH, "", Some(&session)).await;
+        assert_eq!(asked.status(), 200);
+        assert!(!finistere_search(&server, &regulator).await.contains("Lefevre Dupont"));
+
+        // An administrator of another département cannot decide; the national one can.
+        let decide = |decision: &str, reason: &str| {
+            format!("id={practitioner_id}&decision={decision}&reason={reason}")
+        };
+        let password = seed::DEMO_PASSWORD;
+        server
+            .store
+            .insert_user(&crate::server::store::NewUser {
+                email: "admin.75@demo.test",
+                password_hash: &crate::server::auth::hash_password(password).unwrap(),
+                role: crate::domain::Role::Admin,
+                first_name: "Admin",
+                last_name: "Paris",
+                practitioner_id: None,
+                created_at: 0,
+                email_verified_at: Some(0),
+                departement: Some("75"),
+            })
+            .await
+            .unwrap();
+        let paris = server.session("admin.75@demo.test").await;
+        let elsewhere = server.post(DecideParticipation::PATH, &decide("Approve", ""), Some(&paris)).await;
+        assert_eq!(elsewhere.status(), 404, "a Paris administrator does not decide for Brest");
+
+        let admin = server.session(seed::ADMIN_EMAIL).await;
+        let approved = server.post(DecideParticipation::PATH, &decide("Approve", ""), Some(&admin)).await;
+        assert_eq!(approved.status(), 200);
+        assert!(finistere_search(&server, &regulator).await.contains("Lefevre Dupont"));
+        mailed_token_free(&server, email, "validée").await;
+
+        // Suspended: out of the search at once, with a reason the practitioner reads.
+        let without_reason = server.post(DecideParticipation::PATH, &decide("Suspend", ""), Some(&admin)).await;
+        assert_eq!(without_reason.status(), 422);
+        let suspended = server
+            .post(DecideParticipation::PATH, &decide("Suspend", "Plainte+en+cours"), Some(&admin))
+            .await;
+        assert_eq!(suspended.status(), 200);
+        assert!(!finistere_search(&server, &regulator).await.contains("Lefevre Dupont"));
+        mailed_token_free(&server, email, "suspendue").await;
+    });
+}
+
+/// Waits for a mail to `to` whose subject contains `subject` (no link in it).
+async fn mailed_token_free(server: &Server, to: &str, subject: &str) {
+    for _ in 0..50 {
+        let mails = server.store.outbox(20).await.unwrap();
+        if mails.iter().any(|m| m.recipient == to && m.subject.contains(subject)) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no mail « {subject} » to {to}");
+}

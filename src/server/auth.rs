@@ -263,6 +263,11 @@ pub async fn sign_in(email: &str, password: &str) -> Result<UserRecord, AppError
             return Err(AppError::BadCredentials);
         }
     };
+    // A practitioner signs in once the owner of the address has confirmed it.
+    if user.role == Role::Practitioner && user.email_verified_at.is_none() {
+        audit(Some(user.id), "sign_in_unconfirmed", "account").await?;
+        return Err(AppError::EmailNotConfirmed);
+    }
     store.forget_attempts(&key).await?;
     // A fresh token at every sign-in, the previous one closed: a session cannot be fixed upon the user.
     if let Some(old) = request_parts()

@@ -132,3 +132,78 @@ pub fn appointment_cancelled(to: &str, when: &str, link: &str) -> Mail {
         ),
     }
 }
+
+/// The link a new practitioner opens to confirm their e-mail address.
+pub fn email_confirmation(to: &str, first_name: &str, link: &str) -> Mail {
+    Mail {
+        to: to.to_string(),
+        subject: "Confirmez votre adresse électronique — Service d'Accès aux Soins".into(),
+        body: format!(
+            "Bonjour {first_name},\n\n\
+             Un compte de médecin effecteur a été créé avec cette adresse sur la plateforme de \
+             prise de rendez-vous du Service d'Accès aux Soins.\n\n\
+             Confirmez votre adresse en suivant ce lien sécurisé :\n{link}\n\n\
+             Ce lien ne sert qu'une fois et expire dans {hours} heures. Tant que votre adresse n'est \
+             pas confirmée, vous ne pouvez pas vous connecter.\n\
+             Si vous n'êtes pas à l'origine de cette inscription, ignorez ce courriel.\n\n\
+             Le Service d'Accès aux Soins\n",
+            hours = crate::domain::account::CONFIRM_HOURS,
+        ),
+    }
+}
+
+/// The administration's decision on a practitioner's participation, with its reason.
+pub fn participation_decided(
+    to: &str,
+    first_name: &str,
+    status: crate::domain::participation::SasStatus,
+    reason: Option<&str>,
+    link: &str,
+) -> Mail {
+    use crate::domain::participation::SasStatus;
+    let (subject, what) = match status {
+        SasStatus::Approved => (
+            "Votre participation au SAS est validée",
+            "Votre participation au Service d'Accès aux Soins est validée : les créneaux de votre \
+             agenda qui remplissent les conditions du SAS sont désormais visibles des régulateurs.",
+        ),
+        SasStatus::Refused => (
+            "Votre demande de participation au SAS est refusée",
+            "Votre demande de participation au Service d'Accès aux Soins est refusée.",
+        ),
+        _ => (
+            "Votre participation au SAS est suspendue",
+            "Votre participation au Service d'Accès aux Soins est suspendue : vos créneaux ne sont \
+             plus visibles des régulateurs. Les rendez-vous déjà pris sont maintenus.",
+        ),
+    };
+    let reason = reason
+        .map(|r| format!("Motif indiqué par l'administration du SAS : {r}\n\n"))
+        .unwrap_or_default();
+    Mail {
+        to: to.to_string(),
+        subject: subject.to_string(),
+        body: format!(
+            "Bonjour {first_name},\n\n{what}\n\n{reason}\
+             Votre participation : {link}\n\n\
+             Le Service d'Accès aux Soins\n"
+        ),
+    }
+}
+
+/// A regulator's notice that a practitioner they booked with is suspended. No patient data:
+/// the appointments are behind the link.
+pub fn practitioner_suspended(to: &str, first_name: &str, practitioner: &str, link: &str) -> Mail {
+    Mail {
+        to: to.to_string(),
+        subject: format!("{practitioner} ne participe plus au SAS pour le moment"),
+        body: format!(
+            "Bonjour {first_name},\n\n\
+             L'administration du SAS a suspendu la participation de {practitioner}. Ses créneaux \
+             ne sont plus proposés dans la recherche.\n\n\
+             Les rendez-vous que vous avez pris avec ce médecin sont maintenus ; vérifiez-les et, \
+             si besoin, prévenez les patients :\n{link}\n\n\
+             Le Service d'Accès aux Soins\n"
+        ),
+    }
+}

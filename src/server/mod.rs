@@ -7,6 +7,7 @@ pub mod communes;
 pub mod headers;
 pub mod http;
 pub mod mail;
+pub mod rpps;
 pub mod services;
 pub mod slots;
 pub mod store;

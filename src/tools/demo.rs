@@ -7,6 +7,7 @@ use crate::domain::booking::{Choices, OfferedReason};
 use crate::domain::eligibility::ReasonFlags;
 use crate::domain::identity::{PhoneFr, Rpps};
 use crate::domain::ids::{PractitionerId, ReasonId, UserId};
+use crate::domain::participation::SasStatus;
 use crate::domain::patient::PatientInput;
 use crate::server::auth::hash_password;
 use crate::server::store::{
@@ -372,6 +373,8 @@ async fn insert_account(
             last_name,
             practitioner_id: None,
             created_at: crate::server::now(),
+            email_verified_at: Some(0),
+            departement: None,
         })
         .await
 }
@@ -415,7 +418,11 @@ async fn insert_practitioner(
             latitude: commune.lat + jitter(7),
             longitude: commune.lon + jitter(11),
             phone: phone.as_ref().map(PhoneFr::e164),
-            sas_registered: case != Case::NotRegistered,
+            sas_status: if case == Case::NotRegistered {
+                SasStatus::None
+            } else {
+                SasStatus::Approved
+            },
             accepts_new_patients: matches!(case, Case::NewPatients | Case::OfflineWithSnp | Case::Both | Case::NotRegistered),
             booking_notice: "Merci d'arriver 5 minutes avant l'heure du rendez-vous avec la carte Vitale.",
         })
@@ -431,6 +438,8 @@ async fn insert_practitioner(
             last_name: last,
             practitioner_id: Some(practitioner_id),
             created_at: crate::server::now(),
+            email_verified_at: Some(0),
+            departement: None,
         })
         .await?;
     Ok(())

@@ -7,6 +7,7 @@ use crate::domain::agenda::{Mode, RangeTimes, Recurrence, paris_today};
 use crate::domain::eligibility::ReasonFlags;
 use crate::domain::identity::{PhoneFr, Rpps};
 use crate::domain::ids::ReasonId;
+use crate::domain::participation::SasStatus;
 use crate::domain::search::SPECIALTIES;
 use crate::server::store::CommuneRecord;
 use crate::server::store::{NewPractitioner, NewRange, NewReason, Store, StoreError};
@@ -234,7 +235,11 @@ impl Plan {
                 latitude: self.commune.latitude.unwrap_or_default() + self.jitter.0,
                 longitude: self.commune.longitude.unwrap_or_default() + self.jitter.1,
                 phone: phone.as_ref().map(PhoneFr::e164),
-                sas_registered: self.case != Case::NotRegistered,
+                sas_status: if self.case == Case::NotRegistered {
+                    SasStatus::None
+                } else {
+                    SasStatus::Approved
+                },
                 accepts_new_patients: matches!(
                     self.case,
                     Case::NewPatientsOnline

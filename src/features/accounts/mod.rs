@@ -51,7 +51,13 @@ pub async fn who_am_i() -> Result<Option<CurrentUser>, AppError> {
 #[server]
 pub async fn login(email: String, password: String) -> Result<CurrentUser, AppError> {
     with_status(async {
-        let user = auth::sign_in(&email, &password).await?;
+        let user = match auth::sign_in(&email, &password).await {
+            Err(AppError::EmailNotConfirmed) => {
+                accounts::resend_confirmation(&email).await?;
+                return Err(AppError::EmailNotConfirmed);
+            }
+            other => other?,
+        };
         let role = user.role;
         leptos_axum::redirect(home_of(role));
         Ok(CurrentUser {
@@ -210,6 +216,18 @@ pub async fn reset_password(
     confirmation: String,
 ) -> Result<(), AppError> {
     with_status(accounts::reset_password(&token, &password, &confirmation)).await
+}
+
+/// Open to everyone: the link's token is the credential. Whether a confirmation link can be used.
+#[server]
+pub async fn confirmation_link(token: String) -> Result<(), AppError> {
+    with_status(async { auth::check_link(&token, "confirm").await.map(drop) }).await
+}
+
+/// Open to everyone: the link's token is the credential. Confirms the account's address.
+#[server]
+pub async fn confirm_email(token: String) -> Result<(), AppError> {
+    with_status(accounts::confirm_email(&token)).await
 }
 
 /// The token of the link the page was opened from.
@@ -531,6 +549,48 @@ fn ResetPasswordForm(token: String) -> impl IntoView {
                         <button type="submit" class="fr-btn">"Enregistrer le mot de passe"</button>
                     </div>
                 </fieldset>
+            </ActionForm>
+        </Show>
+    }
+}
+
+/// The page of the link a new practitioner receives: a button confirms the address (a mail
+/// scanner that opens the link confirms nothing).
+#[component]
+pub fn ConfirmEmailPage() -> impl IntoView {
+    let token = link_token();
+    let usable = Resource::new(token, confirmation_link);
+    view! {
+        <Title text="Confirmer mon adresse électronique" />
+        <h1>"Confirmer mon adresse électronique"</h1>
+        <Loaded resource=usable loading="Vérification du lien…"
+            way_out=("/connexion", "Se connecter pour recevoir un nouveau lien") let:_usable>
+            <ConfirmEmailForm token=token() />
+        </Loaded>
+    }
+}
+
+#[component]
+fn ConfirmEmailForm(token: String) -> impl IntoView {
+    let token = StoredValue::new(token);
+    let confirm = ServerAction::<ConfirmEmail>::new();
+    let done = move || matches!(confirm.value().get(), Some(Ok(())));
+    let error = Signal::derive(move || confirm.value().get().and_then(Result::err));
+    view! {
+        <Show when=move || !done() fallback=|| view! {
+            <div class="fr-alert fr-alert--success fr-mb-3w" role="status">
+                <p>
+                    "Votre adresse électronique est confirmée. Connectez-vous pour demander votre "
+                    "participation au SAS et paramétrer votre agenda."
+                </p>
+            </div>
+            <A href="/connexion" attr:class="fr-btn">"Se connecter"</A>
+        }>
+            <p>"Confirmez que cette adresse est bien la vôtre pour activer votre compte de médecin effecteur."</p>
+            <ErrorAlert error />
+            <ActionForm action=confirm>
+                <input type="hidden" name="token" value=token.get_value() />
+                <button type="submit" class="fr-btn">"Confirmer mon adresse électronique"</button>
             </ActionForm>
         </Show>
     }

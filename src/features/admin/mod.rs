@@ -1,5 +1,8 @@
-//! The SAS platform's administration: regulators and their invitations, the outbox of the demo,
-//! the audit log.
+//! The SAS platform's administration: regulators and their invitations, the practitioners'
+//! participation (participations.rs), the outbox of the demo, the audit log.
+
+mod participations;
+pub use participations::{DecideParticipation, ParticipationLines, ParticipationsPage};
 
 use crate::components::loaded::{Loaded, LoadedList};
 use crate::components::{ErrorAlert, Field};

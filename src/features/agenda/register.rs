@@ -1,5 +1,5 @@
-//! "Créer mon compte de médecin effecteur": a practitioner registers, then sets up their
-//! participation, reasons and ranges.
+//! "Créer mon compte de médecin effecteur": a practitioner registers, confirms their address
+//! by the link mailed to it, then asks to participate in the SAS and sets up their agenda.
 
 use crate::components::form::{Errors, Radios, Select, general_error};
 use crate::components::{ErrorAlert, Field};
@@ -10,11 +10,9 @@ use crate::server::{services::accounts, with_status};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-/// Where a new practitioner lands: their SAS participation settings.
-const AFTER_REGISTRATION: &str = "/agenda/parametres";
-
-/// Open to everyone: anyone may register as a practitioner; the RPPS (checksum, uniqueness)
-/// and the email (unused, not a regulator's) are checked. Signs the new account in.
+/// Open to everyone: anyone may register as a practitioner; the RPPS (checksum, uniqueness, the
+/// national directory when imported) and the email (unused, not a regulator's) are checked.
+/// The account signs in once its address is confirmed by the link mailed to it.
 #[server(endpoint = "agenda/register")]
 pub async fn register(registration: RegistrationInput) -> Result<(), AppError> {
     with_status(async {
@@ -22,16 +20,6 @@ pub async fn register(registration: RegistrationInput) -> Result<(), AppError> {
         accounts::register_practitioner(&registration).await
     })
     .await
-}
-
-/// Reloads the whole page at `path`, so that the header shows the new session.
-fn go_to(path: &str) {
-    #[cfg(feature = "hydrate")]
-    if let Some(window) = web_sys::window() {
-        let _ = window.location().assign(path);
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = path;
 }
 
 /// (field, label, hint, input type, autocomplete)
@@ -92,7 +80,7 @@ const TEXT_FIELDS: [(&str, &str, &str, &str, &str); 12] = [
     (
         "password",
         "Mot de passe",
-        "12 caractères au minimum",
+        "12 caractères au minimum, sans vos nom et prénom. Une phrase de passe de plusieurs mots est facile à retenir.",
         "password",
         "new-password",
     ),
@@ -108,11 +96,13 @@ pub fn RegisterPage() -> impl IntoView {
     let civility = RwSignal::new(String::new());
     let specialty = RwSignal::new(SPECIALTIES[0].to_string());
     let errors = Errors::new();
-    Effect::new(move || match action.value().get() {
-        Some(Err(e)) => errors.show_server(&e),
-        Some(Ok(())) => go_to(AFTER_REGISTRATION),
-        None => {}
+    Effect::new(move || {
+        if let Some(Err(e)) = action.value().get() {
+            errors.show_server(&e);
+        }
     });
+    let registered = move || matches!(action.value().get(), Some(Ok(())));
+    let email = values[10];
     let read = {
         let values = values.clone();
         move || {
@@ -200,16 +190,29 @@ pub fn RegisterPage() -> impl IntoView {
             <div class="fr-col-12 fr-col-md-10 fr-col-lg-8">
                 <h1>"Créer mon compte de médecin effecteur"</h1>
                 <p>
-                    "Votre compte vous permet de paramétrer votre participation au SAS, vos motifs de consultation "
-                    "et les plages de votre agenda. Les régulateurs du SAS voient les créneaux que vous leur ouvrez."
+                    "Votre compte vous permet de demander votre participation au SAS, puis de paramétrer vos motifs "
+                    "de consultation et les plages de votre agenda. Une fois votre participation validée par "
+                    "l'administration du SAS de votre département, les régulateurs voient les créneaux que vous leur ouvrez."
                 </p>
-                <p class="fr-hint-text">"Sauf mention contraire, tous les champs sont obligatoires."</p>
-                <ErrorAlert error=general_error(action.value()) />
-                <form on:submit=on_submit novalidate>
-                    {identity}
-                    {place}
-                    {login}
-                </form>
+                {move || registered().then(|| view! {
+                    <div class="fr-alert fr-alert--success" role="status">
+                        <h2 class="fr-alert__title">"Votre compte est créé"</h2>
+                        <p>
+                            {format!("Un lien de confirmation vient d'être envoyé à {}. ", email.get_untracked())}
+                            "Ouvrez-le pour activer votre compte (il expire dans 24 heures), puis connectez-vous "
+                            "pour demander votre participation au SAS."
+                        </p>
+                    </div>
+                })}
+                <div hidden=registered>
+                    <p class="fr-hint-text">"Sauf mention contraire, tous les champs sont obligatoires."</p>
+                    <ErrorAlert error=general_error(action.value()) />
+                    <form on:submit=on_submit novalidate>
+                        {identity}
+                        {place}
+                        {login}
+                    </form>
+                </div>
             </div>
         </div>
     }

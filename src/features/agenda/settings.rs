@@ -7,12 +7,13 @@ use crate::components::form::{Checkbox, Choices, Errors, TextArea, general_error
 use crate::components::loaded::Loaded;
 use crate::components::{ErrorAlert, Field};
 use crate::domain::ids::QuestionId;
+use crate::domain::participation::{ParticipationView, SasStatus};
 use crate::domain::practitioner::{
     ExtraField, QuestionInput, QuestionView, SettingsInput, SettingsView,
 };
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use crate::server::services::agenda;
+use crate::server::services::{agenda, participation};
 #[cfg(feature = "ssr")]
 use crate::server::{store, with_status};
 use leptos::prelude::*;
@@ -24,6 +25,28 @@ pub async fn my_settings() -> Result<SettingsView, AppError> {
     with_status(async {
         let (_, practitioner_id) = signed_in_practitioner().await?;
         agenda::settings(practitioner_id).await
+    })
+    .await
+}
+
+/// Practitioners only: « Je participe au SAS », a request the SAS administration of their
+/// département decides on.
+#[server(endpoint = "agenda/request_participation")]
+pub async fn request_participation() -> Result<(), AppError> {
+    with_status(async {
+        let (user_id, practitioner_id) = signed_in_practitioner().await?;
+        participation::request(user_id, practitioner_id).await
+    })
+    .await
+}
+
+/// Practitioners only: withdraws their request or their participation; their slots leave the
+/// search at once.
+#[server(endpoint = "agenda/withdraw_participation")]
+pub async fn withdraw_participation() -> Result<(), AppError> {
+    with_status(async {
+        let (user_id, practitioner_id) = signed_in_practitioner().await?;
+        participation::withdraw(user_id, practitioner_id).await
     })
     .await
 }
@@ -73,20 +96,29 @@ pub fn SettingsPage() -> impl IntoView {
     let save = ServerAction::<SaveSettings>::new();
     let add = ServerAction::<AddQuestion>::new();
     let remove = ServerAction::<RemoveQuestion>::new();
-    let changes = successes(vec![add.value(), remove.value()]);
+    let request = ServerAction::<RequestParticipation>::new();
+    let withdraw = ServerAction::<WithdrawParticipation>::new();
+    let changes = successes(vec![
+        add.value(),
+        remove.value(),
+        request.value(),
+        withdraw.value(),
+    ]);
     let view_data = Resource::new(move || changes.get(), |_| my_settings());
     view! {
         <Title text="Participation au SAS" />
         <h1>"Participation au SAS"</h1>
         <div class="fr-callout fr-mb-4w">
             <p class="fr-callout__text">
-                "Vos créneaux remontent dans la recherche des régulateurs du SAS si vous participez au SAS et : "
+                "Vos créneaux remontent dans la recherche des régulateurs du SAS si votre participation au SAS "
+                "est validée par l'administration du SAS de votre département et : "
                 "soit vous acceptez de nouveaux patients sur des créneaux réservables en ligne, "
                 "soit le motif « Soins non programmés » est paramétré sur la plage. "
                 "Vous n'avez pas besoin de dédier des créneaux au SAS : d'autres motifs peuvent partager la plage."
             </p>
         </div>
         <Loaded resource=view_data let:data>
+            <Participation participation=data.participation request withdraw />
             <SettingsForm initial=data.settings save />
             <Questions questions=data.questions add remove />
         </Loaded>
@@ -95,7 +127,6 @@ pub fn SettingsPage() -> impl IntoView {
 
 #[component]
 fn SettingsForm(initial: SettingsInput, save: ServerAction<SaveSettings>) -> impl IntoView {
-    let sas = RwSignal::new(initial.sas_registered);
     let accepts = RwSignal::new(initial.accepts_new_patients);
     let notice = RwSignal::new(initial.booking_notice);
     let extra = RwSignal::new(initial.extra_fields);
@@ -108,7 +139,6 @@ fn SettingsForm(initial: SettingsInput, save: ServerAction<SaveSettings>) -> imp
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let settings = SettingsInput {
-            sas_registered: sas.get_untracked(),
             accepts_new_patients: accepts.get_untracked(),
             booking_notice: notice.get_untracked(),
             extra_fields: extra.get_untracked(),
@@ -129,11 +159,7 @@ fn SettingsForm(initial: SettingsInput, save: ServerAction<SaveSettings>) -> imp
         <form on:submit=on_submit novalidate>
             <ErrorAlert error=general_error(save.value()) />
             <fieldset class="fr-fieldset">
-                <legend class="fr-fieldset__legend"><h2 class="fr-h4 fr-mb-0">"Ma participation"</h2></legend>
-                <div class="fr-fieldset__element">
-                    <Checkbox id="sas_registered" label="Je participe au SAS"
-                        hint="Je suis inscrit(e) sur la plateforme nationale SAS." checked=sas />
-                </div>
+                <legend class="fr-fieldset__legend"><h2 class="fr-h4 fr-mb-0">"Mes créneaux et mes patients"</h2></legend>
                 <div class="fr-fieldset__element">
                     <Checkbox id="accepts_new_patients" label="J'accepte de nouveaux patients"
                         hint="Les créneaux ouverts aux nouveaux patients et réservables en ligne remontent au SAS."
@@ -155,6 +181,87 @@ fn SettingsForm(initial: SettingsInput, save: ServerAction<SaveSettings>) -> imp
                 })}
             </div>
         </form>
+    }
+}
+
+/// Where the participation stands, and what the practitioner may do about it.
+#[component]
+fn Participation(
+    participation: ParticipationView,
+    request: ServerAction<RequestParticipation>,
+    withdraw: ServerAction<WithdrawParticipation>,
+) -> impl IntoView {
+    let ParticipationView {
+        status,
+        reason,
+        since,
+    } = participation;
+    let since = since.map(|s| format!(" (le {s})")).unwrap_or_default();
+    let reason = reason
+        .map(|r| format!(" Motif : {r}"))
+        .unwrap_or_default();
+    let (kind, text) = match status {
+        SasStatus::None => (
+            "info",
+            "Vous ne participez pas au SAS : aucun de vos créneaux n'est visible des régulateurs.".to_string(),
+        ),
+        SasStatus::Requested => (
+            "info",
+            format!(
+                "Votre demande de participation est en attente de validation par l'administration du SAS de votre département{since}. Vos créneaux ne sont pas visibles des régulateurs avant sa validation."
+            ),
+        ),
+        SasStatus::Approved => (
+            "success",
+            format!("Votre participation au SAS est validée{since}."),
+        ),
+        SasStatus::Refused => (
+            "error",
+            format!("Votre demande de participation a été refusée{since}.{reason}"),
+        ),
+        SasStatus::Suspended => (
+            "warning",
+            format!(
+                "Votre participation au SAS est suspendue par l'administration du SAS{since} : vos créneaux ne sont plus visibles des régulateurs.{reason} Pour la rétablir, contactez l'administration du SAS de votre département."
+            ),
+        ),
+    };
+    let error = Signal::derive(move || {
+        request
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| withdraw.value().get().and_then(Result::err))
+    });
+    view! {
+        <section class="fr-mb-6w" aria-labelledby="participation-title">
+            <h2 id="participation-title" class="fr-h4">"Ma participation au SAS"</h2>
+            <div class=format!("fr-alert fr-alert--{kind} fr-alert--sm fr-mb-2w")>
+                <p>{text}</p>
+            </div>
+            <ErrorAlert error />
+            {status.may_request().then(|| view! {
+                <ActionForm action=request>
+                    <p class="fr-hint-text">
+                        "Votre demande est envoyée à l'administration du SAS de votre département, qui vérifie votre "
+                        "numéro RPPS et vous répond par courriel."
+                    </p>
+                    <button type="submit" class="fr-btn">"Je participe au SAS"</button>
+                </ActionForm>
+            })}
+            {status.may_withdraw().then(|| {
+                let label = if status == SasStatus::Requested {
+                    "Annuler ma demande"
+                } else {
+                    "Je ne participe plus au SAS"
+                };
+                view! {
+                    <ActionForm action=withdraw>
+                        <button type="submit" class="fr-btn fr-btn--secondary">{label}</button>
+                    </ActionForm>
+                }
+            })}
+        </section>
     }
 }
 

@@ -5,12 +5,14 @@
 
 use crate::domain::Role;
 use crate::domain::account::{
-    AccountInput, INVITATION_DAYS, InvitationView, MAX_REGISTRATIONS_PER_HOUR, NewRegulatorValue,
+    AccountInput, CONFIRM_HOURS, INVITATION_DAYS, InvitationView, MAX_REGISTRATIONS_PER_HOUR, NewRegulatorValue,
     PRO_EMAIL_MESSAGE, RESET_HOURS, check_new_password,
 };
-use crate::domain::identity::{Email, PersonName};
+use crate::domain::identity::{Departement, Email, PersonName};
 use crate::domain::ids::*;
+use crate::domain::participation::SasStatus;
 use crate::domain::practitioner::Registration;
+use crate::domain::rpps::RppsCheck;
 use crate::error::AppError;
 use crate::server::store::{
     NewAccount, NewPractitioner, NewRegulator, NewToken, NewUser, StoreError, Unique,
@@ -158,6 +160,7 @@ pub async fn create_admin(
     state: &AppState,
     email: &Email,
     (first_name, last_name): (&PersonName, &PersonName),
+    departement: Option<&Departement>,
 ) -> Result<String, AppError> {
     let store = state.store.as_ref();
     let now = now();
@@ -170,6 +173,9 @@ pub async fn create_admin(
             last_name: last_name.as_str(),
             practitioner_id: None,
             created_at: now,
+            // Confirmed when its owner uses the link.
+            email_verified_at: None,
+            departement: departement.map(Departement::as_str),
         })
         .await?;
     let (token, hash) = auth::new_token();
@@ -365,22 +371,29 @@ fn registration_refused(taken: Unique) -> AppError {
     }
 }
 
-/// Registers a practitioner (their account and practice, in one transaction) and signs the
-/// new account in; at most `MAX_REGISTRATIONS_PER_HOUR` per client address.
+/// Registers a practitioner (their account and practice, in one transaction) and sends the link
+/// that confirms their address; the account cannot sign in before. At most
+/// `MAX_REGISTRATIONS_PER_HOUR` per client address. When a directory of health professionals is
+/// imported, the RPPS number must be in it under the names given.
 pub async fn register_practitioner(r: &Registration) -> Result<(), AppError> {
-    let store = store()?;
+    let state = state()?;
+    let store = state.store.as_ref();
     if let Some(ip) = auth::client_ip() {
         let key = format!("register-ip:{ip}");
         if store.claim_attempt(&key, now(), 3600).await? > MAX_REGISTRATIONS_PER_HOUR {
             return Err(AppError::TooManyRequests);
         }
     }
-    // The cheap refusal first: no password is hashed for an address already taken.
+    // The cheap refusals first: no password is hashed for an address already taken.
     if let Some(existing) = store.user_by_email(r.email.as_str()).await? {
         return Err(match existing.role {
             Role::Regulator => registration_refused(Unique::RegulatorEmail),
             _ => registration_refused(Unique::Email),
         });
+    }
+    let check = rpps_check(store, r.rpps.as_str(), r.first_name.as_str(), r.last_name.as_str()).await?;
+    if let Some(refusal) = check.refusal() {
+        return Err(AppError::invalid("rpps", refusal));
     }
     let hash = auth::hash_password_async(&r.password).await?;
     let practitioner = NewPractitioner {
@@ -397,7 +410,7 @@ pub async fn register_practitioner(r: &Registration) -> Result<(), AppError> {
         latitude: r.latitude,
         longitude: r.longitude,
         phone: r.phone.as_ref().map(|p| p.e164()),
-        sas_registered: false,
+        sas_status: SasStatus::None,
         accepts_new_patients: false,
         booking_notice: "",
     };
@@ -408,7 +421,9 @@ pub async fn register_practitioner(r: &Registration) -> Result<(), AppError> {
         first_name: r.first_name.as_str(),
         last_name: r.last_name.as_str(),
         practitioner_id: None,
-        created_at: crate::server::now(),
+        created_at: now(),
+        email_verified_at: None,
+        departement: None,
     };
     let user_id = match store.register_practitioner(&practitioner, &account).await {
         Ok(id) => id,
@@ -416,6 +431,81 @@ pub async fn register_practitioner(r: &Registration) -> Result<(), AppError> {
         Err(e) => return Err(e.into()),
     };
     auth::audit(Some(user_id), "practitioner_registered", "account").await?;
-    auth::sign_in(r.email.as_str(), &r.password).await?;
+    send_confirmation(&state, user_id, r.email.as_str(), r.first_name.as_str()).await
+}
+
+/// What the directory of health professionals says of an RPPS number and names.
+pub async fn rpps_check(
+    store: &store::Store,
+    rpps: &str,
+    first_name: &str,
+    last_name: &str,
+) -> Result<RppsCheck, AppError> {
+    Ok(match store.rpps_entry(rpps).await? {
+        None => RppsCheck::NotVerified,
+        Some(entry) => RppsCheck::of(first_name, last_name, entry.as_ref()),
+    })
+}
+
+pub const CONFIRM_PATH: &str = "/confirmer-mon-adresse";
+
+/// Stores a new confirmation link for the account and mails it, in the background: the
+/// account exists either way, and signing in with the right password sends another link.
+async fn send_confirmation(
+    state: &AppState,
+    user_id: UserId,
+    email: &str,
+    first_name: &str,
+) -> Result<(), AppError> {
+    let (token, hash) = auth::new_token();
+    let now = now();
+    state
+        .store
+        .insert_confirm_token(
+            user_id,
+            &NewToken {
+                token_hash: &hash,
+                created_at: now,
+                expires_at: now + CONFIRM_HOURS * 3600,
+            },
+        )
+        .await?;
+    let mail = mail::email_confirmation(
+        email,
+        first_name,
+        &link(&state.public_url, CONFIRM_PATH, &token),
+    );
+    let state = state.clone();
+    tokio::spawn(async move {
+        if let Err(err) = state.mailer.send(state.store.as_ref(), &mail).await {
+            tracing::error!("address confirmation of user {user_id} not sent: {err}");
+        }
+    });
     Ok(())
+}
+
+/// A new confirmation link for the account of `email` if it is not confirmed yet, once its
+/// owner proved the password; at most 3 an hour per account.
+pub async fn resend_confirmation(email: &str) -> Result<(), AppError> {
+    let state = state()?;
+    let user = state.store.user_by_email(&email.trim().to_lowercase()).await?;
+    let Some(user) = user.filter(|u| u.email_verified_at.is_none() && !u.disabled) else {
+        return Ok(());
+    };
+    let key = format!("confirm:{}", user.id);
+    if state.store.claim_attempt(&key, now(), 3600).await? > 3 {
+        return Ok(());
+    }
+    send_confirmation(&state, user.id, &user.email, &user.first_name).await
+}
+
+/// Uses a confirmation link: the account's address is confirmed, it may sign in.
+pub async fn confirm_email(token: &str) -> Result<(), AppError> {
+    auth::check_link(token, "confirm").await?;
+    let user_id = match store()?.confirm_email(&auth::token_hash(token), now()).await {
+        Ok(id) => id,
+        Err(StoreError::TokenUnusable) => return Err(auth::link_refusal(token, "confirm").await),
+        Err(e) => return Err(e.into()),
+    };
+    auth::audit(Some(user_id), "email_confirmed", &format!("user:{user_id}")).await
 }

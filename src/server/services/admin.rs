@@ -8,7 +8,7 @@ use crate::error::AppError;
 use crate::server::{state, store};
 
 /// "26/11/2026 à 10:02", Paris time.
-fn date_time(at: i64) -> String {
+pub fn date_time(at: i64) -> String {
     chrono::DateTime::from_timestamp(at, 0)
         .map(|t| {
             crate::domain::agenda::paris_time(t)
@@ -104,6 +104,15 @@ fn action_label(action: &str) -> &str {
         "password_reset" => "Mot de passe réinitialisé",
         "patient_data_read" => "Lecture de données patient",
         "appointment_created" => "Rendez-vous pris",
+        "practitioner_registered" => "Médecin inscrit",
+        "email_confirmed" => "Adresse électronique confirmée",
+        "sign_in_unconfirmed" => "Connexion refusée (adresse non confirmée)",
+        "participation_requested" => "Participation au SAS demandée",
+        "participation_withdrawn" => "Participation au SAS retirée",
+        "participation_approved" => "Participation au SAS validée",
+        "participation_refused" => "Participation au SAS refusée",
+        "participation_suspended" => "Participation au SAS suspendue",
+        "participation_reinstated" => "Participation au SAS rétablie",
         other => other,
     }
 }

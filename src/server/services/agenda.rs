@@ -10,6 +10,7 @@ use crate::domain::agenda::{
 };
 use crate::domain::eligibility::{ReasonFlags, SlotFacts, SlotState, sas_visibility};
 use crate::domain::ids::*;
+use crate::domain::participation::ParticipationView;
 use crate::domain::practitioner::{
     QuestionView, ReasonInput, ReasonView, SNP_NAME, SettingsInput, SettingsView,
 };
@@ -333,8 +334,12 @@ pub async fn settings(practitioner_id: PractitionerId) -> Result<SettingsView, A
     let profile = profile(&store, practitioner_id).await?;
     let questions = store.booking_questions(practitioner_id).await?;
     Ok(SettingsView {
+        participation: ParticipationView {
+            status: profile.sas_status,
+            reason: profile.sas_status_reason,
+            since: profile.sas_status_at.map(super::admin::date_time),
+        },
         settings: SettingsInput {
-            sas_registered: profile.sas_registered,
             accepts_new_patients: profile.accepts_new_patients,
             booking_notice: profile.booking_notice,
             extra_fields: profile

@@ -7,4 +7,5 @@ pub mod admin;
 pub mod agenda;
 pub mod appointments;
 pub mod booking;
+pub mod participation;
 pub mod search;

@@ -5,7 +5,8 @@ use crate::domain::Role;
 use crate::domain::ids::*;
 
 const USER_COLUMNS: &str = "u.id, u.email, u.password_hash, u.role, u.first_name, u.last_name,
-    u.practitioner_id, u.profession, CAST(u.disabled AS INTEGER) AS disabled";
+    u.practitioner_id, u.profession, CAST(u.disabled AS INTEGER) AS disabled,
+    u.email_verified_at, u.departement";
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct UserRecord {
@@ -20,6 +21,10 @@ pub struct UserRecord {
     pub profession: Option<String>,
     #[sqlx(try_from = "Flag")]
     pub disabled: bool,
+    /// When the owner of the address confirmed it (by a link sent there).
+    pub email_verified_at: Option<i64>,
+    /// The département an administrator answers for; `None`: every one.
+    pub departement: Option<String>,
 }
 
 pub struct NewUser<'a> {
@@ -30,6 +35,9 @@ pub struct NewUser<'a> {
     pub last_name: &'a str,
     pub practitioner_id: Option<PractitionerId>,
     pub created_at: i64,
+    pub email_verified_at: Option<i64>,
+    /// An administrator's département.
+    pub departement: Option<&'a str>,
 }
 
 /// A unique-index violation on an address means it is taken.
@@ -52,8 +60,8 @@ impl Store {
     pub async fn insert_user(&self, user: &NewUser<'_>) -> StoreResult<UserId> {
         let (id,): (UserId,) = sqlx::query_as(
             "INSERT INTO users (email, password_hash, role, first_name, last_name, practitioner_id,
-                 created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                 created_at, email_verified_at, departement)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         )
         .bind(user.email)
         .bind(user.password_hash)
@@ -62,6 +70,8 @@ impl Store {
         .bind(user.last_name)
         .bind(user.practitioner_id)
         .bind(user.created_at)
+        .bind(user.email_verified_at)
+        .bind(user.departement)
         .fetch_one(&self.pool)
         .await?;
         Ok(id)

@@ -9,6 +9,7 @@ use crate::domain::appointment::AppointmentStatus;
 use crate::domain::booking::Choices;
 use crate::domain::eligibility::ReasonFlags;
 use crate::domain::ids::*;
+use crate::domain::participation::SasStatus;
 use crate::domain::patient::PatientIdentity;
 use crate::domain::patient::PatientInput;
 use crate::domain::practitioner::ExtraField;
@@ -108,7 +109,11 @@ fn practitioner<'a>(
         latitude: 48.85,
         longitude: 2.35,
         phone: Some("+33142000000"),
-        sas_registered: sas,
+        sas_status: if sas {
+            SasStatus::Approved
+        } else {
+            SasStatus::None
+        },
         accepts_new_patients: accepts_new,
         booking_notice: "",
     }
@@ -129,6 +134,8 @@ async fn user(
             last_name: "Morel",
             practitioner_id,
             created_at: 0,
+            email_verified_at: Some(0),
+            departement: None,
         })
         .await
         .expect("insert user")
@@ -288,4 +295,5 @@ async fn future_slots(store: &Store) -> Vec<CandidateSlot> {
 mod accounts;
 mod agenda;
 mod booking;
+mod participation;
 mod search;

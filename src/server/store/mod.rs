@@ -4,7 +4,8 @@
 //! in how they connect, migrate and open a write transaction (`connect`, `begin_write`).
 //!
 //! One file per area, each an `impl Store` block with its records beside it:
-//! accounts (users, sessions, throttling), tokens (invitations, reset links), agenda
+//! accounts (users, sessions, throttling), tokens (invitations, reset and confirmation links),
+//! participation (SAS requests and decisions, the RPPS directory), agenda
 //! (practitioners, reasons, ranges, absences, questions), slots (regeneration, eligibility
 //! verdicts, packing), cells (the search grid), search, booking (holds, appointments,
 //! attachments), communes (reference data), journal (outbox and audit).
@@ -18,6 +19,7 @@ mod communes;
 #[cfg(test)]
 pub mod conformance;
 mod journal;
+mod participation;
 mod practitioners;
 mod search;
 mod slots;
@@ -30,6 +32,7 @@ pub use appointments::*;
 pub use booking::*;
 pub use communes::*;
 pub use journal::*;
+pub use participation::*;
 pub use practitioners::*;
 pub use search::*;
 pub use tokens::*;

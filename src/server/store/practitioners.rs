@@ -8,6 +8,7 @@ use super::slots::reflag;
 use super::{Flag, Store, StoreError, StoreResult, Unique, found};
 use crate::domain::eligibility::ReasonFlags;
 use crate::domain::ids::*;
+use crate::domain::participation::SasStatus;
 use crate::domain::practitioner::ExtraFields;
 use crate::domain::practitioner::{ExtraField, ReasonForm, SNP_NAME, Settings};
 use sqlx::{Any, AnyConnection, Transaction};
@@ -27,7 +28,8 @@ pub struct NewPractitioner<'a> {
     pub longitude: f64,
     /// E.164, or `None` when the practitioner gave no number.
     pub phone: Option<&'a str>,
-    pub sas_registered: bool,
+    /// Only `Approved` puts their slots in the search (`sas_registered`).
+    pub sas_status: SasStatus,
     pub accepts_new_patients: bool,
     pub booking_notice: &'a str,
 }
@@ -48,6 +50,10 @@ pub struct PractitionerProfile {
     pub specialty: String,
     #[sqlx(try_from = "Flag")]
     pub sas_registered: bool,
+    #[sqlx(try_from = "String")]
+    pub sas_status: SasStatus,
+    pub sas_status_reason: Option<String>,
+    pub sas_status_at: Option<i64>,
     #[sqlx(try_from = "Flag")]
     pub accepts_new_patients: bool,
     pub booking_notice: String,
@@ -87,8 +93,8 @@ async fn insert_practitioner(
     let (id,): (PractitionerId,) = sqlx::query_as(
         "INSERT INTO practitioners (rpps, civility, first_name, last_name, specialty, address,
              postcode, city, insee_code, departement, latitude, longitude, phone, sas_registered,
-             accepts_new_patients, booking_notice)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+             sas_status, accepts_new_patients, booking_notice)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
          RETURNING id",
     )
     .bind(p.rpps)
@@ -104,7 +110,8 @@ async fn insert_practitioner(
     .bind(p.latitude)
     .bind(p.longitude)
     .bind(p.phone)
-    .bind(p.sas_registered)
+    .bind(p.sas_status.in_search())
+    .bind(p.sas_status.code())
     .bind(p.accepts_new_patients)
     .bind(p.booking_notice)
     .fetch_one(&mut *conn)
@@ -165,8 +172,8 @@ impl Store {
         let practitioner_id = insert_practitioner(&mut tx, p).await?;
         let (user_id,): (UserId,) = sqlx::query_as(
             "INSERT INTO users (email, password_hash, role, first_name, last_name, practitioner_id,
-                 created_at)
-             VALUES ($1, $2, 'practitioner', $3, $4, $5, $6) RETURNING id",
+                 created_at, email_verified_at)
+             VALUES ($1, $2, 'practitioner', $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(account.email)
         .bind(account.password_hash)
@@ -174,6 +181,7 @@ impl Store {
         .bind(account.last_name)
         .bind(practitioner_id)
         .bind(account.created_at)
+        .bind(account.email_verified_at)
         .fetch_one(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -186,8 +194,9 @@ impl Store {
     ) -> StoreResult<Option<PractitionerProfile>> {
         Ok(sqlx::query_as(
             "SELECT id, civility, first_name, last_name, specialty,
-                 CAST(sas_registered AS INTEGER) AS sas_registered,
-                 CAST(accepts_new_patients AS INTEGER) AS accepts_new_patients, booking_notice,
+                 CAST(sas_registered AS INTEGER) AS sas_registered, sas_status, sas_status_reason,
+                 sas_status_at, CAST(accepts_new_patients AS INTEGER) AS accepts_new_patients,
+                 booking_notice,
                  extra_fields
              FROM practitioners WHERE id = $1",
         )
@@ -203,12 +212,11 @@ impl Store {
     ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         let updated = sqlx::query(
-            "UPDATE practitioners SET sas_registered = $2, accepts_new_patients = $3,
-                 booking_notice = $4, extra_fields = $5
+            "UPDATE practitioners SET accepts_new_patients = $2, booking_notice = $3,
+                 extra_fields = $4
              WHERE id = $1",
         )
         .bind(practitioner_id)
-        .bind(settings.sas_registered)
         .bind(settings.accepts_new_patients)
         .bind(&settings.booking_notice)
         .bind(ExtraField::join(&settings.extra_fields))

@@ -1,4 +1,5 @@
-//! Regulators' invitations and single-use links (invitations, password resets).
+//! Regulators' invitations and single-use links (invitations, password resets, e-mail
+//! address confirmations).
 
 use super::accounts::email_error;
 use super::{MaybeFlag, Store, StoreError, StoreResult};
@@ -73,6 +74,7 @@ pub struct NewAccount<'a> {
 enum LinkFor {
     Invitation(InvitationId),
     Reset(UserId),
+    Confirm(UserId),
 }
 
 /// Stores a single-use link.
@@ -84,6 +86,7 @@ async fn insert_token(
     let (purpose, regulator_id, user_id) = match link {
         LinkFor::Invitation(id) => ("invitation", Some(id), None),
         LinkFor::Reset(id) => ("reset", None, Some(id)),
+        LinkFor::Confirm(id) => ("confirm", None, Some(id)),
     };
     sqlx::query(
         "INSERT INTO account_tokens (token_hash, purpose, regulator_id, user_id, created_at,
@@ -243,8 +246,8 @@ impl Store {
         let (first_name, last_name) = names.ok_or(StoreError::TokenUnusable)?;
         let (user_id,): (UserId,) = sqlx::query_as(
             "INSERT INTO users (email, password_hash, role, first_name, last_name, created_at,
-                 profession)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                 profession, email_verified_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $6) RETURNING id",
         )
         .bind(account.email)
         .bind(account.password_hash)
@@ -274,6 +277,39 @@ impl Store {
         insert_token(&mut conn, token, LinkFor::Reset(user_id)).await
     }
 
+    pub async fn insert_confirm_token(
+        &self,
+        user_id: UserId,
+        token: &NewToken<'_>,
+    ) -> StoreResult<()> {
+        let mut conn = self.pool.acquire().await?;
+        insert_token(&mut conn, token, LinkFor::Confirm(user_id)).await
+    }
+
+    /// Uses the confirmation link and marks the account's address confirmed; its other
+    /// confirmation links stop working. `TokenUnusable` if the link is used or expired.
+    pub async fn confirm_email(&self, token_hash: &str, now: i64) -> StoreResult<UserId> {
+        let mut tx = self.begin_write().await?;
+        let user_id = UserId(use_token(&mut tx, token_hash, "confirm", now).await?);
+        sqlx::query(
+            "UPDATE users SET email_verified_at = $2 WHERE id = $1 AND email_verified_at IS NULL",
+        )
+        .bind(user_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE account_tokens SET used_at = $2
+             WHERE user_id = $1 AND purpose = 'confirm' AND used_at IS NULL",
+        )
+        .bind(user_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(user_id)
+    }
+
     /// Uses the reset link, sets the new password and closes every session of the account.
     pub async fn reset_password(
         &self,
@@ -283,13 +319,18 @@ impl Store {
     ) -> StoreResult<UserId> {
         let mut tx = self.begin_write().await?;
         let user_id = UserId(use_token(&mut tx, token_hash, "reset", now).await?);
-        let changed =
-            sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1 AND NOT disabled")
-                .bind(user_id)
-                .bind(password_hash)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+        // The link reached the address: it counts as confirmed.
+        let changed = sqlx::query(
+            "UPDATE users SET password_hash = $2,
+                 email_verified_at = COALESCE(email_verified_at, $3)
+             WHERE id = $1 AND NOT disabled",
+        )
+        .bind(user_id)
+        .bind(password_hash)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
         if changed == 0 {
             return Err(StoreError::TokenUnusable);
         }

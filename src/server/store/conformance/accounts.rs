@@ -71,6 +71,8 @@ async fn emails_are_unique(store: Arc<Store>) {
             last_name: "B",
             practitioner_id: None,
             created_at: 0,
+            email_verified_at: Some(0),
+            departement: None,
         })
         .await;
     assert!(again.is_err());
@@ -84,6 +86,8 @@ async fn emails_are_unique(store: Arc<Store>) {
             last_name: "B",
             practitioner_id: None,
             created_at: 0,
+            email_verified_at: Some(0),
+            departement: None,
         })
         .await;
     assert!(bad.is_err());
@@ -479,6 +483,8 @@ async fn registration_is_one_transaction(store: Arc<Store>) {
         last_name: "Martin",
         practitioner_id: None,
         created_at: 0,
+        email_verified_at: Some(0),
+        departement: None,
     };
     let id = store
         .register_practitioner(

@@ -517,7 +517,6 @@ async fn reasons_settings_and_questions(store: Arc<Store>) {
     );
 
     let settings = crate::domain::practitioner::Settings {
-        sas_registered: false,
         accepts_new_patients: true,
         booking_notice: "Sonnez à l'interphone.".into(),
         extra_fields: vec![crate::domain::practitioner::ExtraField::Email],
@@ -526,13 +525,11 @@ async fn reasons_settings_and_questions(store: Arc<Store>) {
     let profile = store.practitioner_profile(p).await.unwrap().unwrap();
     assert_eq!(
         (
-            profile.sas_registered,
             profile.accepts_new_patients,
             profile.booking_notice.as_str(),
             profile.extra_fields.0
         ),
         (
-            false,
             true,
             "Sonnez à l'interphone.",
             vec![ExtraField::Email]

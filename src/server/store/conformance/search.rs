@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::domain::place::distance_km;
-use crate::domain::practitioner::Settings;
+
 use crate::domain::search::{SearchParams, SearchResults};
 use crate::error::AppError;
 use crate::server::communes;
@@ -631,13 +631,11 @@ async fn grid_cells_stay_exact_through_holds_bookings_and_agenda_changes(store: 
     let range = store.ranges(e).await.unwrap()[0].id;
     store.delete_range(e, range, &horizon).await.unwrap();
     assert_cells_exact(store, "range deleted").await;
-    let leaves = Settings {
-        sas_registered: false,
-        accepts_new_patients: true,
-        booking_notice: String::new(),
-        extra_fields: Vec::new(),
-    };
-    store.update_settings(c, &leaves).await.unwrap();
+    let left = store
+        .set_participation(c, &[SasStatus::Approved], SasStatus::None, None, 0)
+        .await
+        .unwrap();
+    assert!(left);
     assert_cells_exact(store, "left the SAS").await;
     // A new practitioner without slots is listed when practitioners without slots are.
     store
