@@ -275,9 +275,10 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .transpose()?;
             let state = state(store)?;
             let names = (&first_name, &last_name);
-            let link = services::accounts::create_admin(&state, &email, names, departement.as_ref())
-                .await
-                .map_err(|e| e.field_message("email").unwrap_or_else(|| e.to_string()))?;
+            let link =
+                services::accounts::create_admin(&state, &email, names, departement.as_ref())
+                    .await
+                    .map_err(|e| e.field_message("email").unwrap_or_else(|| e.to_string()))?;
             println!(
                 "Compte administrateur créé. Lien à usage unique pour choisir son mot de passe \
                  (valable {} h) :\n{link}",

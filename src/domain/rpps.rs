@@ -45,7 +45,11 @@ pub struct Columns {
 impl Columns {
     /// Reads the header line; names the first missing column.
     pub fn from_header(line: &str) -> Result<Self, String> {
-        let names: Vec<&str> = line.trim_start_matches('\u{feff}').trim_end().split('|').collect();
+        let names: Vec<&str> = line
+            .trim_start_matches('\u{feff}')
+            .trim_end()
+            .split('|')
+            .collect();
         let at = |name: &str| {
             names
                 .iter()
@@ -96,7 +100,10 @@ pub enum RppsCheck {
     /// No directory has been imported: nothing was checked.
     NotVerified,
     /// The number is in the directory under the same names.
-    Verified { profession: String, savoir_faire: String },
+    Verified {
+        profession: String,
+        savoir_faire: String,
+    },
     /// The number is in the directory under other names.
     NamesDiffer { directory_name: String },
     /// The number is not in the directory.

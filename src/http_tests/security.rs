@@ -278,28 +278,53 @@ fn only_a_confirmed_and_approved_practitioner_reaches_the_search() {
         let report = crate::server::rpps::import_file(&server.store, &file)
             .await
             .unwrap();
-        assert_eq!((report.lines, report.skipped, report.professionals), (6, 1, 4));
+        assert_eq!(
+            (report.lines, report.skipped, report.professionals),
+            (6, 1, 4)
+        );
 
         // A public RPPS number under another name, or a number the directory does not know.
         let email = "helene.lefevre@exemple.fr";
         let impostor = registration("10001112225", ("Hélène", "Martin"), email);
         let unknown = registration("10007778888", ("Hélène", "Lefèvre-Dupont"), email);
-        for (form, says) in [(impostor, "ne correspondent pas"), (unknown, "absent de l'annuaire")] {
+        for (form, says) in [
+            (impostor, "ne correspondent pas"),
+            (unknown, "absent de l'annuaire"),
+        ] {
             let refused = server.post(Register::PATH, &form, None).await;
             assert_eq!(refused.status(), 422);
             assert!(refused.text().await.unwrap().contains(says), "{says}");
         }
         // The directory's names, typed without capitals or accents as people do.
         let genuine = registration("10001112225", ("Hélène", "Lefevre Dupont"), email);
-        assert_eq!(server.post(Register::PATH, &genuine, None).await.status(), 200);
+        assert_eq!(
+            server.post(Register::PATH, &genuine, None).await.status(),
+            200
+        );
         let refused = server.sign_in(email, "Cinq-Pommes-Vertes-29").await;
-        assert_eq!(refused.status(), 403, "no sign-in before the address is confirmed");
+        assert_eq!(
+            refused.status(),
+            403,
+            "no sign-in before the address is confirmed"
+        );
         assert!(refused.text().await.unwrap().contains("EmailNotConfirmed"));
 
         let token = mailed_token(&server, email, "Confirmez votre adresse").await;
         let confirm = |token: &str| format!("token={token}");
-        assert_eq!(server.post(ConfirmEmail::PATH, &confirm(&token), None).await.status(), 200);
-        assert_eq!(server.post(ConfirmEmail::PATH, &confirm(&token), None).await.status(), 410);
+        assert_eq!(
+            server
+                .post(ConfirmEmail::PATH, &confirm(&token), None)
+                .await
+                .status(),
+            200
+        );
+        assert_eq!(
+            server
+                .post(ConfirmEmail::PATH, &confirm(&token), None)
+                .await
+                .status(),
+            410
+        );
         let practitioner = server.store.user_by_email(email).await.unwrap().unwrap();
         let practitioner_id = practitioner.practitioner_id.unwrap();
         snp_range(&server, practitioner_id).await;
@@ -311,10 +336,20 @@ fn only_a_confirmed_and_approved_practitioner_reaches_the_search() {
 
         // Asking is not participating: nothing reaches the search before an approval.
         let regulator = server.session(seed::REGULATOR_EMAIL).await;
-        assert!(!finistere_search(&server, &regulator).await.contains("Lefevre Dupont"));
-        let asked = server.post(RequestParticipation::PATH, "", Some(&session)).await;
+        assert!(
+            !finistere_search(&server, &regulator)
+                .await
+                .contains("Lefevre Dupont")
+        );
+        let asked = server
+            .post(RequestParticipation::PATH, "", Some(&session))
+            .await;
         assert_eq!(asked.status(), 200);
-        assert!(!finistere_search(&server, &regulator).await.contains("Lefevre Dupont"));
+        assert!(
+            !finistere_search(&server, &regulator)
+                .await
+                .contains("Lefevre Dupont")
+        );
 
         // An administrator of another département cannot decide; the national one can.
         let decide = |decision: &str, reason: &str| {
@@ -337,23 +372,57 @@ fn only_a_confirmed_and_approved_practitioner_reaches_the_search() {
             .await
             .unwrap();
         let paris = server.session("admin.75@demo.test").await;
-        let elsewhere = server.post(DecideParticipation::PATH, &decide("Approve", ""), Some(&paris)).await;
-        assert_eq!(elsewhere.status(), 404, "a Paris administrator does not decide for Brest");
+        let elsewhere = server
+            .post(
+                DecideParticipation::PATH,
+                &decide("Approve", ""),
+                Some(&paris),
+            )
+            .await;
+        assert_eq!(
+            elsewhere.status(),
+            404,
+            "a Paris administrator does not decide for Brest"
+        );
 
         let admin = server.session(seed::ADMIN_EMAIL).await;
-        let approved = server.post(DecideParticipation::PATH, &decide("Approve", ""), Some(&admin)).await;
+        let approved = server
+            .post(
+                DecideParticipation::PATH,
+                &decide("Approve", ""),
+                Some(&admin),
+            )
+            .await;
         assert_eq!(approved.status(), 200);
-        assert!(finistere_search(&server, &regulator).await.contains("Lefevre Dupont"));
+        assert!(
+            finistere_search(&server, &regulator)
+                .await
+                .contains("Lefevre Dupont")
+        );
         mailed_token_free(&server, email, "validée").await;
 
         // Suspended: out of the search at once, with a reason the practitioner reads.
-        let without_reason = server.post(DecideParticipation::PATH, &decide("Suspend", ""), Some(&admin)).await;
+        let without_reason = server
+            .post(
+                DecideParticipation::PATH,
+                &decide("Suspend", ""),
+                Some(&admin),
+            )
+            .await;
         assert_eq!(without_reason.status(), 422);
         let suspended = server
-            .post(DecideParticipation::PATH, &decide("Suspend", "Plainte+en+cours"), Some(&admin))
+            .post(
+                DecideParticipation::PATH,
+                &decide("Suspend", "Plainte+en+cours"),
+                Some(&admin),
+            )
             .await;
         assert_eq!(suspended.status(), 200);
-        assert!(!finistere_search(&server, &regulator).await.contains("Lefevre Dupont"));
+        assert!(
+            !finistere_search(&server, &regulator)
+                .await
+                .contains("Lefevre Dupont")
+        );
         mailed_token_free(&server, email, "suspendue").await;
     });
 }
@@ -362,7 +431,10 @@ fn only_a_confirmed_and_approved_practitioner_reaches_the_search() {
 async fn mailed_token_free(server: &Server, to: &str, subject: &str) {
     for _ in 0..50 {
         let mails = server.store.outbox(20).await.unwrap();
-        if mails.iter().any(|m| m.recipient == to && m.subject.contains(subject)) {
+        if mails
+            .iter()
+            .any(|m| m.recipient == to && m.subject.contains(subject))
+        {
             return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;

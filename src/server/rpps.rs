@@ -34,7 +34,10 @@ pub async fn import_file(store: &Store, path: &Path) -> Result<ImportReport, Str
     let file = tokio::fs::File::open(path).await.map_err(cant_read)?;
     let mut reader = BufReader::new(file);
     let mut line = Vec::new();
-    reader.read_until(b'\n', &mut line).await.map_err(cant_read)?;
+    reader
+        .read_until(b'\n', &mut line)
+        .await
+        .map_err(cant_read)?;
     let columns = Columns::from_header(&String::from_utf8_lossy(&line))?;
     let db = |e: super::store::StoreError| e.to_string();
     let source = path.file_name().unwrap_or_default().to_string_lossy();
@@ -46,7 +49,12 @@ pub async fn import_file(store: &Store, path: &Path) -> Result<ImportReport, Str
     let (mut lines, mut skipped) = (0, 0);
     loop {
         line.clear();
-        if reader.read_until(b'\n', &mut line).await.map_err(cant_read)? == 0 {
+        if reader
+            .read_until(b'\n', &mut line)
+            .await
+            .map_err(cant_read)?
+            == 0
+        {
             break;
         }
         let text = String::from_utf8_lossy(&line);

@@ -87,11 +87,16 @@ pub fn ParticipationsPage() -> impl IntoView {
 }
 
 #[component]
-fn ParticipationItem(line: ParticipationLine, decide: ServerAction<DecideParticipation>) -> impl IntoView {
+fn ParticipationItem(
+    line: ParticipationLine,
+    decide: ServerAction<DecideParticipation>,
+) -> impl IntoView {
     let check_class = match line.check {
         RppsCheck::Verified { .. } => "fr-badge fr-badge--success fr-badge--sm",
         RppsCheck::NotVerified => "fr-badge fr-badge--info fr-badge--sm",
-        RppsCheck::Absent | RppsCheck::NamesDiffer { .. } => "fr-badge fr-badge--error fr-badge--sm",
+        RppsCheck::Absent | RppsCheck::NamesDiffer { .. } => {
+            "fr-badge fr-badge--error fr-badge--sm"
+        }
     };
     let status = match line.status {
         SasStatus::Requested => "fr-badge fr-badge--new fr-badge--sm",
@@ -160,7 +165,7 @@ fn DecisionForm(
                         {format!("Motif ({})", label.to_lowercase())}
                         <span class="fr-hint-text">"Obligatoire, envoyé au médecin."</span>
                     </label>
-                    <textarea class="fr-input" id=field name="reason" rows="2" required></textarea>
+                    <textarea class="fr-input" id=field name="reason" rows="2" aria-required="true"></textarea>
                 </div>
             })}
             <button type="submit" class=button>

@@ -197,13 +197,12 @@ fn Participation(
         since,
     } = participation;
     let since = since.map(|s| format!(" (le {s})")).unwrap_or_default();
-    let reason = reason
-        .map(|r| format!(" Motif : {r}"))
-        .unwrap_or_default();
+    let reason = reason.map(|r| format!(" Motif : {r}")).unwrap_or_default();
     let (kind, text) = match status {
         SasStatus::None => (
             "info",
-            "Vous ne participez pas au SAS : aucun de vos créneaux n'est visible des régulateurs.".to_string(),
+            "Vous ne participez pas au SAS : aucun de vos créneaux n'est visible des régulateurs."
+                .to_string(),
         ),
         SasStatus::Requested => (
             "info",

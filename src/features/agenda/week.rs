@@ -45,8 +45,8 @@ fn Week(week: WeekView) -> impl IntoView {
         {(!week.sas_registered).then(|| view! {
             <div class="fr-alert fr-alert--warning fr-mb-3w">
                 <p>
-                    "Vous ne participez pas au SAS : aucun de vos créneaux n'est visible par les régulateurs. "
-                    <A href="/agenda/parametres">"Modifier ma participation"</A>
+                    "Votre participation au SAS n'est pas validée : aucun de vos créneaux n'est visible des régulateurs. "
+                    <A href="/agenda/parametres">"Voir ma participation"</A>
                 </p>
             </div>
         })}

@@ -5,8 +5,8 @@
 
 use crate::domain::Role;
 use crate::domain::account::{
-    AccountInput, CONFIRM_HOURS, INVITATION_DAYS, InvitationView, MAX_REGISTRATIONS_PER_HOUR, NewRegulatorValue,
-    PRO_EMAIL_MESSAGE, RESET_HOURS, check_new_password,
+    AccountInput, CONFIRM_HOURS, INVITATION_DAYS, InvitationView, MAX_REGISTRATIONS_PER_HOUR,
+    NewRegulatorValue, PRO_EMAIL_MESSAGE, RESET_HOURS, check_new_password,
 };
 use crate::domain::identity::{Departement, Email, PersonName};
 use crate::domain::ids::*;
@@ -391,7 +391,13 @@ pub async fn register_practitioner(r: &Registration) -> Result<(), AppError> {
             _ => registration_refused(Unique::Email),
         });
     }
-    let check = rpps_check(store, r.rpps.as_str(), r.first_name.as_str(), r.last_name.as_str()).await?;
+    let check = rpps_check(
+        store,
+        r.rpps.as_str(),
+        r.first_name.as_str(),
+        r.last_name.as_str(),
+    )
+    .await?;
     if let Some(refusal) = check.refusal() {
         return Err(AppError::invalid("rpps", refusal));
     }
@@ -488,7 +494,10 @@ async fn send_confirmation(
 /// owner proved the password; at most 3 an hour per account.
 pub async fn resend_confirmation(email: &str) -> Result<(), AppError> {
     let state = state()?;
-    let user = state.store.user_by_email(&email.trim().to_lowercase()).await?;
+    let user = state
+        .store
+        .user_by_email(&email.trim().to_lowercase())
+        .await?;
     let Some(user) = user.filter(|u| u.email_verified_at.is_none() && !u.disabled) else {
         return Ok(());
     };
@@ -502,7 +511,10 @@ pub async fn resend_confirmation(email: &str) -> Result<(), AppError> {
 /// Uses a confirmation link: the account's address is confirmed, it may sign in.
 pub async fn confirm_email(token: &str) -> Result<(), AppError> {
     auth::check_link(token, "confirm").await?;
-    let user_id = match store()?.confirm_email(&auth::token_hash(token), now()).await {
+    let user_id = match store()?
+        .confirm_email(&auth::token_hash(token), now())
+        .await
+    {
         Ok(id) => id,
         Err(StoreError::TokenUnusable) => return Err(auth::link_refusal(token, "confirm").await),
         Err(e) => return Err(e.into()),

@@ -72,7 +72,10 @@ async fn change_own(
 
 /// May this administrator decide for practitioners of `departement`?
 fn answers_for(admin: &UserRecord, departement: &str) -> bool {
-    admin.departement.as_deref().is_none_or(|d| d == departement)
+    admin
+        .departement
+        .as_deref()
+        .is_none_or(|d| d == departement)
 }
 
 /// The practitioners the administrator answers for who asked to participate, pending
@@ -180,7 +183,9 @@ async fn tell(
     tokio::spawn(async move {
         for mail in mails {
             if let Err(err) = state.mailer.send(state.store.as_ref(), &mail).await {
-                tracing::error!("participation mail about practitioner {practitioner_id} not sent: {err}");
+                tracing::error!(
+                    "participation mail about practitioner {practitioner_id} not sent: {err}"
+                );
             }
         }
     });

@@ -529,11 +529,7 @@ async fn reasons_settings_and_questions(store: Arc<Store>) {
             profile.booking_notice.as_str(),
             profile.extra_fields.0
         ),
-        (
-            true,
-            "Sonnez à l'interphone.",
-            vec![ExtraField::Email]
-        )
+        (true, "Sonnez à l'interphone.", vec![ExtraField::Email])
     );
     assert!(
         store

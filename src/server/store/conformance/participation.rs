@@ -44,21 +44,37 @@ async fn only_an_approved_participation_reaches_the_search(store: Arc<Store>) {
         .await
         .unwrap();
     let suspended = store
-        .set_participation(p, &[SasStatus::Approved], SasStatus::Suspended, Some("Contrôle"), now)
+        .set_participation(
+            p,
+            &[SasStatus::Approved],
+            SasStatus::Suspended,
+            Some("Contrôle"),
+            now,
+        )
         .await
         .unwrap();
     assert!(suspended);
-    assert_eq!(mine(future_slots(&store).await), 0, "free slots leave at once");
+    assert_eq!(
+        mine(future_slots(&store).await),
+        0,
+        "free slots leave at once"
+    );
     assert!(in_grid(&store).await.is_empty(), "and the grid follows");
     let profile = store.practitioner_profile(p).await.unwrap().unwrap();
     assert_eq!(
-        (profile.sas_registered, profile.sas_status, profile.sas_status_reason.as_deref()),
+        (
+            profile.sas_registered,
+            profile.sas_status,
+            profile.sas_status_reason.as_deref()
+        ),
         (false, SasStatus::Suspended, Some("Contrôle"))
     );
     // The booked appointment stays, and its regulator is the one to tell.
     let told = store.regulators_with_upcoming(p, now).await.unwrap();
     assert_eq!(
-        told.iter().map(|r| (r.user_id, r.appointments)).collect::<Vec<_>>(),
+        told.iter()
+            .map(|r| (r.user_id, r.appointments))
+            .collect::<Vec<_>>(),
         [(regulator, 1)]
     );
 
@@ -86,7 +102,10 @@ async fn a_decision_applies_once(store: Arc<Store>) {
     );
     let lines = store.participations(Some("35")).await.unwrap();
     assert_eq!(
-        lines.iter().map(|l| (l.practitioner_id, l.sas_status, l.email.as_str())).collect::<Vec<_>>(),
+        lines
+            .iter()
+            .map(|l| (l.practitioner_id, l.sas_status, l.email.as_str()))
+            .collect::<Vec<_>>(),
         [(p, SasStatus::Requested, "medecin@demo.test")]
     );
     assert!(store.participations(Some("75")).await.unwrap().is_empty());
@@ -95,7 +114,13 @@ async fn a_decision_applies_once(store: Arc<Store>) {
     // Two administrators decide at once: one decision applies, the other finds nothing to do.
     let (a, b) = tokio::join!(
         store.set_participation(p, &[SasStatus::Requested], SasStatus::Approved, None, 20),
-        store.set_participation(p, &[SasStatus::Requested], SasStatus::Refused, Some("Non"), 20),
+        store.set_participation(
+            p,
+            &[SasStatus::Requested],
+            SasStatus::Refused,
+            Some("Non"),
+            20
+        ),
     );
     assert_eq!(
         [a.unwrap(), b.unwrap()].iter().filter(|x| **x).count(),
@@ -103,11 +128,20 @@ async fn a_decision_applies_once(store: Arc<Store>) {
         "exactly one decision applies"
     );
     let record = store.participation(p).await.unwrap().unwrap();
-    assert!(matches!(record.sas_status, SasStatus::Approved | SasStatus::Refused));
+    assert!(matches!(
+        record.sas_status,
+        SasStatus::Approved | SasStatus::Refused
+    ));
     assert_eq!(record.sas_status_at, Some(20));
     assert!(
         !store
-            .set_participation(PractitionerId(p.0 + 1000), &[SasStatus::None], SasStatus::Requested, None, 30)
+            .set_participation(
+                PractitionerId(p.0 + 1000),
+                &[SasStatus::None],
+                SasStatus::Requested,
+                None,
+                30
+            )
             .await
             .unwrap(),
         "no such practitioner"
@@ -127,12 +161,24 @@ fn entry(rpps: &str, last_name: &str) -> DirectoryEntry {
 }
 
 async fn the_directory_in_force_is_the_last_finished_import(store: Arc<Store>) {
-    assert_eq!(store.rpps_entry("10000000009").await.unwrap(), None, "no directory yet");
+    assert_eq!(
+        store.rpps_entry("10000000009").await.unwrap(),
+        None,
+        "no directory yet"
+    );
     let first = store.start_rpps_import("a.txt", 1).await.unwrap();
     // A number met twice (one line per activity) keeps its first entry.
-    let lines = [entry("10000000009", "ROLLAND"), entry("10000000009", "AUTRE"), entry("10000000017", "MARTIN")];
+    let lines = [
+        entry("10000000009", "ROLLAND"),
+        entry("10000000009", "AUTRE"),
+        entry("10000000017", "MARTIN"),
+    ];
     store.insert_rpps_entries(first, &lines).await.unwrap();
-    assert_eq!(store.rpps_entry("10000000009").await.unwrap(), None, "not finished: not in force");
+    assert_eq!(
+        store.rpps_entry("10000000009").await.unwrap(),
+        None,
+        "not finished: not in force"
+    );
     assert_eq!(store.finish_rpps_import(first, 2).await.unwrap(), 2);
     assert_eq!(
         store.rpps_entry("10000000009").await.unwrap(),
@@ -142,8 +188,18 @@ async fn the_directory_in_force_is_the_last_finished_import(store: Arc<Store>) {
 
     // A new import replaces the directory once finished, and the old one is deleted.
     let second = store.start_rpps_import("b.txt", 3).await.unwrap();
-    store.insert_rpps_entries(second, &[entry("10000000017", "MARTIN")]).await.unwrap();
-    assert!(store.rpps_entry("10000000009").await.unwrap().unwrap().is_some());
+    store
+        .insert_rpps_entries(second, &[entry("10000000017", "MARTIN")])
+        .await
+        .unwrap();
+    assert!(
+        store
+            .rpps_entry("10000000009")
+            .await
+            .unwrap()
+            .unwrap()
+            .is_some()
+    );
     assert_eq!(store.finish_rpps_import(second, 4).await.unwrap(), 1);
     assert_eq!(store.rpps_entry("10000000009").await.unwrap(), Some(None));
     let (left,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM rpps_directory")
@@ -179,10 +235,13 @@ async fn confirmation_links_are_single_use(store: Arc<Store>) {
     };
     store.insert_confirm_token(id, &token("old")).await.unwrap();
     store.insert_confirm_token(id, &token("new")).await.unwrap();
-    assert!(matches!(
-        store.confirm_email("new", 250).await,
-        Err(StoreError::TokenUnusable)
-    ), "expired");
+    assert!(
+        matches!(
+            store.confirm_email("new", 250).await,
+            Err(StoreError::TokenUnusable)
+        ),
+        "expired"
+    );
     assert!(matches!(
         store.confirm_email("unknown", 150).await,
         Err(StoreError::TokenUnusable)
@@ -193,11 +252,18 @@ async fn confirmation_links_are_single_use(store: Arc<Store>) {
         Err(StoreError::TokenUnusable)
     ));
     assert_eq!(store.confirm_email("new", 150).await.unwrap(), id);
-    let user = store.user_by_email("nouveau@demo.test").await.unwrap().unwrap();
+    let user = store
+        .user_by_email("nouveau@demo.test")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(user.email_verified_at, Some(150));
     for used in ["new", "old"] {
         assert!(
-            matches!(store.confirm_email(used, 160).await, Err(StoreError::TokenUnusable)),
+            matches!(
+                store.confirm_email(used, 160).await,
+                Err(StoreError::TokenUnusable)
+            ),
             "{used}: every link of the account is used"
         );
     }
