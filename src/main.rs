@@ -137,6 +137,19 @@ enum BenchTarget {
         #[arg(long, default_value_t = 8)]
         concurrency: usize,
     },
+    /// Latence de connexion d'un régulateur pendant que des clients inscrivent des médecins en
+    /// boucle, contre un serveur démarré avec la démonstration (boucle locale uniquement).
+    SignIn {
+        /// Adresse du serveur, par exemple 127.0.0.1:3000.
+        #[arg(long, default_value = "127.0.0.1:3000")]
+        server: std::net::SocketAddr,
+        /// Clients qui inscrivent en boucle, chacun depuis sa propre adresse 127.0.0.x.
+        #[arg(long, default_value_t = 32)]
+        clients: usize,
+        /// Connexions mesurées, seules puis sous la charge.
+        #[arg(long, default_value_t = 100)]
+        sign_ins: usize,
+    },
 }
 
 fn main() -> ExitCode {
@@ -261,6 +274,14 @@ async fn run(cli: Cli) -> Result<(), String> {
                     concurrency,
                 },
         } => tools::bench_search(store, &cli.communes_dir, searches, concurrency).await,
+        Command::Bench {
+            target:
+                BenchTarget::SignIn {
+                    server,
+                    clients,
+                    sign_ins,
+                },
+        } => tools::sign_in_load::bench_sign_in(server, clients.min(200), sign_ins).await,
         Command::CreateAdmin {
             email,
             first_name,

@@ -53,32 +53,48 @@ fn password_matches(password: &str, hash: &str) -> bool {
     })
 }
 
+/// A pool of password hashing slots on tokio's blocking threads.
+struct HashPool(std::sync::OnceLock<tokio::sync::Semaphore>);
+
+/// Checking a password at sign-in: as many at once as there are cores.
+static SIGN_IN_POOL: HashPool = HashPool(std::sync::OnceLock::new());
+/// Hashing a new password (registration, account creation, reset): half the cores at most, so
+/// that a flood of registrations leaves cores to the people signing in.
+static NEW_PASSWORD_POOL: HashPool = HashPool(std::sync::OnceLock::new());
+
+impl HashPool {
+    fn slots(&'static self, share: usize) -> &'static tokio::sync::Semaphore {
+        self.0.get_or_init(|| {
+            let cores = std::thread::available_parallelism().map_or(2, usize::from);
+            tokio::sync::Semaphore::new((cores / share).max(1))
+        })
+    }
+}
+
 /// Runs a password hash (tens of milliseconds of CPU and 19 MiB) on tokio's blocking threads,
-/// at most as many at once as there are cores: a burst of sign-ins neither stalls the async
-/// workers that answer every other request nor takes all the memory.
+/// at most `slots` at once: a burst neither stalls the async workers that answer every other
+/// request nor takes all the memory.
 async fn off_the_workers<T: Send + 'static>(
+    slots: &tokio::sync::Semaphore,
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, AppError> {
-    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
-    let slots = SLOTS.get_or_init(|| {
-        let cores = std::thread::available_parallelism().map_or(2, usize::from);
-        tokio::sync::Semaphore::new(cores)
-    });
     let _slot = slots.acquire().await.map_err(internal)?;
     tokio::task::spawn_blocking(work).await.map_err(internal)
 }
 
 pub async fn hash_password_async(password: &str) -> Result<String, AppError> {
     let password = password.to_string();
-    off_the_workers(move || hash_password(&password)).await?
+    off_the_workers(NEW_PASSWORD_POOL.slots(2), move || hash_password(&password)).await?
 }
 
 /// Whether `password` matches `hash` (false for an account without a password yet).
 pub async fn verify_password(password: &str, hash: &str) -> bool {
     let (password, hash) = (password.to_string(), hash.to_string());
-    off_the_workers(move || password_matches(&password, &hash))
-        .await
-        .unwrap_or(false)
+    off_the_workers(SIGN_IN_POOL.slots(1), move || {
+        password_matches(&password, &hash)
+    })
+    .await
+    .unwrap_or(false)
 }
 
 /// A fresh random token (256 bits, for a session or a link) and the hash the database keeps.
@@ -250,7 +266,8 @@ pub async fn sign_in(email: &str, password: &str) -> Result<UserRecord, AppError
         Some(user) => verify_password(password, &user.password_hash).await && !user.disabled,
         None => {
             // Same work whether or not the account exists: no enumeration by timing.
-            let _ = hash_password_async(password).await;
+            let password = password.to_string();
+            let _ = off_the_workers(SIGN_IN_POOL.slots(1), move || hash_password(&password)).await;
             false
         }
     };

@@ -5,6 +5,7 @@
 pub mod bench;
 pub mod demo;
 pub mod national;
+pub mod sign_in_load;
 
 use crate::server::{communes, store::Store};
 use std::path::Path;
