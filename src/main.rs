@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand};
 use sas_rdv::domain::account::RegulatorInput;
 use sas_rdv::domain::identity::{Departement, Email, PersonName};
+use sas_rdv::server::jobs::Jobs;
 use sas_rdv::server::{
     AppState, BookingSettings, attachments, clock, communes, http, mail::Mailer, services, slots,
     store,
@@ -319,12 +320,14 @@ async fn run(cli: Cli) -> Result<(), String> {
                      la base. À ne faire qu'en démonstration."
                 );
             }
-            slots::spawn_top_up(store.clone(), cli.slot_horizon_days);
-            slots::spawn_hold_sweeper(store.clone());
-            sas_rdv::server::auth::spawn_purge(store.clone());
+            let mut jobs = Jobs::new();
+            slots::top_up_job(&mut jobs, store.clone(), cli.slot_horizon_days);
+            slots::hold_sweeper_job(&mut jobs, store.clone());
+            sas_rdv::server::auth::purge_job(&mut jobs, store.clone());
             let state = state(store)?;
-            attachments::spawn_cleanup(state.store.clone(), state.booking.attachments_dir.clone());
-            http::serve(state).await.map_err(|e| e.to_string())
+            let attachments_dir = state.booking.attachments_dir.clone();
+            attachments::cleanup_job(&mut jobs, state.store.clone(), attachments_dir);
+            http::serve(state, jobs).await.map_err(|e| e.to_string())
         }
     }
 }

@@ -277,19 +277,26 @@ pub async fn download(
 }
 
 /// Uploads no booking used within a day are deleted, row and file, once an hour.
-pub fn spawn_cleanup(store: std::sync::Arc<super::store::Store>, dir: std::path::PathBuf) {
-    tokio::spawn(async move {
-        let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
-        loop {
-            every_hour.tick().await;
-            match store.forget_unused_attachments(now() - 86_400).await {
-                Ok(tokens) => {
-                    for token in tokens {
-                        let _ = tokio::fs::remove_file(dir.join(token)).await;
+pub fn cleanup_job(
+    jobs: &mut super::jobs::Jobs,
+    store: std::sync::Arc<super::store::Store>,
+    dir: std::path::PathBuf,
+) {
+    jobs.every(
+        "attachments cleanup",
+        std::time::Duration::from_secs(3600),
+        move || {
+            let (store, dir) = (store.clone(), dir.clone());
+            async move {
+                match store.forget_unused_attachments(now() - 86_400).await {
+                    Ok(tokens) => {
+                        for token in tokens {
+                            let _ = tokio::fs::remove_file(dir.join(token)).await;
+                        }
                     }
+                    Err(err) => tracing::error!("cleaning unused attachments failed: {err}"),
                 }
-                Err(err) => tracing::error!("cleaning unused attachments failed: {err}"),
             }
-        }
-    });
+        },
+    );
 }

@@ -375,11 +375,10 @@ pub async fn link_refusal(token: &str, purpose: &str) -> AppError {
 }
 
 /// Deletes, every hour, the sessions, trusted browsers and throttling windows that have ended.
-pub fn spawn_purge(store: std::sync::Arc<Store>) {
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
-        loop {
-            every.tick().await;
+pub fn purge_job(jobs: &mut super::jobs::Jobs, store: std::sync::Arc<Store>) {
+    jobs.every("purge", std::time::Duration::from_secs(3600), move || {
+        let store = store.clone();
+        async move {
             match store.purge_expired(now(), 3600).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!("{n} sessions, appareils et compteurs expirés supprimés"),

@@ -1,8 +1,9 @@
 //! The HTTP server: Leptos pages and server functions on axum, plus a same-origin check.
 
+use super::jobs::Jobs;
 use super::{AppState, attachments, headers};
 use crate::app::{App, shell};
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -10,6 +11,7 @@ use axum::routing::{get, post};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::net::SocketAddr;
+use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::services::ServeDir;
 
@@ -28,6 +30,8 @@ pub fn router(state: AppState) -> axum::Router {
     axum::Router::new()
         .nest_service(&pkg, ServeDir::new(site.join(&*options.site_pkg_dir)))
         .nest_service("/dsfr", ServeDir::new(site.join("dsfr")))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ready))
         .route(attachments::UPLOAD_PATH, post(attachments::upload))
         .route(
             &format!("{}/{{token}}", attachments::UPLOAD_PATH),
@@ -111,16 +115,76 @@ pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
         .build()
 }
 
-pub async fn serve(state: AppState) -> std::io::Result<()> {
+/// `/readyz`: the database answers within 2 s and has every migration of this version.
+async fn ready(State(state): State<AppState>) -> Response {
+    let unready = |why: String| (StatusCode::SERVICE_UNAVAILABLE, format!("pas prêt : {why}"));
+    match tokio::time::timeout(Duration::from_secs(2), state.store.ready()).await {
+        Ok(Ok(migrations)) => (
+            StatusCode::OK,
+            format!(
+                "prêt : base {} joignable, {migrations} migrations appliquées",
+                state.store.backend()
+            ),
+        )
+            .into_response(),
+        Ok(Err(err)) => unready(err.to_string()).into_response(),
+        Err(_) => unready("la base ne répond pas en 2 s".into()).into_response(),
+    }
+}
+
+/// How long a stop waits for the requests in flight.
+pub const STOP_GRACE: Duration = Duration::from_secs(20);
+
+/// SIGTERM (what systemd and container runtimes send) or Ctrl-C.
+async fn stop_asked() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                term.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}
+
+/// Serves until a stop is asked; then stops accepting, lets the requests in flight finish
+/// (at most [`STOP_GRACE`]) and stops the background jobs.
+pub async fn serve(state: AppState, jobs: Jobs) -> std::io::Result<()> {
     let addr = state.leptos_options.site_addr;
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("Service d'Accès aux Soins : http://{addr}");
-    axum::serve(
+    let stopping = std::sync::Arc::new(tokio::sync::Notify::new());
+    let server = axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await
+    .with_graceful_shutdown({
+        let stopping = stopping.clone();
+        async move {
+            stop_asked().await;
+            tracing::info!("stop asked: no new connection, finishing the requests in flight");
+            stopping.notify_one();
+        }
+    });
+    let grace = async {
+        stopping.notified().await;
+        tokio::time::sleep(STOP_GRACE).await;
+    };
+    tokio::select! {
+        served = server => served?,
+        _ = grace => tracing::warn!("requests still in flight after {} s: stopping anyway", STOP_GRACE.as_secs()),
+    }
+    jobs.stop().await;
+    Ok(())
 }

@@ -6,6 +6,7 @@ pub mod clock;
 pub mod communes;
 pub mod headers;
 pub mod http;
+pub mod jobs;
 pub mod mail;
 pub mod rpps;
 pub mod services;

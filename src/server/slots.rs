@@ -2,6 +2,7 @@
 //! regenerated for one practitioner whenever their ranges or absences change; and the holds of
 //! the booking funnel, given back to the search once they end.
 
+use super::jobs::Jobs;
 use super::store::{Horizon, Store};
 use crate::domain::agenda::paris_today;
 use chrono::{DateTime, Duration, Utc};
@@ -21,11 +22,10 @@ pub fn horizon(days: i64, now: DateTime<Utc>) -> Horizon {
 }
 
 /// Creates the missing slots over the horizon now, then once an hour.
-pub fn spawn_top_up(store: Arc<Store>, days: i64) {
-    tokio::spawn(async move {
-        let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
-        loop {
-            every_hour.tick().await;
+pub fn top_up_job(jobs: &mut Jobs, store: Arc<Store>, days: i64) {
+    jobs.every("top-up", std::time::Duration::from_secs(3600), move || {
+        let store = store.clone();
+        async move {
             let window = horizon(days, super::now_utc());
             let started = std::time::Instant::now();
             match store.materialize_slots(window.from, window.to).await {
@@ -41,11 +41,10 @@ pub fn spawn_top_up(store: Arc<Store>, days: i64) {
 }
 
 /// Gives the slots whose hold ended back to the search, every few seconds.
-pub fn spawn_hold_sweeper(store: Arc<Store>) {
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
-        loop {
-            every.tick().await;
+pub fn hold_sweeper_job(jobs: &mut Jobs, store: Arc<Store>) {
+    jobs.every("hold sweep", std::time::Duration::from_secs(5), move || {
+        let store = store.clone();
+        async move {
             if let Err(err) = store.release_expired_holds(super::now()).await {
                 tracing::error!("releasing ended holds failed: {err}");
             }

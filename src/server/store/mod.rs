@@ -159,16 +159,36 @@ impl Store {
         } else {
             return Err(StoreError::BadUrl(url.to_string()));
         };
-        let migrator = match store.backend {
-            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
-            Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
-        };
-        migrator
+        store
+            .migrator()
             .run(&store.pool)
             .await
             .map_err(|e| StoreError::Migration(e.to_string()))?;
         store.fill_cells().await?;
         Ok(store)
+    }
+
+    fn migrator(&self) -> sqlx::migrate::Migrator {
+        match self.backend {
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
+        }
+    }
+
+    /// Whether the database answers and has every migration of this version applied; the
+    /// number of migrations.
+    pub async fn ready(&self) -> StoreResult<usize> {
+        let expected = self.migrator().iter().count();
+        let (applied,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM _sqlx_migrations WHERE success")
+                .fetch_one(&self.pool)
+                .await?;
+        if (applied as usize) < expected {
+            return Err(StoreError::Migration(format!(
+                "{applied} migrations appliquées sur {expected}"
+            )));
+        }
+        Ok(expected)
     }
 
     pub fn backend(&self) -> &'static str {
