@@ -105,6 +105,16 @@ enum Command {
         #[arg(long, default_value = "")]
         civilite: String,
     },
+    /// Copie cohérente d'une base SQLite pendant que le serveur tourne (PostgreSQL : pg_dump).
+    Backup {
+        /// Le fichier de la copie (il ne doit pas exister).
+        file: std::path::PathBuf,
+    },
+    /// Journal d'audit.
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
+    },
     /// Mesure les performances.
     Bench {
         #[command(subcommand)]
@@ -125,6 +135,12 @@ enum SeedSet {
         #[arg(long, default_value_t = 14)]
         days: i64,
     },
+}
+
+#[derive(Subcommand)]
+enum AuditAction {
+    /// Vérifie la chaîne d'empreintes du journal et nomme la première entrée altérée.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -222,6 +238,39 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Seed { set: SeedSet::Demo } => tools::seed_demo(store.as_ref()).await,
+        Command::Backup { file } => {
+            store.backup_to(&file).await?;
+            let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+            println!(
+                "Copie cohérente de la base écrite dans {} ({size} octets).",
+                file.display()
+            );
+            Ok(())
+        }
+        Command::Audit {
+            action: AuditAction::Verify,
+        } => {
+            let started = std::time::Instant::now();
+            let verdict = store.verify_audit().await.map_err(|e| e.to_string())?;
+            let took = started.elapsed().as_millis();
+            match verdict.first_broken {
+                None => {
+                    println!(
+                        "Journal d'audit intègre : {} entrées chaînées vérifiées en {took} ms \
+                         ({} entrées antérieures à la chaîne). Dernière empreinte : {}",
+                        verdict.chained,
+                        verdict.before_chain,
+                        verdict.last_hash.as_deref().unwrap_or("aucune")
+                    );
+                    Ok(())
+                }
+                Some((id, why)) => Err(format!(
+                    "Journal d'audit altéré : première entrée en défaut n° {id} ({why}), \
+                     après {} entrées intègres.",
+                    verdict.chained
+                )),
+            }
+        }
         Command::ImportRpps { file } => {
             let report = sas_rdv::server::rpps::import_file(store.as_ref(), &file).await?;
             println!("{report}");

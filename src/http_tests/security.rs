@@ -203,23 +203,29 @@ fn registration(rpps: &str, (first, last): (&str, &str), email: &str) -> String 
     form.finish()
 }
 
-/// The single-use link of the newest mail to `to` (the outbox keeps them whole).
-async fn mailed_token(server: &Server, to: &str, subject: &str) -> String {
+/// The newest mail to `to` whose subject contains `subject` (mails leave in the background).
+async fn mailed(server: &Server, to: &str, subject: &str) -> crate::server::store::OutboxRecord {
     for _ in 0..50 {
         let mails = server.store.outbox(20).await.unwrap();
         if let Some(mail) = mails
-            .iter()
+            .into_iter()
             .find(|m| m.recipient == to && m.subject.contains(subject))
         {
-            let at = mail.body.find("jeton=").expect("a link") + "jeton=".len();
-            return mail.body[at..]
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-                .collect();
+            return mail;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("no mail « {subject} » to {to}");
+}
+
+/// The single-use link's token of that mail (the outbox keeps it whole).
+async fn mailed_token(server: &Server, to: &str, subject: &str) -> String {
+    let body = mailed(server, to, subject).await.body;
+    let at = body.find("jeton=").expect("a link") + "jeton=".len();
+    body[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
 }
 
 /// What a regulator's search of the Finistère answers.
@@ -399,7 +405,7 @@ fn only_a_confirmed_and_approved_practitioner_reaches_the_search() {
                 .await
                 .contains("Lefevre Dupont")
         );
-        mailed_token_free(&server, email, "validée").await;
+        mailed(&server, email, "validée").await;
 
         // Suspended: out of the search at once, with a reason the practitioner reads.
         let without_reason = server
@@ -423,21 +429,6 @@ fn only_a_confirmed_and_approved_practitioner_reaches_the_search() {
                 .await
                 .contains("Lefevre Dupont")
         );
-        mailed_token_free(&server, email, "suspendue").await;
+        mailed(&server, email, "suspendue").await;
     });
-}
-
-/// Waits for a mail to `to` whose subject contains `subject` (no link in it).
-async fn mailed_token_free(server: &Server, to: &str, subject: &str) {
-    for _ in 0..50 {
-        let mails = server.store.outbox(20).await.unwrap();
-        if mails
-            .iter()
-            .any(|m| m.recipient == to && m.subject.contains(subject))
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("no mail « {subject} » to {to}");
 }

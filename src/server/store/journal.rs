@@ -39,23 +39,118 @@ pub struct AuditRecord {
     pub ip: Option<String>,
 }
 
-/// Writes an audit entry, in the caller's transaction when the entry must not exist without
-/// the change it records.
+/// The hash of an entry over its canonical form: its fields in a fixed order, separated by a
+/// control character no field contains, and the previous entry's hash.
+pub fn audit_hash(id: i64, entry: &AuditEntry<'_>, prev_hash: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let user = entry.user_id.map(|u| u.to_string()).unwrap_or_default();
+    let canonical = [
+        id.to_string(),
+        entry.at.to_string(),
+        user,
+        entry.action.to_string(),
+        entry.subject.to_string(),
+        entry.ip.unwrap_or_default().to_string(),
+        prev_hash.to_string(),
+    ]
+    .join("\u{1f}");
+    format!("{:x}", Sha256::digest(canonical.as_bytes()))
+}
+
+/// Writes an audit entry chained to the previous one, inside the caller's write transaction
+/// (writers take turns: SQLite's write lock, a transaction-scoped advisory lock on PostgreSQL).
+/// Callers pass their own transaction when the entry must not exist without the change it records.
 pub(super) async fn write_audit(
     conn: &mut AnyConnection,
     entry: &AuditEntry<'_>,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO audit_log (at, user_id, action, subject, ip) VALUES ($1, $2, $3, $4, $5)",
+    if conn.backend_name() == "PostgreSQL" {
+        sqlx::query("SELECT pg_advisory_xact_lock(7331)")
+            .execute(&mut *conn)
+            .await?;
+    }
+    let last: Option<(Option<String>,)> =
+        sqlx::query_as("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1")
+            .fetch_optional(&mut *conn)
+            .await?;
+    let prev_hash = last.and_then(|(hash,)| hash).unwrap_or_default();
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO audit_log (at, user_id, action, subject, ip, prev_hash)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(entry.at)
     .bind(entry.user_id)
     .bind(entry.action)
     .bind(entry.subject)
     .bind(entry.ip)
-    .execute(conn)
+    .bind(&prev_hash)
+    .fetch_one(&mut *conn)
     .await?;
+    sqlx::query("UPDATE audit_log SET hash = $1 WHERE id = $2")
+        .bind(audit_hash(id, entry, &prev_hash))
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
+}
+
+/// What `audit verify` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditVerdict {
+    /// Entries checked in the chain.
+    pub chained: u64,
+    /// Entries written before the chain existed (no hash).
+    pub before_chain: u64,
+    /// The hash of the last entry (to note elsewhere: deleting the newest entries leaves no
+    /// trace in the chain itself).
+    pub last_hash: Option<String>,
+    /// The first entry that does not hold, and why.
+    pub first_broken: Option<(i64, &'static str)>,
+}
+
+type AuditRow = (
+    i64,
+    i64,
+    Option<i64>,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+impl AuditVerdict {
+    /// Checks the next row (in id order); false once the chain is broken.
+    fn check(&mut self, row: AuditRow) -> bool {
+        let (id, at, user_id, action, subject, ip, prev_hash, hash) = row;
+        let Some(hash) = hash else {
+            if self.last_hash.is_none() {
+                self.before_chain += 1;
+                return true;
+            }
+            self.first_broken = Some((id, "entrée sans empreinte au milieu de la chaîne"));
+            return false;
+        };
+        let expected_prev = self.last_hash.clone().unwrap_or_default();
+        if prev_hash.as_deref() != Some(expected_prev.as_str()) {
+            self.first_broken = Some((id, "l'entrée précédente a été modifiée ou supprimée"));
+            return false;
+        }
+        let entry = AuditEntry {
+            at,
+            user_id: user_id.map(UserId),
+            action: &action,
+            subject: &subject,
+            ip: ip.as_deref(),
+        };
+        if audit_hash(id, &entry, &expected_prev) != hash {
+            self.first_broken = Some((id, "le contenu de l'entrée a été modifié"));
+            return false;
+        }
+        self.chained += 1;
+        self.last_hash = Some(hash);
+        true
+    }
 }
 
 impl Store {
@@ -83,7 +178,40 @@ impl Store {
     }
 
     pub async fn audit(&self, entry: &AuditEntry<'_>) -> StoreResult<()> {
-        write_audit(&mut *self.pool.acquire().await?, entry).await
+        let mut tx = self.begin_write().await?;
+        write_audit(&mut tx, entry).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Walks the audit chain in id order, 10,000 entries at a time, up to the first entry that
+    /// does not hold.
+    pub async fn verify_audit(&self) -> StoreResult<AuditVerdict> {
+        let mut verdict = AuditVerdict {
+            chained: 0,
+            before_chain: 0,
+            last_hash: None,
+            first_broken: None,
+        };
+        let mut after = i64::MIN;
+        loop {
+            let rows: Vec<AuditRow> = sqlx::query_as(
+                "SELECT id, at, user_id, action, subject, ip, prev_hash, hash FROM audit_log
+                 WHERE id > $1 ORDER BY id LIMIT 10000",
+            )
+            .bind(after)
+            .fetch_all(&self.pool)
+            .await?;
+            let Some(last) = rows.last() else {
+                return Ok(verdict);
+            };
+            after = last.0;
+            for row in rows {
+                if !verdict.check(row) {
+                    return Ok(verdict);
+                }
+            }
+        }
     }
 
     /// The newest entries first.

@@ -191,6 +191,31 @@ impl Store {
         Ok(expected)
     }
 
+    /// A consistent copy of a SQLite database into `path` while the server runs (`VACUUM
+    /// INTO`: a snapshot, other connections keep writing). PostgreSQL has pg_dump for this.
+    pub async fn backup_to(&self, path: &std::path::Path) -> Result<(), String> {
+        if self.backend == Backend::Postgres {
+            return Err(
+                "sur PostgreSQL, la copie se fait avec pg_dump : pg_dump --format=custom \
+                 --file=FICHIER \"$DATABASE_URL\" (voir le README)"
+                    .into(),
+            );
+        }
+        if path.exists() {
+            return Err(format!(
+                "{} existe déjà : choisissez un autre fichier",
+                path.display()
+            ));
+        }
+        let target = path.to_str().ok_or("chemin de fichier non UTF-8")?;
+        sqlx::query("VACUUM INTO $1")
+            .bind(target)
+            .execute(&self.pool)
+            .await
+            .map_err(|e| format!("copie impossible : {e}"))?;
+        Ok(())
+    }
+
     pub fn backend(&self) -> &'static str {
         match self.backend {
             Backend::Sqlite => "sqlite",

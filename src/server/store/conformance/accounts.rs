@@ -15,6 +15,7 @@ conformance!(
     expired_sessions_devices_and_windows_are_purged,
     outbox_and_audit_log_list_newest_first,
     registration_is_one_transaction,
+    the_audit_log_is_a_hash_chain,
 );
 
 async fn accounts_and_sessions(store: Arc<Store>) {
@@ -540,4 +541,59 @@ async fn registration_is_one_transaction(store: Arc<Store>) {
         )
         .await
         .unwrap();
+}
+
+async fn the_audit_log_is_a_hash_chain(store: Arc<Store>) {
+    let entry = |subject: &'static str| AuditEntry {
+        at: 100,
+        user_id: None,
+        action: "sign_in",
+        subject,
+        ip: Some("127.0.0.1"),
+    };
+    for subject in ["a", "b", "c"] {
+        store.audit(&entry(subject)).await.unwrap();
+    }
+    // Writers in parallel still make one chain.
+    let parallel = entry("parallel");
+    let writes = (0..20).map(|_| store.audit(&parallel));
+    for written in futures_util::future::join_all(writes).await {
+        written.unwrap();
+    }
+    let verdict = store.verify_audit().await.unwrap();
+    assert_eq!((verdict.chained, verdict.first_broken), (23, None));
+    let ids: Vec<(i64,)> = sqlx::query_as("SELECT id FROM audit_log ORDER BY id")
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+
+    // Someone with database access edits an entry: verify names it.
+    sqlx::query("UPDATE audit_log SET subject = 'autre' WHERE id = $1")
+        .bind(ids[1].0)
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let verdict = store.verify_audit().await.unwrap();
+    assert_eq!(verdict.chained, 1);
+    assert_eq!(
+        verdict.first_broken,
+        Some((ids[1].0, "le contenu de l'entrée a été modifié"))
+    );
+    sqlx::query("UPDATE audit_log SET subject = 'b' WHERE id = $1")
+        .bind(ids[1].0)
+        .execute(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(store.verify_audit().await.unwrap().first_broken, None);
+
+    // Deleting an entry breaks the chain at the next one.
+    sqlx::query("DELETE FROM audit_log WHERE id = $1")
+        .bind(ids[5].0)
+        .execute(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        store.verify_audit().await.unwrap().first_broken,
+        Some((ids[6].0, "l'entrée précédente a été modifiée ou supprimée"))
+    );
 }
