@@ -40,6 +40,10 @@ struct Cli {
     #[arg(long, env = "SAS_HOLD_SECONDS", default_value_t = slots::DEFAULT_HOLD_SECONDS,
         value_parser = clap::value_parser!(i64).range(5..=3600), global = true)]
     hold_seconds: i64,
+    /// Jours de conservation des données des patients après le rendez-vous (3 ans par défaut).
+    #[arg(long, env = "SAS_RETENTION_DAYS", default_value_t = sas_rdv::server::retention::DEFAULT_RETENTION_DAYS,
+        value_parser = clap::value_parser!(i64).range(30..=36_500))]
+    retention_days: i64,
     /// Minutes sans activité après lesquelles une session se ferme (5 à 720)
     #[arg(long, env = "SAS_SESSION_IDLE_MINUTES", default_value_t = sas_rdv::server::auth::DEFAULT_IDLE_MINUTES,
         value_parser = clap::value_parser!(i64).range(5..=720), global = true)]
@@ -375,7 +379,14 @@ async fn run(cli: Cli) -> Result<(), String> {
             sas_rdv::server::auth::purge_job(&mut jobs, store.clone());
             let state = state(store)?;
             let attachments_dir = state.booking.attachments_dir.clone();
-            attachments::cleanup_job(&mut jobs, state.store.clone(), attachments_dir);
+            attachments::cleanup_job(&mut jobs, state.store.clone(), attachments_dir.clone());
+            let retention = cli.retention_days;
+            sas_rdv::server::retention::retention_job(
+                &mut jobs,
+                state.store.clone(),
+                retention,
+                attachments_dir,
+            );
             http::serve(state, jobs).await.map_err(|e| e.to_string())
         }
     }

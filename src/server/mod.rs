@@ -8,6 +8,7 @@ pub mod headers;
 pub mod http;
 pub mod jobs;
 pub mod mail;
+pub mod retention;
 pub mod rpps;
 pub mod services;
 pub mod slots;

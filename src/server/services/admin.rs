@@ -104,6 +104,7 @@ fn action_label(action: &str) -> &str {
         "password_reset" => "Mot de passe réinitialisé",
         "patient_data_read" => "Lecture de données patient",
         "appointment_created" => "Rendez-vous pris",
+        "patient_data_erased" => "Données patient effacées (durée de conservation)",
         "practitioner_registered" => "Médecin inscrit",
         "email_confirmed" => "Adresse électronique confirmée",
         "sign_in_unconfirmed" => "Connexion refusée (adresse non confirmée)",

@@ -21,6 +21,7 @@ pub mod conformance;
 mod journal;
 mod participation;
 mod practitioners;
+mod retention;
 mod search;
 mod slots;
 mod sql;

@@ -78,7 +78,13 @@ impl<'a> Sql<'a> {
         executor: E,
     ) -> StoreResult<u64> {
         let Sql { text, args, .. } = self;
-        let done = sqlx::query_with(&text, args).execute(executor).await?;
+        // Not kept prepared: PostgreSQL would keep the parameter types of the first run, and a
+        // multi-row insert whose n-th value was NULL then (typed as a null) and a number now
+        // fails (« incorrect binary data format »: the commune list once did not load).
+        let done = sqlx::query_with(&text, args)
+            .persistent(false)
+            .execute(executor)
+            .await?;
         Ok(done.rows_affected())
     }
 

@@ -611,6 +611,54 @@ async fn the_whole_form_and_its_attachment_are_stored(store: Arc<Store>) {
         .unwrap();
     assert_eq!(forgotten, ["jeton-2"]);
     assert!(store.attachment("jeton-1").await.unwrap().is_some());
+
+    // Past the retention period the patient data goes; the appointment and the audit chain stay.
+    assert_eq!(
+        store
+            .erase_patient_data(a.starts_at, 10, now())
+            .await
+            .unwrap()
+            .0,
+        0,
+        "not due yet"
+    );
+    let (erased, files) = store.erase_patient_data(i64::MAX, 10, now()).await.unwrap();
+    assert_eq!((erased, files), (1, vec!["jeton-1".to_string()]));
+    let kept = store.appointment(booked.id).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            kept.patient_first_name.as_str(),
+            kept.patient_phone.as_str(),
+            kept.patient_email.as_deref(),
+            kept.message.as_deref(),
+            kept.starts_at,
+        ),
+        ("", "", None, None, a.starts_at)
+    );
+    assert!(
+        store
+            .appointment_answers(booked.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .appointment_attachments(booked.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .erase_patient_data(i64::MAX, 10, now())
+            .await
+            .unwrap()
+            .0,
+        0,
+        "once"
+    );
+    assert_eq!(store.verify_audit().await.unwrap().first_broken, None);
 }
 
 async fn the_database_forbids_two_active_appointments_on_one_slot(store: Arc<Store>) {

@@ -1,0 +1,72 @@
+//! Retention: the patient data of appointments past the retention period is erased in small
+//! batches; the appointments themselves (ids, times, statuses) and the audit chain stay.
+
+use super::journal::{AuditEntry, write_audit};
+use super::{Store, StoreResult};
+use crate::domain::ids::AppointmentId;
+
+impl Store {
+    /// Erases the patient data of at most `batch` appointments that started before `before`
+    /// (identity, message, answers, cancellation reason, attachment rows), in one short
+    /// transaction with its audit entry. Returns how many, and the attachment files to delete.
+    pub async fn erase_patient_data(
+        &self,
+        before: i64,
+        batch: i64,
+        now: i64,
+    ) -> StoreResult<(u64, Vec<String>)> {
+        let mut tx = self.begin_write().await?;
+        let due: Vec<(AppointmentId, i64)> = sqlx::query_as(
+            "SELECT a.id, a.patient_id FROM appointments a JOIN patients p ON p.id = a.patient_id
+             WHERE a.starts_at < $1 AND p.erased_at IS NULL ORDER BY a.id LIMIT $2",
+        )
+        .bind(before)
+        .bind(batch)
+        .fetch_all(&mut *tx)
+        .await?;
+        let (Some(first), Some(last)) = (due.first(), due.last()) else {
+            return Ok((0, Vec::new()));
+        };
+        let subject = format!("appointments:{}-{}", first.0, last.0);
+        let mut files = Vec::new();
+        for (appointment_id, patient_id) in &due {
+            sqlx::query(
+                "UPDATE patients SET civility = NULL, first_name = '', last_name = '',
+                     birth_name = '', birth_date = '', birth_insee = NULL, birth_city = NULL,
+                     birth_country = NULL, phone = '', email = NULL, address = NULL, nir = NULL,
+                     erased_at = $2
+                 WHERE id = $1",
+            )
+            .bind(patient_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "UPDATE appointments SET message = NULL, cancel_reason = NULL WHERE id = $1",
+            )
+            .bind(appointment_id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM appointment_answers WHERE appointment_id = $1")
+                .bind(appointment_id)
+                .execute(&mut *tx)
+                .await?;
+            let tokens: Vec<(String,)> =
+                sqlx::query_as("DELETE FROM attachments WHERE appointment_id = $1 RETURNING token")
+                    .bind(appointment_id)
+                    .fetch_all(&mut *tx)
+                    .await?;
+            files.extend(tokens.into_iter().map(|(token,)| token));
+        }
+        let entry = AuditEntry {
+            at: now,
+            user_id: None,
+            action: "patient_data_erased",
+            subject: &subject,
+            ip: None,
+        };
+        write_audit(&mut tx, &entry).await?;
+        tx.commit().await?;
+        Ok((due.len() as u64, files))
+    }
+}
