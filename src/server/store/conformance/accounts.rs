@@ -16,6 +16,7 @@ conformance!(
     outbox_and_audit_log_list_newest_first,
     registration_is_one_transaction,
     the_audit_log_is_a_hash_chain,
+    a_null_then_a_number_in_the_same_statement,
 );
 
 async fn accounts_and_sessions(store: Arc<Store>) {
@@ -596,4 +597,28 @@ async fn the_audit_log_is_a_hash_chain(store: Arc<Store>) {
         store.verify_audit().await.unwrap().first_broken,
         Some((ids[6].0, "l'entrée précédente a été modifiée ou supprimée"))
     );
+}
+
+/// One statement run with a NULL number, then with a number (the same SQL text): PostgreSQL
+/// must not keep the first run's parameter types.
+async fn a_null_then_a_number_in_the_same_statement(store: Arc<Store>) {
+    for (i, verified) in [None, Some(5), None, Some(7)].into_iter().enumerate() {
+        let email = format!("compte{i}@demo.test");
+        store
+            .insert_user(&NewUser {
+                email: &email,
+                password_hash: "$argon2id$placeholder",
+                role: Role::Admin,
+                first_name: "Claire",
+                last_name: "Morel",
+                practitioner_id: None,
+                created_at: 1,
+                email_verified_at: verified,
+                departement: None,
+            })
+            .await
+            .unwrap();
+        let user = store.user_by_email(&email).await.unwrap().unwrap();
+        assert_eq!(user.email_verified_at, verified);
+    }
 }
