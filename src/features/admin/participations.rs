@@ -3,11 +3,12 @@
 //! approves, refuses (with a reason), suspends or reinstates.
 
 use crate::components::ErrorAlert;
+use crate::components::form::ErrorText;
 use crate::components::loaded::LoadedList;
 #[cfg(feature = "ssr")]
 use crate::domain::Role;
 use crate::domain::ids::PractitionerId;
-use crate::domain::participation::{Decision, ParticipationLine, SasStatus};
+use crate::domain::participation::{Decision, ParticipationLine, SasStatus, check_reason};
 use crate::domain::rpps::RppsCheck;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
@@ -104,16 +105,16 @@ fn ParticipationItem(
         _ => "fr-badge fr-badge--warning fr-badge--sm",
     };
     let forms = [
-        (Decision::Approve, "Valider la participation", false),
-        (Decision::Refuse, "Refuser la demande", true),
-        (Decision::Suspend, "Suspendre la participation", true),
-        (Decision::Reinstate, "Rétablir la participation", false),
+        (Decision::Approve, "Valider la participation"),
+        (Decision::Refuse, "Refuser la demande"),
+        (Decision::Suspend, "Suspendre la participation"),
+        (Decision::Reinstate, "Rétablir la participation"),
     ]
     .into_iter()
-    .filter(|(d, _, _)| d.apply(line.status).is_some())
-    .map(|(decision, label, with_reason)| {
+    .filter(|(d, _)| d.apply(line.status).is_some())
+    .map(|(decision, label)| {
         view! {
-            <DecisionForm id=line.practitioner_id name=line.name.clone() decision label with_reason decide />
+            <DecisionForm id=line.practitioner_id name=line.name.clone() decision label decide />
         }
     })
     .collect_view();
@@ -138,17 +139,29 @@ fn ParticipationItem(
     }
 }
 
+/// One decision on one practitioner. A reason, when the decision needs one, is checked in the
+/// browser by the same rule as on the server, its message linked to the field.
 #[component]
 fn DecisionForm(
     id: PractitionerId,
     name: String,
     decision: Decision,
     label: &'static str,
-    with_reason: bool,
     decide: ServerAction<DecideParticipation>,
 ) -> impl IntoView {
     let field = format!("reason-{id}-{decision:?}").to_lowercase();
-    let code = format!("{decision:?}");
+    let with_reason = decision.needs_reason();
+    let reason = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    // The click comes before the form's submission: an invalid reason stops it there.
+    let check =
+        move |ev: leptos::ev::MouseEvent| match check_reason(decision, &reason.get_untracked()) {
+            Ok(_) => error.set(None),
+            Err(found) => {
+                ev.prevent_default();
+                error.set(found.into_iter().next().map(|e| e.message));
+            }
+        };
     let button = if with_reason {
         "fr-btn fr-btn--secondary fr-btn--sm"
     } else {
@@ -157,18 +170,23 @@ fn DecisionForm(
     view! {
         <ActionForm action=decide attr:class="participation__decision">
             <input type="hidden" name="id" value=id.to_string() />
-            <input type="hidden" name="decision" value=code />
+            <input type="hidden" name="decision" value=format!("{decision:?}") />
             {(!with_reason).then(|| view! { <input type="hidden" name="reason" value="" /> })}
             {with_reason.then(|| view! {
-                <div class="fr-input-group">
+                <div class="fr-input-group" class:fr-input-group--error=move || error.get().is_some()>
                     <label class="fr-label" for=field.clone()>
                         {format!("Motif ({})", label.to_lowercase())}
                         <span class="fr-hint-text">"Obligatoire, envoyé au médecin."</span>
                     </label>
-                    <textarea class="fr-input" id=field name="reason" rows="2" aria-required="true"></textarea>
+                    <textarea class="fr-input" id=field.clone() name="reason" rows="2" aria-required="true"
+                        aria-describedby=format!("{field}-error")
+                        aria-invalid=move || error.get().is_some().then_some("true")
+                        prop:value=move || reason.get()
+                        on:input=move |ev| reason.set(event_target_value(&ev))></textarea>
+                    <ErrorText id=field.clone() error=Signal::from(error) />
                 </div>
             })}
-            <button type="submit" class=button>
+            <button type="submit" class=button on:click=check>
                 {label} <span class="fr-sr-only">{format!(" de {name}")}</span>
             </button>
         </ActionForm>

@@ -108,22 +108,24 @@ pub struct AuditVerdict {
     pub first_broken: Option<(i64, &'static str)>,
 }
 
-type AuditRow = (
-    i64,
-    i64,
-    Option<i64>,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-);
+/// An entry as the chain is checked: what its hash covers, and the hashes it holds.
+#[derive(sqlx::FromRow)]
+struct AuditRow {
+    id: i64,
+    at: i64,
+    user_id: Option<UserId>,
+    action: String,
+    subject: String,
+    ip: Option<String>,
+    prev_hash: Option<String>,
+    hash: Option<String>,
+}
 
 impl AuditVerdict {
     /// Checks the next row (in id order); false once the chain is broken.
     fn check(&mut self, row: AuditRow) -> bool {
-        let (id, at, user_id, action, subject, ip, prev_hash, hash) = row;
-        let Some(hash) = hash else {
+        let id = row.id;
+        let Some(hash) = row.hash else {
             if self.last_hash.is_none() {
                 self.before_chain += 1;
                 return true;
@@ -132,16 +134,16 @@ impl AuditVerdict {
             return false;
         };
         let expected_prev = self.last_hash.clone().unwrap_or_default();
-        if prev_hash.as_deref() != Some(expected_prev.as_str()) {
+        if row.prev_hash.as_deref() != Some(expected_prev.as_str()) {
             self.first_broken = Some((id, "l'entrée précédente a été modifiée ou supprimée"));
             return false;
         }
         let entry = AuditEntry {
-            at,
-            user_id: user_id.map(UserId),
-            action: &action,
-            subject: &subject,
-            ip: ip.as_deref(),
+            at: row.at,
+            user_id: row.user_id,
+            action: &row.action,
+            subject: &row.subject,
+            ip: row.ip.as_deref(),
         };
         if audit_hash(id, &entry, &expected_prev) != hash {
             self.first_broken = Some((id, "le contenu de l'entrée a été modifié"));
@@ -205,7 +207,7 @@ impl Store {
             let Some(last) = rows.last() else {
                 return Ok(verdict);
             };
-            after = last.0;
+            after = last.id;
             for row in rows {
                 if !verdict.check(row) {
                     return Ok(verdict);
