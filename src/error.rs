@@ -45,6 +45,9 @@ pub enum AppError {
     LinkUsed,
     #[error("Le courriel n'a pas pu être envoyé. Réessayez dans quelques instants.")]
     MailFailed,
+    /// The database stayed busy longer than a request may wait (answered 503, Retry-After).
+    #[error("Le service est momentanément très sollicité : réessayez dans quelques secondes.")]
+    Busy,
     #[error("Une erreur technique est survenue. Veuillez réessayer dans quelques instants.")]
     Internal,
     #[error("Le serveur est injoignable. Vérifiez votre connexion puis réessayez.")]
@@ -64,7 +67,7 @@ impl AppError {
             AppError::TooManyAttempts | AppError::TooManyRequests => 429,
             AppError::LinkInvalid => 404,
             AppError::LinkExpired | AppError::LinkUsed => 410,
-            AppError::MailFailed => 503,
+            AppError::MailFailed | AppError::Busy => 503,
             AppError::Internal | AppError::Transport(_) => 500,
         }
     }

@@ -75,6 +75,9 @@ pub fn internal(err: impl std::fmt::Display) -> AppError {
     AppError::Internal
 }
 
+/// What a busy answer (503) asks the browser to wait before trying again.
+pub const RETRY_AFTER_SECONDS: &str = "2";
+
 /// Runs a server function's work: a panic inside it is logged and answered as a technical
 /// error at once (never a request left hanging, even while a page renders), and a failure gets
 /// the HTTP status its error stands for.
@@ -96,6 +99,12 @@ pub async fn with_status<T>(
         )
     {
         options.set_status(status);
+        if *err == AppError::Busy {
+            options.insert_header(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static(RETRY_AFTER_SECONDS),
+            );
+        }
     }
     result
 }

@@ -36,6 +36,7 @@ pub use journal::*;
 pub use participation::*;
 pub use practitioners::*;
 pub use search::*;
+pub use slots::TOP_UP_BATCH;
 pub use tokens::*;
 
 use crate::error::AppError;
@@ -122,8 +123,27 @@ impl From<StoreError> for AppError {
             StoreError::Taken(Unique::Rpps) => {
                 AppError::invalid("rpps", "Ce numéro RPPS est déjà inscrit.")
             }
+            StoreError::Database(err) if is_busy(&err) => {
+                tracing::warn!("database busy: {err}");
+                AppError::Busy
+            }
             other => crate::server::internal(other),
         }
+    }
+}
+
+/// Whether a failure only means the database was busy for too long (a lock held by another
+/// writer, no free connection): worth trying again in a moment.
+fn is_busy(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::PoolTimedOut => true,
+        sqlx::Error::Database(db) => matches!(
+            db.code().as_deref(),
+            // SQLite: SQLITE_BUSY, SQLITE_LOCKED (with extended codes); PostgreSQL: lock not
+            // available, serialization failure, deadlock, statement cancelled by a timeout.
+            Some("5" | "6" | "261" | "262" | "517" | "55P03" | "40001" | "40P01" | "57014")
+        ),
+        _ => false,
     }
 }
 
@@ -271,7 +291,7 @@ async fn sqlite_pool(url: &str) -> StoreResult<AnyPool> {
                 // Searches read much of the file: map it rather than copy pages, and cache more.
                 conn.execute(
                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
-                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;
+                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;
                      PRAGMA mmap_size = 1073741824; PRAGMA cache_size = -32768;",
                 )
                 .await

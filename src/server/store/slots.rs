@@ -193,6 +193,9 @@ fn plan_top_up(
         .collect()
 }
 
+/// Practitioners topped up per transaction: a few thousand slots, some tens of milliseconds.
+pub const TOP_UP_BATCH: usize = 25;
+
 /// Unix seconds of midnight UTC starting `day` (a bound for windows, not a Paris time).
 fn day_start(day: NaiveDate) -> i64 {
     day.and_time(NaiveTime::MIN).and_utc().timestamp()
@@ -405,29 +408,51 @@ pub(super) async fn untake(
 impl Store {
     /// Creates the missing slots of every range for the days `from..=to`, outside absences and
     /// clear of existing slots, with the eligibility rule's verdict on their range; returns how
-    /// many.
+    /// many. Works [`TOP_UP_BATCH`] practitioners per short transaction and yields between
+    /// them: a sign-in, a hold or a booking never waits long behind it, and memory holds one
+    /// batch's slots, not the country's.
     pub async fn materialize_slots(&self, from: NaiveDate, to: NaiveDate) -> StoreResult<u64> {
+        let ids: Vec<PractitionerId> =
+            sqlx::query_scalar("SELECT DISTINCT practitioner_id FROM ranges ORDER BY 1")
+                .fetch_all(&self.pool)
+                .await?;
+        let mut created = 0;
+        for batch in ids.chunks(TOP_UP_BATCH) {
+            created += self.top_up_batch(batch, from, to).await?;
+            tokio::task::yield_now().await;
+        }
+        Ok(created)
+    }
+
+    /// One transaction of [`Store::materialize_slots`]: the missing slots of `ids`.
+    async fn top_up_batch(
+        &self,
+        ids: &[PractitionerId],
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<u64> {
         let mut tx = self.begin_write().await?;
-        let sql = format!("SELECT {RANGE_COLUMNS} FROM ranges");
-        let ranges: Vec<RangeRow> = sqlx::query_as(&sql).fetch_all(&mut *tx).await?;
+        let mut q = Sql::new(&format!(
+            "SELECT {RANGE_COLUMNS} FROM ranges WHERE practitioner_id IN"
+        ));
+        q.ids(ids);
+        let ranges: Vec<RangeRow> = q.fetch_all(&mut *tx).await?;
         // Slots last less than a day: a margin of two days around the window is enough.
         let (lo, hi) = (day_start(from) - 2 * 86_400, day_start(to) + 3 * 86_400);
-        let absences: Vec<(PractitionerId, i64, i64)> = sqlx::query_as(
-            "SELECT practitioner_id, starts_at, ends_at FROM absences
-             WHERE ends_at > $1 AND starts_at < $2",
-        )
-        .bind(lo)
-        .bind(hi)
-        .fetch_all(&mut *tx)
-        .await?;
-        let existing: Vec<(PractitionerId, i64, i64)> = sqlx::query_as(
-            "SELECT practitioner_id, starts_at, ends_at FROM slots
-             WHERE starts_at >= $1 AND starts_at < $2",
-        )
-        .bind(lo)
-        .bind(hi)
-        .fetch_all(&mut *tx)
-        .await?;
+        let within = |table: &str| {
+            let mut q = Sql::new(&format!(
+                "SELECT practitioner_id, starts_at, ends_at FROM {table} WHERE practitioner_id IN"
+            ));
+            q.ids(ids)
+                .push(" AND ends_at > ")
+                .bind(lo)
+                .push(" AND starts_at < ")
+                .bind(hi);
+            q
+        };
+        let absences: Vec<(PractitionerId, i64, i64)> =
+            within("absences").fetch_all(&mut *tx).await?;
+        let existing: Vec<(PractitionerId, i64, i64)> = within("slots").fetch_all(&mut *tx).await?;
         let rows = plan_top_up(&ranges, &absences, &existing, from, to);
         let created = insert_slots(&mut tx, &rows).await?;
         if created > 0 {

@@ -5,6 +5,7 @@ use super::*;
 
 conformance!(
     slots_are_materialised_once,
+    top_up_works_through_every_batch_of_practitioners,
     candidates_carry_their_range_reasons,
     demo_covers_every_case_and_is_idempotent,
     ranges_regenerate_free_slots_and_keep_booked_ones,
@@ -584,6 +585,30 @@ async fn slots_are_materialised_once(store: Arc<Store>) {
         "ordered by time"
     );
     assert!(all.iter().all(|s| s.ends_at - s.starts_at == 20 * 60));
+}
+
+/// The top-up works a few practitioners per transaction: with more practitioners than one
+/// batch and every slot gone, it creates each practitioner's slots again, once.
+async fn top_up_works_through_every_batch_of_practitioners(store: Arc<Store>) {
+    let count = 2 * crate::server::store::TOP_UP_BATCH + 3;
+    for n in 0..count {
+        practitioner_with_range(store.as_ref(), &format!("2000000{n:04}"), SNP).await;
+    }
+    sqlx::query("DELETE FROM slots")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let today = paris_today(Utc::now());
+    let span = (today, today + Duration::days(2));
+    let created = store.materialize_slots(span.0, span.1).await.unwrap();
+    assert_eq!(created, (count * 3 * 36) as u64);
+    assert_eq!(store.materialize_slots(span.0, span.1).await.unwrap(), 0);
+    let now = Utc::now().timestamp();
+    let all = store
+        .candidate_slots("75", now - 86_400, now + 4 * 86_400)
+        .await
+        .unwrap();
+    assert_eq!(all.len(), count * 3 * 36);
 }
 
 async fn candidates_carry_their_range_reasons(store: Arc<Store>) {
