@@ -64,7 +64,8 @@ export default defineConfig({
       stderr: 'pipe',
     },
     {
-      command: `exec "${binary}" serve --demo`,
+      // The log goes to a file that .ci/log-check reads (JSON lines: no patient data allowed).
+      command: `exec "${binary}" serve --demo >> "${path.join(dataDir, 'server.log')}" 2>&1`,
       cwd: root,
       url: `http://127.0.0.1:${port}/`,
       reuseExistingServer: false,
@@ -77,7 +78,8 @@ export default defineConfig({
         LEPTOS_SITE_ROOT: 'target/site',
         SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
         SAS_DATA_DIR: dataDir,
-        RUST_LOG: 'warn',
+        RUST_LOG: 'info,sqlx=warn',
+        LOG_FORMAT: 'json',
         ...clock,
       },
     },

@@ -44,6 +44,14 @@ struct Cli {
     #[arg(long, env = "SAS_RETENTION_DAYS", default_value_t = sas_rdv::server::retention::DEFAULT_RETENTION_DAYS,
         value_parser = clap::value_parser!(i64).range(30..=36_500))]
     retention_days: i64,
+    /// Jeton que /metrics (format Prometheus) demande en « Authorization: Bearer » ; sans lui,
+    /// pas de /metrics.
+    #[arg(long, env = "SAS_METRICS_TOKEN", hide_env_values = true, global = true)]
+    metrics_token: Option<String>,
+    /// Format des journaux : text (par défaut) ou json (une ligne JSON par événement, avec
+    /// l'identifiant de la requête).
+    #[arg(long, env = "LOG_FORMAT", default_value = "text", global = true)]
+    log_format: LogFormat,
     /// Minutes sans activité après lesquelles une session se ferme (5 à 720)
     #[arg(long, env = "SAS_SESSION_IDLE_MINUTES", default_value_t = sas_rdv::server::auth::DEFAULT_IDLE_MINUTES,
         value_parser = clap::value_parser!(i64).range(5..=720), global = true)]
@@ -119,11 +127,23 @@ enum Command {
         #[command(subcommand)]
         action: AuditAction,
     },
+    /// Charge de réservation contre un serveur en marche (boucle locale uniquement), puis
+    /// vérification de la base.
+    Load {
+        #[command(subcommand)]
+        target: LoadTarget,
+    },
     /// Mesure les performances.
     Bench {
         #[command(subcommand)]
         target: BenchTarget,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -145,6 +165,35 @@ enum SeedSet {
 enum AuditAction {
     /// Vérifie la chaîne d'empreintes du journal et nomme la première entrée altérée.
     Verify,
+}
+
+#[derive(Subcommand)]
+enum LoadTarget {
+    /// Des régulateurs (comptes charge.N@charge.invalid, sans mot de passe, sessions écrites
+    /// dans la base) ouvrent puis réservent les mêmes créneaux libres en même temps.
+    Booking {
+        /// Adresse du serveur, par exemple 127.0.0.1:3000.
+        #[arg(long, default_value = "127.0.0.1:3000")]
+        server: std::net::SocketAddr,
+        /// Tentatives (ouverture du créneau puis réservation) en tout.
+        #[arg(long, default_value_t = 10_000)]
+        attempts: usize,
+        /// Tentatives simultanées sur un même créneau, chacune par un autre régulateur.
+        #[arg(long, default_value_t = 100)]
+        per_slot: usize,
+        /// Créneaux visés en même temps.
+        #[arg(long, default_value_t = 2)]
+        parallel_slots: usize,
+        /// Fichier où ajouter le numéro de chaque rendez-vous acquitté, dès son acquittement.
+        #[arg(long)]
+        journal: Option<std::path::PathBuf>,
+    },
+    /// Vérifie la base : chaque rendez-vous acquitté (numéros du fichier) est présent, aucun
+    /// créneau réservé deux fois, aucune réservation temporaire échue, intégrité SQLite.
+    Check {
+        /// Le fichier des numéros acquittés (--journal de load booking).
+        journal: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -184,13 +233,14 @@ fn main() -> ExitCode {
 }
 
 async fn start() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn".into()),
-        )
-        .init();
     let cli = Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,sqlx=warn".into());
+    let logs = tracing_subscriber::fmt().with_env_filter(filter);
+    match cli.log_format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().init(),
+    }
     // Tests and demos only: SAS_TEST_CLOCK=1 with SAS_NOW starts the clock at a chosen instant.
     if let Err(message) = clock::init_from_env() {
         eprintln!("sas-rdv : {message}");
@@ -228,6 +278,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 attachments_dir: cli.data_dir.join("pieces-jointes"),
             },
             demo,
+            metrics_token: cli.metrics_token.clone().filter(|t| !t.is_empty()),
         })
     };
     // The communes of the place field, loaded when missing or changed.
@@ -336,6 +387,34 @@ async fn run(cli: Cli) -> Result<(), String> {
                     sign_ins,
                 },
         } => tools::sign_in_load::bench_sign_in(server, clients.min(200), sign_ins).await,
+        Command::Load {
+            target:
+                LoadTarget::Booking {
+                    server,
+                    attempts,
+                    per_slot,
+                    parallel_slots,
+                    journal,
+                },
+        } => {
+            let plan = tools::booking_load::LoadPlan {
+                server,
+                attempts,
+                per_slot,
+                parallel_slots,
+                journal,
+            };
+            let report = tools::booking_load::load_booking(store.as_ref(), &plan).await?;
+            report.print();
+            report.verdict.into_result()
+        }
+        Command::Load {
+            target: LoadTarget::Check { journal },
+        } => {
+            let verdict = tools::booking_load::check_journal(store.as_ref(), &journal).await?;
+            verdict.print();
+            verdict.into_result()
+        }
         Command::CreateAdmin {
             email,
             first_name,

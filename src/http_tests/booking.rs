@@ -11,6 +11,7 @@ use crate::features::booking::BookSlot;
 use crate::server::auth;
 use crate::server::store::conformance::{postgres_store, sqlite_store};
 use crate::server::store::{CandidateSlot, NewUser, Store};
+use crate::tools::booking_load::booking_form;
 use crate::tools::demo as seed;
 use leptos::server_fn::ServerFn;
 use std::sync::Arc;
@@ -59,31 +60,6 @@ async fn open(server: &Server, slot_id: SlotId, cookie: &str) -> SlotDetails {
     serde_json::from_str(&response.text().await.expect("body")).expect("slot details")
 }
 
-/// A complete funnel form, as the browser sends it.
-fn form(details: &SlotDetails, key: &str, attachment: Option<&str>) -> String {
-    let reason = details
-        .offer
-        .preselected_reason()
-        .or_else(|| details.offer.reasons.first().map(|r| r.id))
-        .expect("a reason on this slot");
-    let mut form = form_urlencoded::Serializer::new(String::new());
-    form.append_pair("request[slot_id]", &details.slot_id.to_string())
-        .append_pair("request[idempotency_key]", key)
-        .append_pair("request[choices][mode]", details.offer.mode.code())
-        .append_pair("request[choices][known_patient]", "non")
-        .append_pair("request[choices][reason_id]", &reason.to_string())
-        .append_pair("request[patient][civility]", "Madame")
-        .append_pair("request[patient][first_name]", "Marie")
-        .append_pair("request[patient][last_name]", "Durand")
-        .append_pair("request[patient][birth_name]", "Martin")
-        .append_pair("request[patient][birth_date]", "21/11/1952")
-        .append_pair("request[patient][phone]", "06 45 37 26 53");
-    if let Some(token) = attachment {
-        form.append_pair("request[attachment]", token);
-    }
-    form.finish()
-}
-
 async fn fifty_simultaneous_bookings_give_one_appointment(server: Server) {
     let holder = server.session(seed::REGULATOR_EMAIL).await;
     let other = server.session(SECOND_REGULATOR).await;
@@ -102,7 +78,7 @@ async fn fifty_simultaneous_bookings_give_one_appointment(server: Server) {
             let response = server
                 .post(
                     BookSlot::PATH,
-                    &form(&details, &format!("form-{i}"), None),
+                    &booking_form(&details, &format!("form-{i}"), None),
                     Some(&cookie),
                 )
                 .await;
@@ -162,6 +138,48 @@ fn fifty_simultaneous_bookings_on_postgres() {
     on_server_runtime(async {
         if let Some((store, dir)) = postgres_store().await {
             fifty_simultaneous_bookings_give_one_appointment(start(store, dir).await).await;
+        }
+    });
+}
+
+/// `load booking` on a few slots: 60 regulators at once on each of 2 slots at a time, 360
+/// attempts; one acknowledged booking per slot, none lost, none doubled.
+async fn a_booking_load_books_each_slot_once(server: Server) {
+    use crate::tools::booking_load::{LoadPlan, load_booking};
+    let plan = LoadPlan {
+        server: server.base.trim_start_matches("http://").parse().unwrap(),
+        attempts: 360,
+        per_slot: 60,
+        parallel_slots: 2,
+        journal: None,
+    };
+    let report = load_booking(server.store.as_ref(), &plan).await.unwrap();
+    assert_eq!(report.attempts, 360);
+    assert_eq!(
+        (
+            report.acknowledged,
+            report.refused + report.busy,
+            report.errors
+        ),
+        (6, 354, 0)
+    );
+    assert!(report.verdict.sound(), "{:?}", report.verdict);
+    assert_eq!(report.verdict.lost, 0);
+}
+
+#[test]
+fn a_booking_load_on_sqlite() {
+    on_server_runtime(async {
+        let (store, dir) = sqlite_store().await;
+        a_booking_load_books_each_slot_once(start(store, dir).await).await;
+    });
+}
+
+#[test]
+fn a_booking_load_on_postgres() {
+    on_server_runtime(async {
+        if let Some((store, dir)) = postgres_store().await {
+            a_booking_load_books_each_slot_once(start(store, dir).await).await;
         }
     });
 }
@@ -294,7 +312,7 @@ fn attachments_are_checked_by_content_and_read_only_by_those_concerned() {
         let booked = server
             .post(
                 BookSlot::PATH,
-                &form(&details, "k", Some(&token)),
+                &booking_form(&details, "k", Some(&token)),
                 Some(&regulator),
             )
             .await;

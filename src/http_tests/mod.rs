@@ -30,6 +30,9 @@ pub struct Server {
     pub attachments: tempfile::TempDir,
 }
 
+/// What the test server's `/metrics` asks for.
+pub const METRICS_TOKEN: &str = "jeton-des-metriques-de-test";
+
 pub const OTHER_EMAIL: &str = "autre.profession@demo.test";
 
 impl Server {
@@ -75,6 +78,7 @@ impl Server {
                 attachments_dir: attachments.path().to_path_buf(),
             },
             demo: true,
+            metrics_token: Some(METRICS_TOKEN.into()),
         };
         let app = http::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, app).await });

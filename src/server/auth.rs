@@ -2,6 +2,7 @@
 //! throttling, single-use links (invitations, password resets: their tokens and checks; the
 //! flows that send them are in `services::accounts`) and the audit log.
 
+use super::metrics::{self, Event};
 use super::store::{AuditEntry, Store, TokenRecord, UserRecord};
 use super::{internal, now, store};
 use crate::domain::Role;
@@ -260,6 +261,7 @@ pub async fn sign_in(email: &str, password: &str) -> Result<UserRecord, AppError
     };
     if sign_in_throttled(attempt, ip_attempt) {
         audit(user.map(|u| u.id), "sign_in_throttled", "account").await?;
+        metrics::count(Event::SignInFailure);
         return Err(AppError::TooManyAttempts);
     }
     let verified = match &user {
@@ -277,6 +279,7 @@ pub async fn sign_in(email: &str, password: &str) -> Result<UserRecord, AppError
             let delay = failure_delay_ms(attempt);
             tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
             audit(user.map(|u| u.id), "sign_in_failed", "account").await?;
+            metrics::count(Event::SignInFailure);
             return Err(AppError::BadCredentials);
         }
     };

@@ -1,9 +1,9 @@
 //! The HTTP server: Leptos pages and server functions on axum, plus a same-origin check.
 
 use super::jobs::Jobs;
-use super::{AppState, attachments, headers};
+use super::{AppState, attachments, headers, metrics};
 use crate::app::{App, shell};
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -32,6 +32,7 @@ pub fn router(state: AppState) -> axum::Router {
         .nest_service("/dsfr", ServeDir::new(site.join("dsfr")))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
+        .route("/metrics", get(metrics_text))
         .route(attachments::UPLOAD_PATH, post(attachments::upload))
         .route(
             &format!("{}/{{token}}", attachments::UPLOAD_PATH),
@@ -49,6 +50,7 @@ pub fn router(state: AppState) -> axum::Router {
         // The headers wrap everything, the French page of a panic included.
         .layer(CatchPanicLayer::custom(headers::panicked))
         .layer(middleware::from_fn_with_state(https, headers::secure))
+        .layer(middleware::from_fn(observe))
         .with_state(state)
 }
 
@@ -113,6 +115,75 @@ pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
         .enable_all()
         .thread_stack_size(WORKER_STACK_BYTES)
         .build()
+}
+
+/// Names each request (the proxy's `X-Request-Id` when it is a plain token, else a fresh one),
+/// serves it inside a span carrying that id, so that every log line of the request names it,
+/// logs its route, status and duration, counts it in the metrics and answers the id back.
+async fn observe(request: Request, next: Next) -> Response {
+    use tracing::Instrument;
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("(autre)", MatchedPath::as_str)
+        .to_string();
+    let id = request_id(request.headers());
+    let method = request.method().clone();
+    let span = tracing::info_span!("request", id = %id);
+    let started = std::time::Instant::now();
+    let mut response = next.run(request).instrument(span.clone()).await;
+    let (status, took) = (response.status().as_u16(), started.elapsed());
+    metrics::observe(&route, status, took);
+    span.in_scope(|| {
+        tracing::info!(%method, route, status, ms = took.as_millis() as u64, "requête servie");
+    });
+    if let Ok(value) = header::HeaderValue::from_str(&id) {
+        response.headers_mut().insert(REQUEST_ID, value);
+    }
+    response
+}
+
+const REQUEST_ID: &str = "x-request-id";
+
+/// The proxy's request id when it is 1 to 64 letters, digits, `-` or `_`; a fresh one otherwise.
+fn request_id(headers: &header::HeaderMap) -> String {
+    headers
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            (1..=64).contains(&v.len())
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+        .map_or_else(|| format!("{:016x}", rand::random::<u64>()), str::to_string)
+}
+
+/// `/metrics` in Prometheus' format, for the bearer of `SAS_METRICS_TOKEN`; without that
+/// setting the page does not exist (nothing is exposed by default).
+async fn metrics_text(State(state): State<AppState>, headers: header::HeaderMap) -> Response {
+    let Some(expected) = state.metrics_token.as_deref() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    if !given.is_some_and(|g| super::auth::token_hash(g) == super::auth::token_hash(expected)) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+            "Jeton de lecture des métriques absent ou incorrect.",
+        )
+            .into_response();
+    }
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        metrics::render(&state.store.pool_usage()),
+    )
+        .into_response()
 }
 
 /// `/readyz`: the database answers within 2 s and has every migration of this version.

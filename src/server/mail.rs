@@ -34,6 +34,15 @@ impl Mailer {
 
     /// Sends the mail; the error is logged without the message, which may hold a secret link.
     pub async fn send(&self, store: &Store, mail: &Mail) -> Result<(), String> {
+        let sent = self.deliver(store, mail).await;
+        super::metrics::count(match sent {
+            Ok(()) => super::metrics::Event::MailSent,
+            Err(_) => super::metrics::Event::MailFailed,
+        });
+        sent
+    }
+
+    async fn deliver(&self, store: &Store, mail: &Mail) -> Result<(), String> {
         match self {
             Mailer::Outbox => store
                 .queue_mail(&OutboxMail {

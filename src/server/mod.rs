@@ -8,6 +8,7 @@ pub mod headers;
 pub mod http;
 pub mod jobs;
 pub mod mail;
+pub mod metrics;
 pub mod retention;
 pub mod rpps;
 pub mod services;
@@ -32,6 +33,8 @@ pub struct AppState {
     pub booking: BookingSettings,
     /// Started with `serve --demo`: the footer says the data are a demonstration.
     pub demo: bool,
+    /// The bearer token `/metrics` asks for (`SAS_METRICS_TOKEN`); without it, no `/metrics`.
+    pub metrics_token: Option<String>,
 }
 
 #[derive(Clone)]

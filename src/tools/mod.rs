@@ -1,9 +1,12 @@
 //! Tools beside the product, run from the command line: demo data (`seed demo`), the national
-//! data set (`seed national`) and the search benchmark (`bench search`). The serving code
+//! data set (`seed national`), the benchmarks (`bench search`, `bench sign-in`) and the booking
+//! load (`load booking`, `load check`). The serving code
 //! never calls them, except the demo top-up of the default database at start-up.
 
 pub mod bench;
+pub mod booking_load;
 pub mod demo;
+pub mod http_client;
 pub mod national;
 pub mod sign_in_load;
 

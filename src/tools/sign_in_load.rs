@@ -11,8 +11,6 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpSocket;
 
 const LOGIN_PATH: &str = <crate::features::accounts::Login as ServerFn>::PATH;
 const REGISTER_PATH: &str = <crate::features::agenda::register::Register as ServerFn>::PATH;
@@ -24,34 +22,10 @@ async fn post_form(
     path: &str,
     body: &str,
 ) -> Result<u16, String> {
-    let socket = TcpSocket::new_v4().map_err(|e| e.to_string())?;
-    socket
-        .bind(SocketAddr::new(from, 0))
-        .map_err(|e| format!("adresse locale {from} : {e}"))?;
-    let mut stream = socket
-        .connect(server)
+    super::http_client::post_form(server, from, path, body, None)
         .await
-        .map_err(|e| format!("connexion à {server} : {e}"))?;
-    let request = format!(
-        "POST {path} HTTP/1.1\r\nHost: {server}\r\nOrigin: http://{server}\r\n\
-         Content-Type: application/x-www-form-urlencoded\r\nAccept: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream
-        .write_all(request.as_bytes())
-        .await
-        .map_err(|e| e.to_string())?;
-    let mut answer = Vec::new();
-    stream
-        .read_to_end(&mut answer)
-        .await
-        .map_err(|e| e.to_string())?;
-    let head = String::from_utf8_lossy(&answer[..answer.len().min(64)]).to_string();
-    head.split_whitespace()
-        .nth(1)
-        .and_then(|code| code.parse().ok())
-        .ok_or_else(|| format!("réponse illisible : {head}"))
+        .map(|answer| answer.status)
+        .map_err(|e| e.to_string())
 }
 
 fn login_form() -> String {
@@ -109,7 +83,7 @@ async fn sign_ins(server: SocketAddr, signins: usize) -> Result<Vec<Duration>, S
     Ok(latencies)
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
+pub(super) fn percentile(sorted: &[Duration], p: f64) -> f64 {
     let i = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len());
     sorted[i - 1].as_secs_f64() * 1000.0
 }

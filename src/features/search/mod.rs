@@ -18,8 +18,15 @@ pub async fn search(params: SearchParams) -> Result<SearchResults, AppError> {
     with_status(async {
         auth::require(&[crate::domain::Role::Regulator]).await?;
         let query = params.parse().map_err(AppError::Invalid)?;
-        services::search::run_search(store()?.as_ref(), &params, &query, crate::server::now_utc())
-            .await
+        let results = services::search::run_search(
+            store()?.as_ref(),
+            &params,
+            &query,
+            crate::server::now_utc(),
+        )
+        .await?;
+        crate::server::metrics::count(crate::server::metrics::Event::Search);
+        Ok(results)
     })
     .await
 }

@@ -10,6 +10,7 @@ use crate::domain::identity::Phone;
 use crate::domain::ids::*;
 use crate::error::AppError;
 use crate::server::mail::Mail;
+use crate::server::metrics::{self, Event};
 use crate::server::store::{AppointmentRecord, StoreError, UserRecord};
 use crate::server::{auth, store};
 
@@ -224,6 +225,7 @@ pub async fn cancel(user: &UserRecord, id: AppointmentId, reason: &str) -> Resul
         Err(e) => return Err(e.into()),
     }
     // The audit entry was written with the cancellation.
+    metrics::count(Event::Cancellation);
     notify_practitioner(id, crate::server::mail::appointment_cancelled).await;
     Ok(())
 }

@@ -12,6 +12,7 @@ use crate::domain::ids::*;
 use crate::domain::patient::{BirthPlace, PatientIdentity};
 use crate::domain::practitioner::ExtraField;
 use crate::error::AppError;
+use crate::server::metrics::{self, Event};
 use crate::server::store::{CandidateSlot, NewBooking, StoreError};
 use crate::server::{auth, store};
 
@@ -64,6 +65,7 @@ pub async fn hold(regulator_id: UserId, slot_id: SlotId) -> Result<SlotDetails, 
         .candidate_slot(slot_id)
         .await?
         .ok_or_else(|| AppError::NotFound(GONE.into()))?;
+    metrics::count(Event::Hold);
     describe(&slot, expires_at, now).await
 }
 
@@ -189,6 +191,7 @@ pub async fn book(
     };
     // The audit entry was written with the appointment.
     if booked.created {
+        metrics::count(Event::Booking);
         notify_practitioner(booked.id, crate::server::mail::appointment_booked).await;
     }
     Ok(booked.id)

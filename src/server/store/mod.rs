@@ -8,7 +8,8 @@
 //! participation (SAS requests and decisions, the RPPS directory), agenda
 //! (practitioners, reasons, ranges, absences, questions), slots (regeneration, eligibility
 //! verdicts, packing), cells (the search grid), search, booking (holds, appointments,
-//! attachments), communes (reference data), journal (outbox and audit).
+//! attachments), communes (reference data), journal (outbox and audit), invariants (what no
+//! load or crash may break).
 
 mod accounts;
 mod agenda;
@@ -18,6 +19,7 @@ mod cells;
 mod communes;
 #[cfg(test)]
 pub mod conformance;
+mod invariants;
 mod journal;
 mod participation;
 mod practitioners;
@@ -32,6 +34,7 @@ pub use agenda::*;
 pub use appointments::*;
 pub use booking::*;
 pub use communes::*;
+pub use invariants::*;
 pub use journal::*;
 pub use participation::*;
 pub use practitioners::*;
@@ -235,6 +238,15 @@ impl Store {
             .await
             .map_err(|e| format!("copie impossible : {e}"))?;
         Ok(())
+    }
+
+    /// Connections of the pool: open, idle, at most.
+    pub fn pool_usage(&self) -> crate::server::metrics::PoolUsage {
+        crate::server::metrics::PoolUsage {
+            open: self.pool.size(),
+            idle: self.pool.num_idle(),
+            max: self.pool.options().get_max_connections(),
+        }
     }
 
     pub fn backend(&self) -> &'static str {
