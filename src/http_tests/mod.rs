@@ -2,6 +2,7 @@
 //! browser does, so they live beside both `server/` and `features/`.
 
 mod booking;
+mod journal;
 mod operations;
 mod role_matrix;
 mod security;

@@ -140,7 +140,7 @@ fn table() -> Vec<(&'static str, &'static str, Access)> {
         (RevokeInvitation::PATH, "id=0", Only(ADMIN)),
         (DisableAccount::PATH, "id=0", Only(ADMIN)),
         (SentMails::PATH, "", Only(ADMIN)),
-        (AuditEntries::PATH, "", Only(ADMIN)),
+        (AuditEntries::PATH, "query[page]=1", Only(ADMIN)),
         (
             Login::PATH,
             "email=regulateur%40demo.test&password=Demo-SAS-2026",

@@ -102,7 +102,7 @@ pub async fn upload(State(state): State<AppState>, request: Request) -> Response
                 let _ = tokio::fs::remove_file(state.booking.attachments_dir.join(&token)).await;
                 return refuse(StatusCode::INTERNAL_SERVER_ERROR, "Erreur technique.");
             };
-            let ip = client_ip(&parts);
+            let ip = auth::ip_of(&parts);
             let audited = auth::record_audit(
                 state.store.as_ref(),
                 Some(user.id),
@@ -182,13 +182,6 @@ async fn write_checked(
     Ok((kind, size))
 }
 
-fn client_ip(parts: &axum::http::request::Parts) -> Option<String> {
-    parts
-        .extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|info| info.0.ip().to_string())
-}
-
 /// May `user` read this attachment? Its regulator, the practitioner of its appointment, admins.
 async fn may_read(state: &AppState, user: &UserRecord, file: &AttachmentRecord) -> bool {
     match user.role {
@@ -231,7 +224,7 @@ pub async fn download(
     else {
         return not_found();
     };
-    let ip = client_ip(&parts);
+    let ip = auth::ip_of(&parts);
     let audited = auth::record_audit(
         state.store.as_ref(),
         Some(user.id),

@@ -139,7 +139,11 @@ fn cookie(parts: &Parts, name: &str) -> Option<String> {
 
 /// The client's address, for the audit log.
 pub fn client_ip() -> Option<String> {
-    let parts = request_parts()?;
+    ip_of(&request_parts()?)
+}
+
+/// The client's address of a request (for plain axum handlers too).
+pub fn ip_of(parts: &Parts) -> Option<String> {
     parts
         .extensions
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()

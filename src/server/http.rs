@@ -38,6 +38,7 @@ pub fn router(state: AppState) -> axum::Router {
             &format!("{}/{{token}}", attachments::UPLOAD_PATH),
             get(attachments::download),
         )
+        .route(super::journal_csv::PATH, get(super::journal_csv::export))
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             shell(options.clone())
         })

@@ -1,15 +1,21 @@
 //! The SAS platform's administration: regulators and their invitations, the practitioners'
-//! participation (participations.rs), the outbox of the demo, the audit log.
+//! participation (participations.rs), the outbox of the demo, the audit log (filtered, by page,
+//! exported as CSV by `server::journal_csv`).
 
 mod participations;
 pub use participations::{DecideParticipation, ParticipationLines, ParticipationsPage};
 
+use crate::components::form::ErrorText;
 use crate::components::loaded::{Loaded, LoadedList};
 use crate::components::{ErrorAlert, Field};
 #[cfg(feature = "ssr")]
 use crate::domain::Role;
 use crate::domain::account::CIVILITIES;
-use crate::domain::admin::{AuditLine, Outbox, RegulatorLine};
+use crate::domain::admin::{
+    AUDIT_ACTIONS, JOURNAL_EXPORT_MAX, JOURNAL_PATH, JournalPage, JournalQuery, Outbox,
+    RegulatorLine,
+};
+use crate::domain::field::FieldError;
 use crate::domain::ids::InvitationId;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
@@ -18,6 +24,8 @@ use crate::server::services::{accounts, admin};
 use crate::server::{auth, state, with_status};
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
 
 /// SAS administrators only: every regulator with where they stand.
 #[server]
@@ -104,12 +112,12 @@ pub async fn sent_mails() -> Result<Outbox, AppError> {
     .await
 }
 
-/// SAS administrators only: the newest entries of the audit log.
+/// SAS administrators only: a page of the audit log, filtered (the journal's address query).
 #[server]
-pub async fn audit_entries() -> Result<Vec<AuditLine>, AppError> {
+pub async fn audit_entries(query: JournalQuery) -> Result<JournalPage, AppError> {
     with_status(async {
         auth::require(&[Role::Admin]).await?;
-        admin::audit_lines().await
+        admin::audit_page(&query).await
     })
     .await
 }
@@ -345,32 +353,194 @@ pub fn OutboxPage() -> impl IntoView {
     }
 }
 
+/// The audit log, filtered by a plain GET form (the filters live in the address, so paging and
+/// the CSV export keep them, and it all works without JavaScript).
 #[component]
 pub fn AuditPage() -> impl IntoView {
-    let entries = Resource::new(|| (), |_| audit_entries());
+    let query_map = use_query_map();
+    let query = Memo::new(move |_| {
+        JournalQuery::from_pairs(
+            query_map
+                .read()
+                .latest_values()
+                .map(|(k, v)| (k.as_ref(), v)),
+        )
+    });
+    // Checked here first (the same rule as the server's): a refused filter is not sent.
+    let errors = Memo::new(move |_| query.get().parse().err().unwrap_or_default());
+    let entries = Resource::new(
+        move || query.get(),
+        |q| async move {
+            match q.parse() {
+                Ok(_) => audit_entries(q).await,
+                Err(errors) => Err(AppError::Invalid(errors)),
+            }
+        },
+    );
     view! {
         <Title text="Journal d'audit" />
         <h1>"Journal d'audit"</h1>
-        <Loaded resource=entries let:lines>
-                    <div class="fr-table">
-                        <table>
-                            <caption>"Les 200 derniers événements : qui, quand, depuis où"</caption>
-                            <thead>
-                                <tr>
-                                    <th scope="col">"Date"</th>
-                                    <th scope="col">"Compte"</th>
-                                    <th scope="col">"Événement"</th>
-                                    <th scope="col">"Objet"</th>
-                                    <th scope="col">"Adresse IP"</th>
-                                </tr>
-                            </thead>
-                            <tbody>
-                                {lines.into_iter().map(|l| view! {
-                                    <tr><td>{l.at}</td><td>{l.who}</td><td>{l.action}</td><td>{l.subject}</td><td>{l.from}</td></tr>
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    </div>
+        <JournalFilters query errors />
+        <Loaded resource=entries let:found>
+            <JournalTable query=query.get_untracked() found />
         </Loaded>
     }
+}
+
+#[component]
+fn JournalFilters(query: Memo<JournalQuery>, errors: Memo<Vec<FieldError>>) -> impl IntoView {
+    let error = move |field: &'static str| {
+        Signal::derive(move || {
+            errors
+                .read()
+                .iter()
+                .find(|e| e.field == field)
+                .map(|e| e.message.clone())
+        })
+    };
+    let action = move || query.read().action.clone();
+    view! {
+        <form method="get" action=JOURNAL_PATH novalidate class="fr-mb-3w" aria-labelledby="filtres-titre">
+            <h2 id="filtres-titre" class="fr-h5">"Filtrer le journal"</h2>
+            <div class="fr-grid-row fr-grid-row--gutters">
+                <div class="fr-col-12 fr-col-md-6">
+                    <fieldset class="fr-fieldset fr-mb-0" aria-labelledby="periode-legende">
+                        <legend class="fr-fieldset__legend fr-fieldset__legend--regular" id="periode-legende">
+                            "Période" <span class="fr-hint-text">"Jours inclus, heure de Paris"</span>
+                        </legend>
+                        <div class="fr-fieldset__element fr-fieldset__element--inline">
+                            <FilterInput id="du" label="Du" kind="date"
+                                value=Signal::derive(move || query.read().du.clone()) error=error("du") />
+                        </div>
+                        <div class="fr-fieldset__element fr-fieldset__element--inline">
+                            <FilterInput id="au" label="Au" kind="date"
+                                value=Signal::derive(move || query.read().au.clone()) error=error("au") />
+                        </div>
+                    </fieldset>
+                </div>
+                <div class="fr-col-12 fr-col-md-6">
+                    <FilterInput id="compte" label="Compte" hint="Adresse électronique du compte, par exemple nom@domaine.fr"
+                        kind="email" value=Signal::derive(move || query.read().compte.clone()) error=error("compte") />
+                </div>
+                <div class="fr-col-12 fr-col-md-6">
+                    <div class="fr-select-group" class:fr-select-group--error=move || error("action").get().is_some()>
+                        <label class="fr-label" for="action">"Événement"</label>
+                        <select class="fr-select" id="action" name="action" aria-describedby="action-error"
+                            aria-invalid=move || error("action").get().is_some().then_some("true")>
+                            <option value="" selected=move || action().is_empty()>"Tous les événements"</option>
+                            {AUDIT_ACTIONS.iter().map(|(code, label)| view! {
+                                <option value=*code selected=move || action() == *code>{*label}</option>
+                            }).collect_view()}
+                        </select>
+                        <ErrorText id="action" error=error("action") />
+                    </div>
+                </div>
+                <div class="fr-col-12 fr-col-md-6">
+                    <FilterInput id="rdv" label="Rendez-vous" hint="Numéro du rendez-vous, par exemple 42"
+                        inputmode="numeric" value=Signal::derive(move || query.read().rdv.clone()) error=error("rdv") />
+                </div>
+            </div>
+            <ul class="fr-btns-group fr-btns-group--inline fr-mt-2w">
+                <li><button type="submit" class="fr-btn">"Filtrer"</button></li>
+                <li><A href=JOURNAL_PATH attr:class="fr-btn fr-btn--secondary">"Effacer les filtres"</A></li>
+            </ul>
+        </form>
+    }
+}
+
+/// A filter of the GET form: its value from the address, its error linked by `aria-describedby`.
+#[component]
+fn FilterInput(
+    id: &'static str,
+    label: &'static str,
+    #[prop(optional)] hint: &'static str,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional)] inputmode: Option<&'static str>,
+    value: Signal<String>,
+    error: Signal<Option<String>>,
+) -> impl IntoView {
+    let has_error = move || error.get().is_some();
+    view! {
+        <div class="fr-input-group" class:fr-input-group--error=has_error>
+            <label class="fr-label" for=id>
+                {label}
+                {(!hint.is_empty()).then(|| view! { <span class="fr-hint-text">{hint}</span> })}
+            </label>
+            <input class="fr-input" class:fr-input--error=has_error id=id name=id type=kind
+                inputmode=inputmode autocomplete="off" aria-describedby=format!("{id}-error")
+                aria-invalid=move || has_error().then_some("true")
+                value=move || value.get() prop:value=move || value.get() />
+            <ErrorText id=id error />
+        </div>
+    }
+}
+
+#[component]
+fn JournalTable(query: JournalQuery, found: JournalPage) -> impl IntoView {
+    let (page, pages) = (found.page, found.pages);
+    let caption =
+        format!("Journal d'audit, du plus récent au plus ancien : page {page} sur {pages}");
+    view! {
+        <div class="journal-summary fr-mb-2w">
+            <p class="fr-mb-1w" role="status"><strong>{found.count_label()}</strong></p>
+            {(found.total > 0).then(|| view! {
+                <p class="fr-mb-0">
+                    <a class="fr-link fr-link--download" href=query.csv_url() download="journal-audit.csv">
+                        "Exporter en CSV"
+                        <span class="fr-link__detail">"CSV, toutes les entrées filtrées"</span>
+                    </a>
+                </p>
+            })}
+            {(found.total > JOURNAL_EXPORT_MAX).then(|| view! {
+                <p class="fr-text--sm">
+                    {format!("L'export est limité à {JOURNAL_EXPORT_MAX} entrées : resserrez les filtres (la période, par exemple).")}
+                </p>
+            })}
+        </div>
+        {(!found.lines.is_empty()).then(|| view! {
+            <div class="fr-table">
+                <table>
+                    <caption>{caption}</caption>
+                    <thead>
+                        <tr>
+                            <th scope="col">"Date"</th>
+                            <th scope="col">"Compte"</th>
+                            <th scope="col">"Événement"</th>
+                            <th scope="col">"Objet"</th>
+                            <th scope="col">"Adresse IP"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {found.lines.into_iter().map(|l| view! {
+                            <tr><td>{l.at}</td><td>{l.who}</td><td>{l.action}</td><td>{l.subject}</td><td>{l.from}</td></tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        })}
+        <JournalPager query page pages />
+    }
+}
+
+/// « Page précédente » / « Page suivante »: plain links carrying the filters.
+#[component]
+fn JournalPager(query: JournalQuery, page: u32, pages: u32) -> impl IntoView {
+    let link = |to: u32, label: &'static str, class: &'static str| {
+        let class = format!("fr-pagination__link fr-pagination__link--lg-label {class}");
+        view! { <A href=query.page_url(to) attr:class=class>{label}</A> }.into_any()
+    };
+    let disabled = |label: &'static str, class: &'static str| {
+        let class = format!("fr-pagination__link fr-pagination__link--lg-label {class}");
+        view! { <a class=class aria-disabled="true" role="link">{label}</a> }.into_any()
+    };
+    let (prev, next) = ("fr-pagination__link--prev", "fr-pagination__link--next");
+    (pages > 1).then(|| view! {
+        <nav role="navigation" class="fr-pagination" aria-label="Pages du journal">
+            <ul class="fr-pagination__list">
+                <li>{if page > 1 { link(page - 1, "Page précédente", prev) } else { disabled("Page précédente", prev) }}</li>
+                <li><a class="fr-pagination__link" aria-current="page" title=format!("Page {page}")>{format!("{page} / {pages}")}</a></li>
+                <li>{if page < pages { link(page + 1, "Page suivante", next) } else { disabled("Page suivante", next) }}</li>
+            </ul>
+        </nav>
+    })
 }

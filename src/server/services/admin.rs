@@ -1,10 +1,14 @@
 //! What administrators read: the regulators and where they stand, the outbox of the demo, the
-//! audit log.
+//! audit log by page (its CSV export is `server::journal_csv`).
 
 use crate::domain::Role;
 use crate::domain::account::RegulatorState;
-use crate::domain::admin::{AuditLine, MailLine, Outbox, RegulatorLine};
+use crate::domain::admin::{
+    AuditLine, JOURNAL_PAGE_SIZE, JournalPage, JournalQuery, MailLine, Outbox, RegulatorLine,
+    action_label,
+};
 use crate::error::AppError;
+use crate::server::store::AuditRecord;
 use crate::server::{state, store};
 
 /// "26/11/2026 à 10:02", Paris time.
@@ -75,45 +79,32 @@ pub async fn outbox() -> Result<Outbox, AppError> {
     })
 }
 
-/// The newest entries of the audit log.
-pub async fn audit_lines() -> Result<Vec<AuditLine>, AppError> {
-    let entries = store()?.audit_log(200).await?;
-    Ok(entries
-        .into_iter()
-        .map(|e| AuditLine {
-            at: date_time(e.at),
-            who: e.user_email.unwrap_or_else(|| "—".into()),
-            action: action_label(&e.action).to_string(),
-            subject: e.subject,
-            from: e.ip.unwrap_or_else(|| "ligne de commande".into()),
-        })
-        .collect())
+/// A page of the audit log (newest first) with the filters of `query`, and how many entries
+/// they match; a page past the last shows the last.
+pub async fn audit_page(query: &JournalQuery) -> Result<JournalPage, AppError> {
+    let filter = query.parse().map_err(AppError::Invalid)?;
+    let store = store()?;
+    let total = store.audit_count(&filter).await?;
+    let pages = JournalPage::pages_for(total);
+    let page = query.page().min(pages);
+    let size = i64::from(JOURNAL_PAGE_SIZE);
+    let records = store
+        .audit_page(&filter, i64::from(page - 1) * size, size)
+        .await?;
+    Ok(JournalPage {
+        lines: records.into_iter().map(audit_line).collect(),
+        total,
+        page,
+        pages,
+    })
 }
 
-fn action_label(action: &str) -> &str {
-    match action {
-        "sign_in" => "Connexion",
-        "sign_in_failed" => "Échec de connexion",
-        "sign_in_throttled" => "Connexion bloquée (trop de tentatives)",
-        "regulator_created" => "Régulateur créé",
-        "invitation_sent" => "Invitation envoyée",
-        "invitation_revoked" => "Invitation révoquée",
-        "account_created" => "Compte créé",
-        "account_disabled" => "Compte désactivé",
-        "password_reset_requested" => "Réinitialisation du mot de passe demandée",
-        "password_reset" => "Mot de passe réinitialisé",
-        "patient_data_read" => "Lecture de données patient",
-        "appointment_created" => "Rendez-vous pris",
-        "patient_data_erased" => "Données patient effacées (durée de conservation)",
-        "practitioner_registered" => "Médecin inscrit",
-        "email_confirmed" => "Adresse électronique confirmée",
-        "sign_in_unconfirmed" => "Connexion refusée (adresse non confirmée)",
-        "participation_requested" => "Participation au SAS demandée",
-        "participation_withdrawn" => "Participation au SAS retirée",
-        "participation_approved" => "Participation au SAS validée",
-        "participation_refused" => "Participation au SAS refusée",
-        "participation_suspended" => "Participation au SAS suspendue",
-        "participation_reinstated" => "Participation au SAS rétablie",
-        other => other,
+fn audit_line(e: AuditRecord) -> AuditLine {
+    AuditLine {
+        at: date_time(e.at),
+        who: e.user_email.unwrap_or_else(|| "—".into()),
+        action: action_label(&e.action).to_string(),
+        subject: e.subject,
+        from: e.ip.unwrap_or_else(|| "ligne de commande".into()),
     }
 }

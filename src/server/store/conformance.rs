@@ -295,5 +295,6 @@ async fn future_slots(store: &Store) -> Vec<CandidateSlot> {
 mod accounts;
 mod agenda;
 mod booking;
+mod journal;
 mod participation;
 mod search;

@@ -1,7 +1,9 @@
 //! The outbox of the demo (mails kept in the database when no SMTP server is configured) and
-//! the audit log.
+//! the audit log: written as a hash chain, verified, read by filters.
 
+use super::sql::Sql;
 use super::{Store, StoreResult};
+use crate::domain::admin::JournalFilter;
 use crate::domain::ids::*;
 use sqlx::AnyConnection;
 
@@ -32,11 +34,14 @@ pub struct AuditEntry<'a> {
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AuditRecord {
+    pub id: i64,
     pub at: i64,
     pub user_email: Option<String>,
     pub action: String,
     pub subject: String,
     pub ip: Option<String>,
+    /// Empty for entries written before the chain (migration 0009).
+    pub hash: Option<String>,
 }
 
 /// The hash of an entry over its canonical form: its fields in a fixed order, separated by a
@@ -216,14 +221,78 @@ impl Store {
         }
     }
 
+    /// How many entries `filter` matches.
+    pub async fn audit_count(&self, filter: &JournalFilter) -> StoreResult<u64> {
+        let mut q = Sql::new("SELECT COUNT(*) FROM audit_log l WHERE 1 = 1");
+        audit_filter(&mut q, filter);
+        let (count,): (i64,) = q.fetch_one(&self.pool).await?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
     /// The newest entries first.
     pub async fn audit_log(&self, limit: i64) -> StoreResult<Vec<AuditRecord>> {
-        Ok(sqlx::query_as(
-            "SELECT l.at, u.email AS user_email, l.action, l.subject, l.ip
-             FROM audit_log l LEFT JOIN users u ON u.id = l.user_id ORDER BY l.id DESC LIMIT $1",
-        )
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?)
+        self.audit_page(&JournalFilter::default(), 0, limit).await
+    }
+
+    /// The entries `filter` matches, newest first, `limit` of them after the first `offset`.
+    pub async fn audit_page(
+        &self,
+        filter: &JournalFilter,
+        offset: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<AuditRecord>> {
+        let mut q = Sql::new(AUDIT_SELECT);
+        audit_filter(&mut q, filter);
+        q.push(" ORDER BY l.id DESC LIMIT ")
+            .bind(limit)
+            .push(" OFFSET ")
+            .bind(offset);
+        q.fetch_all(&self.pool).await
+    }
+
+    /// The same, `limit` entries older than entry `below` (keyset paging, for the CSV export).
+    pub async fn audit_below(
+        &self,
+        filter: &JournalFilter,
+        below: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<AuditRecord>> {
+        let mut q = Sql::new(AUDIT_SELECT);
+        audit_filter(&mut q, filter);
+        q.push(" AND l.id < ")
+            .bind(below)
+            .push(" ORDER BY l.id DESC LIMIT ")
+            .bind(limit);
+        q.fetch_all(&self.pool).await
+    }
+}
+
+const AUDIT_SELECT: &str =
+    "SELECT l.id, l.at, u.email AS user_email, l.action, l.subject, l.ip, l.hash
+     FROM audit_log l LEFT JOIN users u ON u.id = l.user_id WHERE 1 = 1";
+
+/// The journal's filters, after `WHERE 1 = 1`. An appointment is named by the entries about it
+/// (`appointment:42`) and by those about its attachments (`attachment:7`, while the file exists).
+fn audit_filter<'a>(q: &mut Sql<'a>, filter: &'a JournalFilter) {
+    if let Some(since) = filter.since {
+        q.push(" AND l.at >= ").bind(since);
+    }
+    if let Some(before) = filter.before {
+        q.push(" AND l.at < ").bind(before);
+    }
+    if let Some(email) = &filter.email {
+        q.push(" AND l.user_id IN (SELECT id FROM users WHERE lower(email) = ")
+            .bind(email.as_str())
+            .push(")");
+    }
+    if let Some(action) = filter.action {
+        q.push(" AND l.action = ").bind(action);
+    }
+    if let Some(id) = filter.appointment {
+        q.push(" AND (l.subject = ")
+            .bind(format!("appointment:{id}"))
+            .push(" OR l.subject IN (SELECT 'attachment:' || id FROM attachments WHERE appointment_id = ")
+            .bind(id)
+            .push("))");
     }
 }

@@ -88,6 +88,15 @@ impl<'a> Sql<'a> {
         Ok(done.rows_affected())
     }
 
+    pub async fn fetch_one<'e, T, E>(self, executor: E) -> StoreResult<T>
+    where
+        T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+        E: Executor<'e, Database = Any>,
+    {
+        let Sql { text, args, .. } = self;
+        Ok(sqlx::query_as_with(&text, args).fetch_one(executor).await?)
+    }
+
     pub async fn fetch_all<'e, T, E>(self, executor: E) -> StoreResult<Vec<T>>
     where
         T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
