@@ -12,7 +12,7 @@ use crate::features::agenda::{
 use crate::features::booking::{AppointmentPage, BookingPage, ReferralsPage};
 use crate::features::search::SearchPage;
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
@@ -27,6 +27,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="stylesheet" href="/dsfr/dsfr.min.css" />
                 <link rel="stylesheet" href="/dsfr/utility/icons/icons.min.css" />
+                <link rel="stylesheet" id="leptos" href=stylesheet_href(&options) />
                 <link rel="icon" href="/dsfr/favicon/favicon.svg" type="image/svg+xml" />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
@@ -38,6 +39,16 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// The app's stylesheet: its name carries its content hash in a production build.
+fn stylesheet_href(options: &LeptosOptions) -> String {
+    let (pkg, name) = (&options.site_pkg_dir, &options.output_name);
+    #[cfg(feature = "ssr")]
+    if let Some(hash) = crate::server::site::asset_hash(options, "css") {
+        return format!("/{pkg}/{name}.{hash}.css");
+    }
+    format!("/{pkg}/{name}.css")
 }
 
 #[component]
@@ -56,7 +67,6 @@ pub fn App() -> impl IntoView {
         }
     });
     view! {
-        <Stylesheet id="leptos" href="/pkg/sas-rdv.css" />
         <Title formatter=|page: String| format!("{page} — Service d'Accès aux Soins") />
         <Router>
             <div class="fr-skiplinks">

@@ -48,6 +48,16 @@ struct Cli {
     /// pas de /metrics.
     #[arg(long, env = "SAS_METRICS_TOKEN", hide_env_values = true, global = true)]
     metrics_token: Option<String>,
+    /// Adresses des mandataires inverses (reverse proxies) dont l'en-tête X-Forwarded-For
+    /// désigne le client, séparées par des virgules (par exemple 127.0.0.1) ; sans elles, le
+    /// client est l'adresse de la connexion.
+    #[arg(
+        long,
+        env = "SAS_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        global = true
+    )]
+    trusted_proxies: Vec<std::net::IpAddr>,
     /// Format des journaux : text (par défaut) ou json (une ligne JSON par événement, avec
     /// l'identifiant de la requête).
     #[arg(long, env = "LOG_FORMAT", default_value = "text", global = true)]
@@ -263,6 +273,7 @@ async fn run(cli: Cli) -> Result<(), String> {
     let demo = matches!(cli.command, Some(Command::Serve { demo: true }));
     let state = |store| -> Result<AppState, String> {
         let leptos_options = leptos_options()?;
+        sas_rdv::server::site::check(&leptos_options)?;
         let public_url = cli
             .public_url
             .clone()
@@ -279,6 +290,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             },
             demo,
             metrics_token: cli.metrics_token.clone().filter(|t| !t.is_empty()),
+            trusted_proxies: cli.trusted_proxies.clone(),
         })
     };
     // The communes of the place field, loaded when missing or changed.

@@ -80,6 +80,7 @@ impl Server {
             },
             demo: true,
             metrics_token: Some(METRICS_TOKEN.into()),
+            trusted_proxies: Vec::new(),
         };
         let app = http::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, app).await });

@@ -142,12 +142,37 @@ pub fn client_ip() -> Option<String> {
     ip_of(&request_parts()?)
 }
 
-/// The client's address of a request (for plain axum handlers too).
+/// The client's address of a request (for plain axum handlers too): as `http` found it behind a
+/// trusted reverse proxy ([`ClientAddress`]), else the connection's.
 pub fn ip_of(parts: &Parts) -> Option<String> {
-    parts
-        .extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|info| info.0.ip().to_string())
+    match parts.extensions.get::<ClientAddress>() {
+        Some(client) => Some(client.0.to_string()),
+        None => parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|info| info.0.ip().to_string()),
+    }
+}
+
+/// The client's address of a request, found once for all its handlers.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddress(pub std::net::IpAddr);
+
+/// The client's address: the connection's, or, when the connection comes from one of the
+/// `trusted` reverse proxies (`SAS_TRUSTED_PROXIES`), the last address of its X-Forwarded-For:
+/// the one that proxy saw (earlier ones are whatever the client wrote).
+pub fn client_address(
+    peer: std::net::IpAddr,
+    forwarded_for: Option<&str>,
+    trusted: &[std::net::IpAddr],
+) -> std::net::IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    forwarded_for
+        .and_then(|list| list.rsplit(',').next())
+        .and_then(|last| last.trim().parse().ok())
+        .unwrap_or(peer)
 }
 
 fn is_https(parts: &Parts) -> bool {
@@ -393,4 +418,40 @@ pub fn purge_job(jobs: &mut super::jobs::Jobs, store: std::sync::Arc<Store>) {
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_address;
+    use std::net::IpAddr;
+
+    #[test]
+    fn only_a_trusted_proxy_names_the_client() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let proxy = [ip("127.0.0.1")];
+        // The proxy appends the address it saw; what the client wrote before it is ignored.
+        let forwarded = Some("6.6.6.6, 203.0.113.7");
+        assert_eq!(
+            client_address(ip("127.0.0.1"), forwarded, &proxy),
+            ip("203.0.113.7")
+        );
+        // Straight from a client: its header is not believed.
+        assert_eq!(
+            client_address(ip("198.51.100.2"), forwarded, &proxy),
+            ip("198.51.100.2")
+        );
+        assert_eq!(
+            client_address(ip("127.0.0.1"), forwarded, &[]),
+            ip("127.0.0.1")
+        );
+        // A trusted proxy without a readable header: the connection's address.
+        assert_eq!(
+            client_address(ip("127.0.0.1"), Some("pas une adresse"), &proxy),
+            ip("127.0.0.1")
+        );
+        assert_eq!(
+            client_address(ip("::1"), Some("2001:db8::5"), &[ip("::1")]),
+            ip("2001:db8::5")
+        );
+    }
 }

@@ -1,7 +1,7 @@
 //! The HTTP server: Leptos pages and server functions on axum, plus a same-origin check.
 
 use super::jobs::Jobs;
-use super::{AppState, attachments, headers, metrics};
+use super::{AppState, attachments, headers, metrics, site};
 use crate::app::{App, shell};
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{Method, StatusCode, header};
@@ -10,10 +10,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::services::ServeDir;
 
 pub fn router(state: AppState) -> axum::Router {
     let routes = generate_route_list(App);
@@ -25,11 +25,15 @@ pub fn router(state: AppState) -> axum::Router {
     let https = state.public_url.starts_with("https://");
     // Built assets are served by their own routes: leptos' file fallback answers them with the
     // status of whatever page set one last on the same thread (a 404 for the wasm, at times).
-    let site = std::path::Path::new(&*options.site_root);
     let pkg = format!("/{}", options.site_pkg_dir);
+    let assets = |dir: &str, hashed: bool| {
+        axum::Router::new()
+            .fallback_service(site::files(&options, dir))
+            .layer(middleware::map_response(site::cache_policy(hashed)))
+    };
     axum::Router::new()
-        .nest_service(&pkg, ServeDir::new(site.join(&*options.site_pkg_dir)))
-        .nest_service("/dsfr", ServeDir::new(site.join("dsfr")))
+        .nest_service(&pkg, assets(&options.site_pkg_dir, options.hash_files))
+        .nest_service("/dsfr", assets("dsfr", false))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .route("/metrics", get(metrics_text))
@@ -52,6 +56,10 @@ pub fn router(state: AppState) -> axum::Router {
         .layer(CatchPanicLayer::custom(headers::panicked))
         .layer(middleware::from_fn_with_state(https, headers::secure))
         .layer(middleware::from_fn(observe))
+        .layer(middleware::from_fn_with_state(
+            Arc::<[IpAddr]>::from(state.trusted_proxies.clone()),
+            client_address,
+        ))
         .with_state(state)
 }
 
@@ -116,6 +124,29 @@ pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
         .enable_all()
         .thread_stack_size(WORKER_STACK_BYTES)
         .build()
+}
+
+/// Finds the client's address once per request (see `auth::client_address`).
+async fn client_address(
+    State(trusted): State<Arc<[IpAddr]>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let peer = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip());
+    if let Some(peer) = peer {
+        let forwarded = request
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok());
+        let client = super::auth::client_address(peer, forwarded, &trusted);
+        request
+            .extensions_mut()
+            .insert(super::auth::ClientAddress(client));
+    }
+    next.run(request).await
 }
 
 /// Names each request (the proxy's `X-Request-Id` when it is a plain token, else a fresh one),

@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod retention;
 pub mod rpps;
 pub mod services;
+pub mod site;
 pub mod slots;
 pub mod store;
 
@@ -34,6 +35,8 @@ pub struct AppState {
     pub booking: BookingSettings,
     /// Started with `serve --demo`: the footer says the data are a demonstration.
     pub demo: bool,
+    /// Reverse proxies whose X-Forwarded-For names the client (`SAS_TRUSTED_PROXIES`).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// The bearer token `/metrics` asks for (`SAS_METRICS_TOKEN`); without it, no `/metrics`.
     pub metrics_token: Option<String>,
 }

@@ -160,6 +160,34 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite: whose turn it is to write (a fair queue); PostgreSQL: none.
+    write_turns: Option<Arc<tokio::sync::Mutex<()>>>,
+}
+
+/// A write transaction (see `Store::begin_write`), used as the connection it runs on; dropped
+/// without `commit`, it rolls back.
+pub(super) struct WriteTx {
+    tx: Transaction<'static, Any>,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
 }
 
 /// Opens the database named by `url` (sqlite:… or postgres:…) and brings its schema up to date.
@@ -174,11 +202,13 @@ impl Store {
             Self {
                 pool: sqlite_pool(url).await?,
                 backend: Backend::Sqlite,
+                write_turns: Some(Arc::default()),
             }
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Self {
                 pool: postgres_pool(url).await?,
                 backend: Backend::Postgres,
+                write_turns: None,
             }
         } else {
             return Err(StoreError::BadUrl(url.to_string()));
@@ -257,11 +287,23 @@ impl Store {
     }
 
     /// A write transaction. SQLite takes its write lock at once (`BEGIN IMMEDIATE`), so that a
-    /// transaction never fails half-way on a lock upgrade; PostgreSQL locks rows as it goes.
-    async fn begin_write(&self) -> StoreResult<Transaction<'static, Any>> {
-        Ok(match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+    /// transaction never fails half-way on a lock upgrade, and the process's write transactions
+    /// take turns in arrival order (SQLite's own waiting is a poll that a busy background job
+    /// may win again and again); PostgreSQL locks rows as it goes.
+    async fn begin_write(&self) -> StoreResult<WriteTx> {
+        Ok(match &self.write_turns {
+            Some(turns) => {
+                let turn = turns.clone().lock_owned().await;
+                let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+                WriteTx {
+                    tx,
+                    _turn: Some(turn),
+                }
+            }
+            None => WriteTx {
+                tx: self.pool.begin().await?,
+                _turn: None,
+            },
         })
     }
 

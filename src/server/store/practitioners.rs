@@ -11,7 +11,7 @@ use crate::domain::ids::*;
 use crate::domain::participation::SasStatus;
 use crate::domain::practitioner::ExtraFields;
 use crate::domain::practitioner::{ExtraField, ReasonForm, SNP_NAME, Settings};
-use sqlx::{Any, AnyConnection, Transaction};
+use sqlx::AnyConnection;
 
 pub struct NewPractitioner<'a> {
     pub rpps: &'a str,
@@ -123,7 +123,7 @@ async fn insert_practitioner(
 /// Ends a change of the practitioner's settings or reasons: `NotFound` if it touched nothing;
 /// otherwise the eligibility verdicts of their slots follow it, in the same transaction.
 async fn reflag_and_commit(
-    mut tx: Transaction<'static, Any>,
+    mut tx: super::WriteTx,
     changed: u64,
     practitioner_id: PractitionerId,
 ) -> StoreResult<()> {

@@ -195,6 +195,11 @@ fn plan_top_up(
 
 /// Practitioners topped up per transaction: a few thousand slots, some tens of milliseconds.
 pub const TOP_UP_BATCH: usize = 25;
+/// The shortest and longest pause after a top-up batch.
+const TOP_UP_PAUSE: (std::time::Duration, std::time::Duration) = (
+    std::time::Duration::from_millis(20),
+    std::time::Duration::from_millis(100),
+);
 
 /// Unix seconds of midnight UTC starting `day` (a bound for windows, not a Paris time).
 fn day_start(day: NaiveDate) -> i64 {
@@ -418,8 +423,12 @@ impl Store {
                 .await?;
         let mut created = 0;
         for batch in ids.chunks(TOP_UP_BATCH) {
+            let started = std::time::Instant::now();
             created += self.top_up_batch(batch, from, to).await?;
-            tokio::task::yield_now().await;
+            // As long a pause as the batch took (20 to 100 ms): the database is free half the
+            // time for writers that poll for it (other processes, writes outside a transaction).
+            let pause = started.elapsed().clamp(TOP_UP_PAUSE.0, TOP_UP_PAUSE.1);
+            tokio::time::sleep(pause).await;
         }
         Ok(created)
     }
