@@ -36,6 +36,11 @@ impl Jobs {
         self.running.push((name, handle));
     }
 
+    /// The signal a long job watches to end its run early when the server stops.
+    pub fn stopping(&self) -> CancellationToken {
+        self.stop.clone()
+    }
+
     /// Asks every job to stop and waits for the runs in progress to end.
     pub async fn stop(self) {
         self.stop.cancel();

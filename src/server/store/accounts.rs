@@ -61,6 +61,7 @@ impl Store {
     }
 
     pub async fn insert_user(&self, user: &NewUser<'_>) -> StoreResult<UserId> {
+        let _turn = self.turn().await;
         let (id,): (UserId,) = sqlx::query_as(
             "INSERT INTO users (email, password_hash, role, first_name, last_name, practitioner_id,
                  created_at, email_verified_at, departement)
@@ -87,6 +88,7 @@ impl Store {
         now: i64,
         expires_at: i64,
     ) -> StoreResult<()> {
+        let _turn = self.turn().await;
         sqlx::query(
             "INSERT INTO sessions (token_hash, user_id, created_at, expires_at)
              VALUES ($1, $2, $3, $4)",
@@ -120,6 +122,7 @@ impl Store {
     /// Keeps a session open until `idle_until` at least; written only when that moves the
     /// deadline by a minute or more (not at every request).
     pub async fn touch_session(&self, token_hash: &str, idle_until: i64) -> StoreResult<()> {
+        let _turn = self.turn().await;
         sqlx::query(
             "UPDATE sessions SET idle_until = $2
              WHERE token_hash = $1 AND (idle_until IS NULL OR idle_until < $3)",
@@ -133,6 +136,7 @@ impl Store {
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
+        let _turn = self.turn().await;
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash)
             .execute(&self.pool)
@@ -195,6 +199,7 @@ impl Store {
     /// older than `window` seconds starts again at this attempt. One atomic upsert: parallel
     /// attempts each get their own count.
     pub async fn claim_attempt(&self, key: &str, now: i64, window: i64) -> StoreResult<i64> {
+        let _turn = self.turn().await;
         let (attempts,): (i64,) = sqlx::query_as(
             "INSERT INTO throttle_counters (key, window_start, attempts) VALUES ($1, $2, 1)
              ON CONFLICT (key) DO UPDATE SET
@@ -213,6 +218,7 @@ impl Store {
     }
 
     pub async fn forget_attempts(&self, key: &str) -> StoreResult<()> {
+        let _turn = self.turn().await;
         sqlx::query("DELETE FROM throttle_counters WHERE key = $1")
             .bind(key)
             .execute(&self.pool)
@@ -227,6 +233,7 @@ impl Store {
         user_id: UserId,
         expires_at: i64,
     ) -> StoreResult<()> {
+        let _turn = self.turn().await;
         sqlx::query(
             "INSERT INTO trusted_devices (token_hash, user_id, expires_at) VALUES ($1, $2, $3)",
         )
@@ -275,6 +282,7 @@ impl Store {
                  (SELECT {key} FROM {table} WHERE {ended} LIMIT {PURGE_BATCH})"
             );
             loop {
+                let _turn = self.turn().await;
                 let deleted = sqlx::query(&sql)
                     .bind(bound)
                     .execute(&self.pool)

@@ -203,6 +203,7 @@ impl Store {
     }
 
     pub async fn insert_attachment(&self, a: &NewAttachment<'_>) -> StoreResult<i64> {
+        let _turn = self.turn().await;
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO attachments (token, regulator_id, file_name, content_type, size_bytes,
                  created_at)
@@ -239,6 +240,7 @@ impl Store {
 
     /// Forgets the uploads no booking used, sent before `before`; returns their tokens (files).
     pub async fn forget_unused_attachments(&self, before: i64) -> StoreResult<Vec<String>> {
+        let _turn = self.turn().await;
         Ok(sqlx::query_scalar(
             "DELETE FROM attachments WHERE appointment_id IS NULL AND created_at < $1
              RETURNING token",

@@ -162,6 +162,7 @@ impl AuditVerdict {
 
 impl Store {
     pub async fn queue_mail(&self, mail: &OutboxMail<'_>) -> StoreResult<()> {
+        let _turn = self.turn().await;
         sqlx::query(
             "INSERT INTO outbox (created_at, recipient, subject, body) VALUES ($1, $2, $3, $4)",
         )

@@ -286,25 +286,26 @@ impl Store {
         }
     }
 
+    /// On SQLite, this process's turn to write (see `begin_write`), for a write outside a
+    /// transaction; held until dropped. None on PostgreSQL.
+    async fn turn(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        match &self.write_turns {
+            Some(turns) => Some(turns.clone().lock_owned().await),
+            None => None,
+        }
+    }
+
     /// A write transaction. SQLite takes its write lock at once (`BEGIN IMMEDIATE`), so that a
     /// transaction never fails half-way on a lock upgrade, and the process's write transactions
     /// take turns in arrival order (SQLite's own waiting is a poll that a busy background job
     /// may win again and again); PostgreSQL locks rows as it goes.
     async fn begin_write(&self) -> StoreResult<WriteTx> {
-        Ok(match &self.write_turns {
-            Some(turns) => {
-                let turn = turns.clone().lock_owned().await;
-                let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-                WriteTx {
-                    tx,
-                    _turn: Some(turn),
-                }
-            }
-            None => WriteTx {
-                tx: self.pool.begin().await?,
-                _turn: None,
-            },
-        })
+        let turn = self.turn().await;
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        Ok(WriteTx { tx, _turn: turn })
     }
 
     /// Refreshes the planner's statistics (and PostgreSQL's visibility map) after a bulk load.

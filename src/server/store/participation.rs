@@ -137,6 +137,7 @@ impl Store {
 
     /// Opens an import of the directory; its entries count once it is finished.
     pub async fn start_rpps_import(&self, source: &str, at: i64) -> StoreResult<i64> {
+        let _turn = self.turn().await;
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO rpps_imports (source, started_at) VALUES ($1, $2) RETURNING id",
         )
@@ -180,6 +181,7 @@ impl Store {
     /// Makes the import the directory in force; returns its number of professionals. The
     /// previous imports are then deleted in small batches.
     pub async fn finish_rpps_import(&self, import_id: i64, at: i64) -> StoreResult<i64> {
+        let _turn = self.turn().await;
         let (entries,): (i64,) =
             sqlx::query_as("SELECT COUNT(*) FROM rpps_directory WHERE import_id = $1")
                 .bind(import_id)

@@ -354,6 +354,7 @@ impl Store {
         label: &str,
         required: bool,
     ) -> StoreResult<QuestionId> {
+        let _turn = self.turn().await;
         let (id,): (QuestionId,) = sqlx::query_as(
             "INSERT INTO booking_questions (practitioner_id, label, required) VALUES ($1, $2, $3)
              RETURNING id",
@@ -371,6 +372,7 @@ impl Store {
         practitioner_id: PractitionerId,
         question_id: QuestionId,
     ) -> StoreResult<()> {
+        let _turn = self.turn().await;
         let updated = sqlx::query(
             "UPDATE booking_questions SET archived = TRUE
              WHERE id = $1 AND practitioner_id = $2 AND NOT archived",

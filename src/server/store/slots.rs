@@ -195,11 +195,6 @@ fn plan_top_up(
 
 /// Practitioners topped up per transaction: a few thousand slots, some tens of milliseconds.
 pub const TOP_UP_BATCH: usize = 25;
-/// The shortest and longest pause after a top-up batch.
-const TOP_UP_PAUSE: (std::time::Duration, std::time::Duration) = (
-    std::time::Duration::from_millis(20),
-    std::time::Duration::from_millis(100),
-);
 
 /// Unix seconds of midnight UTC starting `day` (a bound for windows, not a Paris time).
 fn day_start(day: NaiveDate) -> i64 {
@@ -413,28 +408,28 @@ pub(super) async fn untake(
 impl Store {
     /// Creates the missing slots of every range for the days `from..=to`, outside absences and
     /// clear of existing slots, with the eligibility rule's verdict on their range; returns how
-    /// many. Works [`TOP_UP_BATCH`] practitioners per short transaction and yields between
-    /// them: a sign-in, a hold or a booking never waits long behind it, and memory holds one
-    /// batch's slots, not the country's.
+    /// many. One short transaction per [`TOP_UP_BATCH`] practitioners (the server's hourly
+    /// job runs the same batches with pauses: `server::slots::top_up_job`).
     pub async fn materialize_slots(&self, from: NaiveDate, to: NaiveDate) -> StoreResult<u64> {
-        let ids: Vec<PractitionerId> =
-            sqlx::query_scalar("SELECT DISTINCT practitioner_id FROM ranges ORDER BY 1")
-                .fetch_all(&self.pool)
-                .await?;
         let mut created = 0;
-        for batch in ids.chunks(TOP_UP_BATCH) {
-            let started = std::time::Instant::now();
+        for batch in self.practitioners_with_ranges().await?.chunks(TOP_UP_BATCH) {
             created += self.top_up_batch(batch, from, to).await?;
-            // As long a pause as the batch took (20 to 100 ms): the database is free half the
-            // time for writers that poll for it (other processes, writes outside a transaction).
-            let pause = started.elapsed().clamp(TOP_UP_PAUSE.0, TOP_UP_PAUSE.1);
-            tokio::time::sleep(pause).await;
         }
         Ok(created)
     }
 
-    /// One transaction of [`Store::materialize_slots`]: the missing slots of `ids`.
-    async fn top_up_batch(
+    /// The practitioners who have ranges, in id order.
+    pub async fn practitioners_with_ranges(&self) -> StoreResult<Vec<PractitionerId>> {
+        Ok(
+            sqlx::query_scalar("SELECT DISTINCT practitioner_id FROM ranges ORDER BY 1")
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
+    /// The missing slots of the practitioners `ids` over `from..=to`, in one transaction; a
+    /// few thousand slots for [`TOP_UP_BATCH`] practitioners, memory for that batch only.
+    pub async fn top_up_batch(
         &self,
         ids: &[PractitionerId],
         from: NaiveDate,
