@@ -200,7 +200,9 @@ async fn metrics_text(State(state): State<AppState>, headers: header::HeaderMap)
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
-    if !given.is_some_and(|g| super::auth::token_hash(g) == super::auth::token_hash(expected)) {
+    let authorised =
+        given.is_some_and(|g| super::auth::token_hash(g) == super::auth::token_hash(expected));
+    if !authorised {
         return (
             StatusCode::UNAUTHORIZED,
             [(header::WWW_AUTHENTICATE, "Bearer")],
