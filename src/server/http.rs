@@ -263,11 +263,25 @@ async fn stop_asked() {
     }
 }
 
+/// Connections waiting to be accepted. Tokio's default (1024) overflowed under bursts of new
+/// connections on loopback (the kernel dropped them: the client retried a second later).
+const LISTEN_BACKLOG: u32 = 4096;
+
+fn listen(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = match addr {
+        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
+
 /// Serves until a stop is asked; then stops accepting, lets the requests in flight finish
 /// (at most [`STOP_GRACE`]) and stops the background jobs.
 pub async fn serve(state: AppState, jobs: Jobs) -> std::io::Result<()> {
     let addr = state.leptos_options.site_addr;
-    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let listener = listen(addr)?;
     tracing::info!("Service d'Accès aux Soins : http://{addr}");
     let stopping = std::sync::Arc::new(tokio::sync::Notify::new());
     let server = axum::serve(

@@ -193,8 +193,8 @@ fn plan_top_up(
         .collect()
 }
 
-/// Practitioners topped up per transaction: a few thousand slots, some tens of milliseconds.
-pub const TOP_UP_BATCH: usize = 25;
+/// Practitioners topped up per transaction: a few hundred slots, a few tens of milliseconds.
+pub const TOP_UP_BATCH: usize = 5;
 
 /// Unix seconds of midnight UTC starting `day` (a bound for windows, not a Paris time).
 fn day_start(day: NaiveDate) -> i64 {
