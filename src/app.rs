@@ -10,6 +10,7 @@ use crate::features::agenda::{
     AppointmentsPage, RangesPage, ReasonsPage, RegisterPage, SettingsPage, WeekPage,
 };
 use crate::features::booking::{AppointmentPage, BookingPage, ReferralsPage};
+use crate::features::help::HelpPage;
 use crate::features::search::SearchPage;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
@@ -99,6 +100,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/agenda/motifs") view=ReasonsPage ssr=SsrMode::Async />
                     <Route path=path!("/agenda/parametres") view=SettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/inscription") view=RegisterPage ssr=SsrMode::Async />
+                    <Route path=path!("/aide") view=HelpPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <Footer />
@@ -131,6 +133,9 @@ fn Header() -> impl IntoView {
                         </div>
                         <div class="fr-header__tools">
                             <div class="fr-header__tools-links">
+                                <ul class="fr-btns-group">
+                                    <li><A href="/aide" attr:class="fr-btn fr-icon-question-line">"Aide"</A></li>
+                                </ul>
                                 <Transition fallback=|| ()>
                                     {move || auth.user.get().map(|user| match user {
                                         Ok(Some(user)) => view! { <accounts::UserTools user /> }.into_any(),
@@ -229,6 +234,11 @@ fn Footer() -> impl IntoView {
                             "les régulateurs et OSNP réservent pour leurs patients les créneaux que les "
                             "médecins effecteurs ouvrent au SAS."
                         </p>
+                        <ul class="fr-footer__content-list">
+                            <li class="fr-footer__content-item">
+                                <A href="/aide" attr:class="fr-footer__content-link">"Aide"</A>
+                            </li>
+                        </ul>
                     </div>
                 </div>
                 <div class="fr-footer__bottom">

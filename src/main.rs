@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand};
 use sas_rdv::domain::account::RegulatorInput;
 use sas_rdv::domain::identity::{Departement, Email, PersonName};
+use sas_rdv::features::help::SupportContacts;
 use sas_rdv::server::jobs::Jobs;
 use sas_rdv::server::{
     AppState, BookingSettings, attachments, clock, communes, http, mail::Mailer, services, slots,
@@ -48,6 +49,12 @@ struct Cli {
     /// pas de /metrics.
     #[arg(long, env = "SAS_METRICS_TOKEN", hide_env_values = true, global = true)]
     metrics_token: Option<String>,
+    /// Adresse électronique du support, affichée sur la page /aide ; sans elle, aucune.
+    #[arg(long, env = "SAS_SUPPORT_EMAIL", global = true)]
+    support_email: Option<String>,
+    /// Numéro de téléphone du support, affiché sur la page /aide ; sans lui, aucun.
+    #[arg(long, env = "SAS_SUPPORT_PHONE", global = true)]
+    support_phone: Option<String>,
     /// Adresses des mandataires inverses (reverse proxies) dont l'en-tête X-Forwarded-For
     /// désigne le client, séparées par des virgules (par exemple 127.0.0.1) ; sans elles, le
     /// client est l'adresse de la connexion.
@@ -291,6 +298,10 @@ async fn run(cli: Cli) -> Result<(), String> {
             demo,
             metrics_token: cli.metrics_token.clone().filter(|t| !t.is_empty()),
             trusted_proxies: cli.trusted_proxies.clone(),
+            support: SupportContacts::new(
+                cli.support_email.as_deref(),
+                cli.support_phone.as_deref(),
+            ),
         })
     };
     // The communes of the place field, loaded when missing or changed.

@@ -4,4 +4,5 @@ pub mod accounts;
 pub mod admin;
 pub mod agenda;
 pub mod booking;
+pub mod help;
 pub mod search;

@@ -2,6 +2,7 @@
 //! browser does, so they live beside both `server/` and `features/`.
 
 mod booking;
+mod help;
 mod journal;
 mod operations;
 mod role_matrix;
@@ -81,6 +82,7 @@ impl Server {
             demo: true,
             metrics_token: Some(METRICS_TOKEN.into()),
             trusted_proxies: Vec::new(),
+            support: Default::default(),
         };
         let app = http::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, app).await });

@@ -29,6 +29,7 @@ fn table() -> Vec<(&'static str, &'static str, Access)> {
     const ADMIN: &[Role] = &[Role::Admin];
     vec![
         (WhoAmI::PATH, "", Open),
+        (crate::features::help::SupportInfo::PATH, "", Open),
         (
             Search::PATH,
             "params[inseecode]=&params[city]=&params[departement]=75&params[rayon]=\

@@ -39,6 +39,8 @@ pub struct AppState {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// The bearer token `/metrics` asks for (`SAS_METRICS_TOKEN`); without it, no `/metrics`.
     pub metrics_token: Option<String>,
+    /// The support contacts `/aide` shows (`SAS_SUPPORT_EMAIL`, `SAS_SUPPORT_PHONE`); none by default.
+    pub support: crate::features::help::SupportContacts,
 }
 
 #[derive(Clone)]

@@ -537,6 +537,13 @@ fn StepA(
                     value=choices.mode error=errors.of("mode") />
             }
         }}
+        // A new window: leaving the funnel would lose what was typed and the slot's hold.
+        <p class="fr-mb-3w">
+            <a class="fr-link" href="/aide#video" target="_blank" rel="noopener"
+                title="Dans quels cas prendre rendez-vous en vidéo ? - nouvelle fenêtre">
+                "Dans quels cas prendre rendez-vous en vidéo ?"
+            </a>
+        </p>
         <Radios id="known_patient" required=true
             legend="Avez-vous déjà consulté ce praticien ?"
             hint="Si vous prenez rendez-vous pour quelqu'un d'autre, cette question le concerne."
