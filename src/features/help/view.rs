@@ -209,7 +209,7 @@ fn VideoGuidance() -> impl IntoView {
                 <li>"Le patient doit pouvoir être joint et disposer d'un téléphone ou d'un ordinateur permettant la vidéo : vérifiez son numéro de téléphone et, si possible, son adresse électronique."</li>
                 <li>"Une consultation en vidéo n'est pas adaptée à une situation urgente."</li>
                 <li>"Dans la recherche, le type de consultation « En vidéo » n'a pas de limite de distance dans le département : un médecin au-delà du rayon peut proposer des créneaux en vidéo seulement."</li>
-                <li>"Dans le funnel d'adressage, seul le type de consultation du créneau choisi peut être sélectionné : pour une consultation en vidéo, choisissez un créneau « En vidéo »."</li>
+                <li>"Dans la prise de rendez-vous, seul le type de consultation du créneau choisi peut être sélectionné : pour une consultation en vidéo, choisissez un créneau « En vidéo »."</li>
             </ul>
         </section>
     }
