@@ -26,14 +26,12 @@ pub fn router(state: AppState) -> axum::Router {
     // Built assets are served by their own routes: leptos' file fallback answers them with the
     // status of whatever page set one last on the same thread (a 404 for the wasm, at times).
     let pkg = format!("/{}", options.site_pkg_dir);
-    let assets = |dir: &str, hashed: bool| {
-        axum::Router::new()
-            .fallback_service(site::files(&options, dir))
-            .layer(middleware::map_response(site::cache_policy(hashed)))
-    };
     axum::Router::new()
-        .nest_service(&pkg, assets(&options.site_pkg_dir, options.hash_files))
-        .nest_service("/dsfr", assets("dsfr", false))
+        .nest_service(
+            &pkg,
+            site::assets(&options, &options.site_pkg_dir, options.hash_files),
+        )
+        .nest_service("/dsfr", site::assets(&options, "dsfr", false))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .route("/metrics", get(metrics_text))

@@ -52,16 +52,20 @@ pub fn check(options: &LeptosOptions) -> Result<(), String> {
     Ok(())
 }
 
-/// The files of `dir` under the site root, their compressed copies offered.
-pub fn files(options: &LeptosOptions, dir: &str) -> ServeDir {
-    ServeDir::new(PathBuf::from(options.site_root.as_ref()).join(dir))
+/// The files of `dir` under the site root, their compressed copies offered, cached for a year
+/// when their names carry their hash (`hashed`).
+pub fn assets(options: &LeptosOptions, dir: &str, hashed: bool) -> axum::Router {
+    let files = ServeDir::new(PathBuf::from(options.site_root.as_ref()).join(dir))
         .precompressed_br()
-        .precompressed_gzip()
+        .precompressed_gzip();
+    axum::Router::new()
+        .fallback_service(files)
+        .layer(axum::middleware::map_response(cache_policy(hashed)))
 }
 
 /// A year for the app's files when their names carry their hash; otherwise (a debug build, the
 /// design system's files) the browser revalidates (Last-Modified) before reusing its copy.
-pub fn cache_policy(hashed: bool) -> impl Fn(Response) -> std::future::Ready<Response> + Clone {
+fn cache_policy(hashed: bool) -> impl Fn(Response) -> std::future::Ready<Response> + Clone {
     let value = HeaderValue::from_static(if hashed {
         "public, max-age=31536000, immutable"
     } else {
@@ -74,5 +78,60 @@ pub fn cache_policy(hashed: bool) -> impl Fn(Response) -> std::future::Ready<Res
                 .insert(header::CACHE_CONTROL, value.clone());
         }
         std::future::ready(response)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A browser that accepts brotli gets the `.br` copy, others the file itself; hashed files
+    /// are cached for a year, others revalidated.
+    #[tokio::test]
+    async fn files_go_compressed_and_hashed_ones_are_kept_a_year() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir(root.path().join("pkg")).unwrap();
+        std::fs::write(root.path().join("pkg/app.x1.js"), "console.log(1);").unwrap();
+        std::fs::write(root.path().join("pkg/app.x1.js.br"), "brotli").unwrap();
+        let options = LeptosOptions::builder()
+            .output_name("app")
+            .site_root(root.path().to_str().unwrap())
+            .build();
+        let app = axum::Router::new()
+            .nest_service("/pkg", assets(&options, "pkg", true))
+            .nest_service("/plain", assets(&options, "pkg", false));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let client = reqwest::Client::new();
+        let get = |path: &str, encoding: &'static str| {
+            let request = client
+                .get(format!("{base}{path}"))
+                .header("accept-encoding", encoding);
+            async move {
+                let answer = request.send().await.unwrap();
+                let header = |name| {
+                    answer
+                        .headers()
+                        .get(name)
+                        .map(|v| v.to_str().unwrap().to_string())
+                };
+                let (encoding, cache) = (header("content-encoding"), header("cache-control"));
+                (encoding, cache, answer.text().await.unwrap())
+            }
+        };
+        let year = Some("public, max-age=31536000, immutable".to_string());
+        assert_eq!(
+            get("/pkg/app.x1.js", "br, gzip").await,
+            (Some("br".into()), year.clone(), "brotli".into())
+        );
+        assert_eq!(
+            get("/pkg/app.x1.js", "identity").await,
+            (None, year, "console.log(1);".into())
+        );
+        assert_eq!(
+            get("/plain/app.x1.js", "identity").await.1.as_deref(),
+            Some("no-cache")
+        );
     }
 }
