@@ -11,9 +11,18 @@ test.describe('sans JavaScript', () => {
     await expect(page.getByRole('contentinfo')).toContainText('Données de démonstration');
     await expectAccessibleWithoutJs(browser, page);
 
+    // A page that needs a session leads to the sign-in page, which brings the visitor back.
     await page.goto('/recherche?departement=75');
-    await expect(page.getByRole('alert')).toContainText('Veuillez vous connecter pour accéder à cette page.');
+    await expect(page).toHaveURL(/\/connexion\?retour=%2Frecherche%3Fdepartement%3D75$/);
+    await expect(page.getByText('Veuillez vous connecter pour accéder à cette page.')).toBeVisible();
     await expectAccessibleWithoutJs(browser, page);
+    await page.getByLabel('Adresse électronique').fill(REGULATOR);
+    await page.getByLabel('Mot de passe').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Se connecter' }).click();
+    await expect(page).toHaveURL(/\/recherche\?departement=75$/);
+    await expect(page.getByText('dans tout le département Paris (75)')).toBeVisible();
+    await page.getByRole('button', { name: 'Se déconnecter' }).click();
+    await expect(page).toHaveURL(/\/connexion$/);
 
     const missing = await page.goto('/nulle-part');
     expect(missing?.status()).toBe(404);

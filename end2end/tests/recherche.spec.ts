@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { expect, expectAccessible, hydrated, parisDay, REGULATOR, signIn, test } from './helpers';
+import { expect, expectAccessible, hydrated, parisDay, PASSWORD, REGULATOR, signIn, test } from './helpers';
 
 /** Demo practitioners of the Rhône the eligibility rule hides: not registered, or nothing open. */
 const NOT_REGISTERED_IN_69 = ['Nathalie Simon', 'Élodie François', 'Chloé Gauthier'];
@@ -106,17 +106,62 @@ test('changer un filtre met les résultats à jour sans recharger la page, et le
   await expectAccessible(page);
 });
 
-test('une recherche préremplie par le logiciel du centre d’appel remplit le formulaire', async ({ page }) => {
-  await signIn(page, REGULATOR);
-  await expect(page).toHaveURL(/\/recherche$/);
-  await page.goto('/recherche?inseecode=35238&city=Rennes&speciality=SM54&origin=crra&rayon=15');
+test('une recherche préremplie par le logiciel du centre d’appel survit à la connexion et remplit le formulaire', async ({ page }) => {
+  const prefilled = '/recherche?inseecode=35238&city=Rennes&speciality=SM54&origin=crra&rayon=15';
+  // The session has ended: the link leads to the sign-in page, which keeps the address.
+  await page.goto(prefilled);
+  await expect(page).toHaveURL(/\/connexion\?retour=%2Frecherche%3Finseecode%3D35238/);
+  await expect(page.getByRole('heading', { level: 1, name: 'Connexion' })).toBeVisible();
   await hydrated(page);
+  await expectAccessible(page);
+  await page.getByLabel('Adresse électronique').fill(REGULATOR);
+  await page.getByLabel('Mot de passe').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  // Back to the exact address asked for, the search done.
+  await expect(page).toHaveURL(prefilled);
   await expect(page.getByRole('combobox', { name: 'Commune ou code postal' })).toHaveValue('Rennes');
   await expect(page.getByLabel('Spécialité')).toHaveValue('medecine-generale');
   await expect(page.getByLabel(/Rayon \(km\)/)).toHaveValue('15');
   await expect(page.getByText('Autour de Rennes (35), dans un rayon de 15 km')).toBeVisible();
   await expect(page.locator('.practitioner-card').first()).toBeVisible();
   await expectAccessible(page);
+});
+
+test('sans lieu, la recherche s’ouvre sur le département du régulateur, par rotation', async ({ page }) => {
+  await signIn(page, REGULATOR);
+  await expect(page).toHaveURL(/\/recherche$/);
+  await expect(page.getByText('dans tout le département Paris (75), par rotation équitable')).toBeVisible();
+  const addresses = await page.locator('.practitioner-card .fr-card__desc').allInnerTexts();
+  expect(addresses.length).toBeGreaterThan(0);
+  for (const address of addresses) expect(address).toMatch(/750\d\d Paris/);
+  await expectAccessible(page);
+});
+
+test('une carte dit qui est le médecin avant ses créneaux, et reste utilisable sur 360 px', async ({ page }) => {
+  await page.setViewportSize({ width: 360, height: 740 });
+  await signIn(page, REGULATOR);
+  await page.goto('/recherche?inseecode=69123&rayon=50');
+  await hydrated(page);
+  const card = page.locator('.practitioner-card').filter({ has: page.locator('a.slot') }).first();
+  await expect(card).toBeVisible();
+  const top = async (locator: ReturnType<Page['locator']>) => (await locator.first().boundingBox())!.y;
+  const name = await top(card.getByRole('heading', { level: 3 }));
+  const address = await top(card.locator('.fr-card__desc'));
+  const phone = await top(card.locator('.fr-card__desc').locator('a[href^="tel:"], span', { hasText: /\d|non renseigné/ }));
+  const firstDay = await top(card.locator('.day-label'));
+  const firstSlot = await top(card.locator('a.slot'));
+  expect(name).toBeLessThan(address);
+  expect(address).toBeLessThanOrEqual(phone);
+  expect(phone).toBeLessThan(firstDay);
+  expect(firstDay).toBeLessThan(firstSlot);
+  // Nothing wider than the screen; the slot opens.
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+  const slot = card.locator('a.slot').first();
+  const box = (await slot.boundingBox())!;
+  expect(box.x + box.width).toBeLessThanOrEqual(360);
+  await expectAccessible(page);
+  await slot.click();
+  await expect(page).toHaveURL(/\/rendez-vous\/\d+$/);
 });
 
 test('la recherche s’utilise entièrement au clavier', async ({ page }) => {

@@ -2,9 +2,11 @@
 //! as an alert or the content. Once shown, content stays in place while it reloads.
 
 use super::ErrorAlert;
+use crate::domain::account::sign_in_path;
 use crate::error::AppError;
 use leptos::prelude::*;
-use leptos_router::components::A;
+use leptos_router::components::{A, Redirect};
+use leptos_router::hooks::use_location;
 use std::sync::Arc;
 
 /// `resource`'s value given to `children` once loaded (`let:value`), or its error as an alert.
@@ -56,11 +58,36 @@ fn loaded<T: Clone + Send + Sync + 'static>(
         <Transition fallback=move || view! { <p>{loading}</p> }>
             {move || resource.get().map(|result| match result {
                 Ok(value) => content(value),
+                Err(AppError::Unauthenticated) => view! { <SignInFirst /> }.into_any(),
                 Err(e) => error.run(e),
             })}
         </Transition>
     }
     .into_any()
+}
+
+/// A page that needs a session, opened without one: the visitor goes to the sign-in page, which
+/// brings them back to this very address (query included) once signed in.
+#[component]
+pub fn SignInFirst() -> impl IntoView {
+    let location = use_location();
+    let (path, query) = (
+        location.pathname.get_untracked(),
+        location.search.get_untracked(),
+    );
+    let here = if query.is_empty() {
+        path
+    } else {
+        format!("{path}?{query}")
+    };
+    let sign_in = sign_in_path(&here);
+    view! {
+        <Redirect path=sign_in.clone() />
+        <div role="alert" class="fr-alert fr-alert--info fr-mb-3w">
+            <p>{AppError::Unauthenticated.to_string()}</p>
+        </div>
+        <A href=sign_in attr:class="fr-btn">"Se connecter"</A>
+    }
 }
 
 /// The same for a list, with `empty` shown when it has nothing in it.

@@ -454,8 +454,58 @@ pub struct InvitationView {
 /// The message of the guide's rule on a practitioner's (Pro) address.
 pub const PRO_EMAIL_MESSAGE: &str = "Cette adresse est celle d'un compte Pro de professionnel de santé : créez votre compte régulateur avec une autre adresse électronique (celle de votre compte Patient est acceptée).";
 
+/// The sign-in page's address that brings the visitor back to `here` (a path with its query)
+/// once signed in.
+pub fn sign_in_path(here: &str) -> String {
+    match return_path(here) {
+        Some(path) => {
+            let query: String = form_urlencoded::Serializer::new(String::new())
+                .append_pair("retour", path)
+                .finish();
+            format!("/connexion?{query}")
+        }
+        None => "/connexion".to_string(),
+    }
+}
+
+/// Where a visitor may be sent back after signing in: a path of this site only (`/…`, never
+/// `//host` or `/\host`, no control character, not the sign-in page itself); `None` otherwise.
+pub fn return_path(raw: &str) -> Option<&str> {
+    let same_site = raw.starts_with('/')
+        && !raw.starts_with("//")
+        && raw.len() <= 2_000
+        && !raw.chars().any(|c| c.is_control() || c == '\\');
+    let sign_in = raw == "/connexion" || raw.starts_with("/connexion?");
+    (same_site && !sign_in).then_some(raw)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn only_paths_of_this_site_are_returned_to() {
+        use super::{return_path, sign_in_path};
+        let prefilled = "/recherche?inseecode=35238&city=Rennes&speciality=SM54&origin=crra";
+        assert_eq!(return_path(prefilled), Some(prefilled));
+        assert_eq!(return_path("/adressages/12"), Some("/adressages/12"));
+        for foreign in [
+            "https://evil.example/",
+            "//evil.example/recherche",
+            "/\\evil.example",
+            "/\tevil",
+            "recherche",
+            "",
+            "javascript:alert(1)",
+            "/connexion?retour=/recherche",
+        ] {
+            assert_eq!(return_path(foreign), None, "{foreign:?}");
+        }
+        assert_eq!(
+            sign_in_path(prefilled),
+            "/connexion?retour=%2Frecherche%3Finseecode%3D35238%26city%3DRennes%26speciality%3DSM54%26origin%3Dcrra"
+        );
+        assert_eq!(sign_in_path("//evil.example"), "/connexion");
+    }
+
     use super::*;
 
     #[test]

@@ -7,6 +7,7 @@ mod journal;
 mod operations;
 mod role_matrix;
 mod security;
+mod sign_in;
 
 use crate::domain::Role;
 use crate::server::store::{NewUser, Store};
@@ -44,9 +45,14 @@ impl Server {
         Self::start_on(store, dir).await
     }
 
-    /// The same on a given store (SQLite or PostgreSQL), with the demo loaded.
+    /// The same on a given store (SQLite or PostgreSQL), with the demo and the communes of the
+    /// test fixture (its départements included) loaded.
     pub async fn start_on(store: Arc<Store>, dir: Option<tempfile::TempDir>) -> Self {
         seed::seed_demo(store.as_ref()).await.expect("demo");
+        let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/communes/fixture");
+        crate::server::communes::ensure_loaded(store.as_ref(), std::path::Path::new(fixture))
+            .await
+            .expect("fixture communes");
         store
             .insert_user(&NewUser {
                 email: OTHER_EMAIL,

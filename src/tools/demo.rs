@@ -18,6 +18,7 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc, Weekday};
 pub const DEMO_PASSWORD: &str = "Demo-SAS-2026";
 pub const ADMIN_EMAIL: &str = "admin.sas@demo.test";
 pub const REGULATOR_EMAIL: &str = "regulateur@demo.test";
+pub const REGULATOR_DEPARTEMENT: &str = "75";
 /// Days of agenda kept ahead of today.
 pub const HORIZON_DAYS: i64 = 14;
 
@@ -374,7 +375,8 @@ async fn insert_account(
             practitioner_id: None,
             created_at: crate::server::now(),
             email_verified_at: Some(0),
-            departement: None,
+            // The demo regulator answers calls of Paris; the demo administrator is national.
+            departement: (role == Role::Regulator).then_some(REGULATOR_DEPARTEMENT),
         })
         .await
 }

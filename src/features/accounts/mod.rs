@@ -6,7 +6,7 @@ use crate::components::{ErrorAlert, Field};
 use crate::domain::Role;
 use crate::domain::account::{
     AccountInput, InvitationView, PROFESSION_WARNING, PROFESSIONS, REGULATOR_PROFESSION,
-    check_confirmation, check_password, strength,
+    check_confirmation, check_password, return_path, strength,
 };
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
@@ -47,9 +47,14 @@ pub async fn who_am_i() -> Result<Option<CurrentUser>, AppError> {
     .await
 }
 
-/// Open to everyone: checks the credentials and opens a session.
+/// Open to everyone: checks the credentials and opens a session, then goes back to `retour` (a
+/// path of this site: the page that asked for a session) or to the role's home page.
 #[server]
-pub async fn login(email: String, password: String) -> Result<CurrentUser, AppError> {
+pub async fn login(
+    email: String,
+    password: String,
+    retour: Option<String>,
+) -> Result<CurrentUser, AppError> {
     with_status(async {
         let user = match auth::sign_in(&email, &password).await {
             Err(AppError::EmailNotConfirmed) => {
@@ -59,7 +64,8 @@ pub async fn login(email: String, password: String) -> Result<CurrentUser, AppEr
             other => other?,
         };
         let role = user.role;
-        leptos_axum::redirect(home_of(role));
+        let back = retour.as_deref().and_then(return_path);
+        leptos_axum::redirect(back.unwrap_or(home_of(role)));
         Ok(CurrentUser {
             name: format!("{} {}", user.first_name, user.last_name),
             role,
@@ -135,14 +141,26 @@ pub fn LoginPage() -> impl IntoView {
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let error = Signal::derive(move || auth.login.value().get().and_then(Result::err));
+    // The page that sent the visitor here, kept through the form (same-site paths only).
+    let retour = use_query_map()
+        .get_untracked()
+        .get("retour")
+        .filter(|r| return_path(r).is_some());
+    let sent_here = retour.is_some();
     view! {
         <Title text="Connexion" />
         <div class="fr-grid-row fr-grid-row--center">
             <div class="fr-col-12 fr-col-md-8 fr-col-lg-6">
                 <h1>"Connexion"</h1>
+                {sent_here.then(|| view! {
+                    <div class="fr-alert fr-alert--info fr-alert--sm fr-mb-3w">
+                        <p>{AppError::Unauthenticated.to_string()}</p>
+                    </div>
+                })}
                 <p>"Connectez-vous avec l'adresse électronique et le mot de passe définis à la création de votre compte."</p>
                 <ErrorAlert error />
                 <ActionForm action=auth.login>
+                    {retour.map(|r| view! { <input type="hidden" name="retour" value=r /> })}
                     <fieldset class="fr-fieldset">
                         <legend class="fr-fieldset__legend">"Vos identifiants"</legend>
                         <div class="fr-fieldset__element">

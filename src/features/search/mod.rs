@@ -12,11 +12,19 @@ use leptos::prelude::*;
 
 pub use view::SearchPage;
 
-/// Regulators only: one page of results of the search the URL describes.
+/// Regulators only: one page of results of the search the URL describes. Without a place, the
+/// regulator's own département (rotation order); `None` when they have none.
 #[server]
-pub async fn search(params: SearchParams) -> Result<SearchResults, AppError> {
+pub async fn search(params: SearchParams) -> Result<Option<SearchResults>, AppError> {
     with_status(async {
-        auth::require(&[crate::domain::Role::Regulator]).await?;
+        let user = auth::require(&[crate::domain::Role::Regulator]).await?;
+        let mut params = params;
+        if !params.has_place() {
+            let Some(departement) = user.departement else {
+                return Ok(None);
+            };
+            params.departement = departement;
+        }
         let query = params.parse().map_err(AppError::Invalid)?;
         let results = services::search::run_search(
             store()?.as_ref(),
@@ -26,7 +34,7 @@ pub async fn search(params: SearchParams) -> Result<SearchResults, AppError> {
         )
         .await?;
         crate::server::metrics::count(crate::server::metrics::Event::Search);
-        Ok(results)
+        Ok(Some(results))
     })
     .await
 }

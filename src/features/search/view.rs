@@ -8,8 +8,8 @@ use crate::components::slot::SlotLink;
 use crate::domain::agenda::Mode;
 use crate::domain::place::CommuneOption;
 use crate::domain::search::{
-    MAX_RADIUS_KM, MIN_RADIUS_KM, PractitionerCard, SPECIALTIES, SlotLink, WITHIN, Window,
-    within_label,
+    DaySlots, MAX_RADIUS_KM, MIN_RADIUS_KM, PractitionerCard, SPECIALTIES, SlotLink, WITHIN,
+    Window, within_label,
 };
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -52,13 +52,10 @@ pub fn SearchPage() -> impl IntoView {
     let results = Resource::new(
         move || params.get(),
         move |p| async move {
-            if !p.has_place() {
-                return Ok(None);
-            }
             if let Some(hit) = ahead.try_update_value(|a| a.remove(&p.url())).flatten() {
                 return Ok(Some(hit));
             }
-            search(p).await.map(Some)
+            search(p).await
         },
     );
     // Once a page shows, the next two are fetched in the background.
@@ -68,7 +65,7 @@ pub fn SearchPage() -> impl IntoView {
                 let mut p = r.params.clone();
                 p.page = next.to_string();
                 leptos::task::spawn_local(async move {
-                    if let Ok(found) = search(p.clone()).await {
+                    if let Ok(Some(found)) = search(p.clone()).await {
                         ahead.update_value(|a| {
                             a.insert(p.url(), found);
                         });
@@ -351,6 +348,8 @@ fn Pagination(params: SearchParams, page: usize, pages: usize) -> impl IntoView 
     })
 }
 
+/// A practitioner: who, where and how to reach them first, then their days and slots.
+/// (DSFR orders a card's title and description by CSS: the slots go in its end part.)
 #[component]
 fn Card(card: PractitionerCard) -> impl IntoView {
     let name = card.name.clone();
@@ -360,12 +359,6 @@ fn Card(card: PractitionerCard) -> impl IntoView {
             <div class="fr-card__body">
                 <div class="fr-card__content">
                     <h3 class="fr-card__title">{card.name}</h3>
-                    {(card.snp || card.new_patients).then(|| view! {
-                        <ul class="fr-badges-group fr-mt-1w">
-                            {card.snp.then(|| view! { <li><p class="fr-badge fr-badge--sm fr-badge--info">"Soins non programmés"</p></li> })}
-                            {card.new_patients.then(|| view! { <li><p class="fr-badge fr-badge--sm fr-badge--success">"Nouveaux patients"</p></li> })}
-                        </ul>
-                    })}
                     <p class="fr-card__desc">{card.specialty} <br /> {card.address}
                         {card.distance.map(|d| view! { <br /> <span class="distance">{format!("À {d}")}</span> })}
                         <br />
@@ -374,29 +367,43 @@ fn Card(card: PractitionerCard) -> impl IntoView {
                             None => view! { <span>"N° de téléphone non renseigné"</span> }.into_any(),
                         }}
                     </p>
-                    {card.video_only.then(|| view! { <p class="fr-text--sm fr-mb-1w">"Au-delà du rayon : créneaux en vidéo seulement."</p> })}
-                    {empty.then(|| view! { <p class="fr-text--sm">"Aucun créneau disponible sur la période : contactez le cabinet."</p> })}
-                    {card.days.into_iter().map(|day| {
-                        let name = name.clone();
-                        let mut slots = day.slots;
-                        let more = slots.split_off(SLOTS_SHOWN.min(slots.len()));
-                        let button = |slot: SlotLink| view! {
-                            <li><SlotButton link=slot day=day.label.clone() practitioner=name.clone() /></li>
-                        };
-                        view! {
-                            <h4 class="fr-text--md fr-mb-1w fr-mt-2w day-label">{day.label.clone()}</h4>
-                            <ul class="slot-list">{slots.into_iter().map(button).collect_view()}</ul>
-                            {(!more.is_empty()).then(|| view! {
-                                <details class="more-slots fr-mt-1w">
-                                    <summary class="fr-link">{format!("Voir plus ({} créneaux)", more.len())}</summary>
-                                    <ul class="slot-list fr-mt-1w">{more.into_iter().map(button).collect_view()}</ul>
-                                </details>
-                            })}
-                        }
-                    }).collect_view()}
+                    <div class="fr-card__end practitioner-slots">
+                        {(card.snp || card.new_patients).then(|| view! {
+                            <ul class="fr-badges-group">
+                                {card.snp.then(|| view! { <li><p class="fr-badge fr-badge--sm fr-badge--info">"Soins non programmés"</p></li> })}
+                                {card.new_patients.then(|| view! { <li><p class="fr-badge fr-badge--sm fr-badge--success">"Nouveaux patients"</p></li> })}
+                            </ul>
+                        })}
+                        {card.video_only.then(|| view! { <p class="fr-text--sm fr-mb-1w">"Au-delà du rayon : créneaux en vidéo seulement."</p> })}
+                        {empty.then(|| view! { <p class="fr-text--sm">"Aucun créneau disponible sur la période : contactez le cabinet."</p> })}
+                        {card.days.into_iter().map(|day| view! { <Day day practitioner=name.clone() /> }).collect_view()}
+                    </div>
                 </div>
             </div>
         </article>
+    }
+}
+
+/// One day of a card: its first slots, the others behind « Voir plus ».
+#[component]
+fn Day(day: DaySlots, practitioner: String) -> impl IntoView {
+    let mut slots = day.slots;
+    let more = slots.split_off(SLOTS_SHOWN.min(slots.len()));
+    let (label, heading) = (day.label.clone(), day.label);
+    let button = move |slot: SlotLink| {
+        view! {
+            <li><SlotButton link=slot day=label.clone() practitioner=practitioner.clone() /></li>
+        }
+    };
+    view! {
+        <h4 class="fr-text--md fr-mb-1w fr-mt-2w day-label">{heading}</h4>
+        <ul class="slot-list">{slots.into_iter().map(button.clone()).collect_view()}</ul>
+        {(!more.is_empty()).then(|| view! {
+            <details class="more-slots fr-mt-1w">
+                <summary class="fr-link">{format!("Voir plus ({} créneaux)", more.len())}</summary>
+                <ul class="slot-list fr-mt-1w">{more.into_iter().map(button).collect_view()}</ul>
+            </details>
+        })}
     }
 }
 

@@ -23,7 +23,7 @@ pub struct UserRecord {
     pub disabled: bool,
     /// When the owner of the address confirmed it (by a link sent there).
     pub email_verified_at: Option<i64>,
-    /// The département an administrator answers for; `None`: every one.
+    /// The département a regulator or an administrator answers for; `None`: every one.
     pub departement: Option<String>,
 }
 
