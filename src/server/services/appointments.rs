@@ -291,6 +291,7 @@ pub async fn set_outcome(
     })?;
     // A cancellation wrote its audit entry with it.
     if status == AppointmentStatus::Cancelled {
+        metrics::count(Event::Cancellation);
         notify_rescheduled(user.id, id).await;
     } else {
         auth::audit(
