@@ -2,7 +2,9 @@ import type { Page } from '@playwright/test';
 import {
   expect,
   expectAccessible,
+  fillMandatory,
   hydrated,
+  openSlot,
   practitionerEmail,
   receivedMail,
   REGULATOR,
@@ -20,35 +22,6 @@ const APPOINTMENT_LINK = /https?:\/\/\S+\/adressages\/\d+/;
 /** A social security number with its key: 97 − (number mod 97). */
 function nir(body: string): string {
   return body + (97n - (BigInt(body) % 97n)).toString().padStart(2, '0');
-}
-
-/** Opens the first slot of a search (of `practitioner`'s card when given). */
-async function openSlot(page: Page, url: string, practitioner?: string) {
-  await page.goto(url);
-  // Choosing the slot holds it (a POST sent by the page): wait until the page runs.
-  await hydrated(page);
-  const card = practitioner
-    ? page.locator('.practitioner-card', { has: page.getByRole('heading', { name: practitioner, exact: true }) })
-    : page.locator('.practitioner-card').first();
-  const name = (await card.locator('h3').innerText()).trim();
-  const slot = card.locator('a.slot').first();
-  const href = (await slot.getAttribute('href'))!;
-  await slot.click();
-  await expect(page).toHaveURL(href);
-  await hydrated(page);
-  return { href, name, slotId: href.split('/').pop()! };
-}
-
-/** Step A and the five mandatory patient fields. */
-async function fillMandatory(page: Page) {
-  await page.getByRole('radio', { name: 'Non', exact: true }).check({ force: true });
-  const reason = page.getByLabel('Motif de consultation');
-  if ((await reason.inputValue()) === '') await reason.selectOption({ index: 1 });
-  await page.getByLabel('Prénom du patient').fill('Marie');
-  await page.getByRole('textbox', { name: 'Nom du patient', exact: true }).fill('Durand');
-  await page.getByLabel('Nom de naissance du patient').fill('Martin');
-  await page.getByLabel('Date de naissance du patient').fill('21/11/1952');
-  await page.getByLabel('Téléphone du patient').fill('06 45 37 26 53');
 }
 
 async function confirm(page: Page) {

@@ -144,6 +144,35 @@ export async function signOut(page: Page) {
   await expect(page).toHaveURL(/\/connexion$/);
 }
 
+/** Opens the first slot of a search (of `practitioner`'s card when given). */
+export async function openSlot(page: Page, url: string, practitioner?: string) {
+  await page.goto(url);
+  // Choosing the slot holds it (a POST sent by the page): wait until the page runs.
+  await hydrated(page);
+  const card = practitioner
+    ? page.locator('.practitioner-card', { has: page.getByRole('heading', { name: practitioner, exact: true }) })
+    : page.locator('.practitioner-card').first();
+  const name = (await card.locator('h3').innerText()).trim();
+  const slot = card.locator('a.slot').first();
+  const href = (await slot.getAttribute('href'))!;
+  await slot.click();
+  await expect(page).toHaveURL(href);
+  await hydrated(page);
+  return { href, name, slotId: href.split('/').pop()! };
+}
+
+/** Step A and the five mandatory patient fields. */
+export async function fillMandatory(page: Page) {
+  await page.getByRole('radio', { name: 'Non', exact: true }).check({ force: true });
+  const reason = page.getByLabel('Motif de consultation');
+  if ((await reason.inputValue()) === '') await reason.selectOption({ index: 1 });
+  await page.getByLabel('Prénom du patient').fill('Marie');
+  await page.getByRole('textbox', { name: 'Nom du patient', exact: true }).fill('Durand');
+  await page.getByLabel('Nom de naissance du patient').fill('Martin');
+  await page.getByLabel('Date de naissance du patient').fill('21/11/1952');
+  await page.getByLabel('Téléphone du patient').fill('06 45 37 26 53');
+}
+
 /** The Maildir where the SMTP server of the tests (aiosmtpd) writes what it receives. */
 function maildir(): string {
   const dir = process.env.SAS_E2E_DIR;
@@ -164,17 +193,49 @@ function decodeBody(headers: string, body: string): string {
   return body;
 }
 
-export type Mail = { subject: string; text: string; link: string };
+/** A file attached to a mail, decoded as text. */
+export type MailAttachment = { name: string; contentType: string; text: string };
+
+export type Mail = { subject: string; text: string; link: string; attachments: MailAttachment[] };
+
+/** Splits a MIME entity into its unfolded headers and its body. */
+function splitEntity(raw: string): { headers: string; body: string } {
+  const end = raw.search(/\r?\n\r?\n/);
+  if (end < 0) return { headers: raw.replace(/\r?\n[ \t]+/g, ' '), body: '' };
+  const headers = raw.slice(0, end).replace(/\r?\n[ \t]+/g, ' ');
+  return { headers, body: raw.slice(end).replace(/^\r?\n\r?\n/, '') };
+}
+
+/** The text of a mail and its attachments: a plain mail, or the parts of a multipart one. */
+function mailContent(headers: string, body: string): { text: string; attachments: MailAttachment[] } {
+  const boundary = /^content-type:\s*multipart\/[^\n]*boundary="?([^";\s]+)"?/im.exec(headers)?.[1];
+  if (!boundary) return { text: decodeBody(headers, body), attachments: [] };
+  const parts = body
+    .split(`--${boundary}`)
+    .slice(1)
+    .filter((part) => !part.startsWith('--'))
+    .map((part) => splitEntity(part.replace(/^\r?\n/, '')));
+  const attachments = parts
+    .filter((p) => /^content-disposition:\s*attachment/im.test(p.headers))
+    .map((p) => ({
+      name: /filename="?([^";\r\n]+)"?/i.exec(p.headers)?.[1] ?? '',
+      contentType: /^content-type:\s*([^\r\n]+)/im.exec(p.headers)?.[1] ?? '',
+      text: decodeBody(p.headers, p.body.trimEnd()),
+    }));
+  const plain = parts.find((p) => /^content-type:\s*text\/plain/im.test(p.headers));
+  return { text: plain ? decodeBody(plain.headers, plain.body) : '', attachments };
+}
 
 /**
  * The newest mail received by the SMTP server for `to` whose subject contains `subject`,
- * with the secure link it carries. Waits for it to arrive.
+ * with the secure link it carries (`linkPattern`; null for a mail without a link). Waits for
+ * it to arrive.
  */
 export async function receivedMail(
   to: string,
   subject: string,
   after = 0,
-  linkPattern = /https?:\/\/\S+jeton=[A-Za-z0-9_-]+/,
+  linkPattern: RegExp | null = /https?:\/\/\S+jeton=[A-Za-z0-9_-]+/,
 ): Promise<Mail> {
   let found: Mail | undefined;
   await expect
@@ -187,25 +248,23 @@ export async function receivedMail(
           .filter((m) => m.at >= after)
           .sort((a, b) => b.at - a.at)
           .map(({ file }) => {
-            const raw = fs.readFileSync(file, 'utf8');
-            const [headers, ...rest] = raw.split(/\r?\n\r?\n/);
-            const unfolded = headers.replace(/\r?\n[ \t]+/g, ' ');
+            const { headers, body } = splitEntity(fs.readFileSync(file, 'utf8'));
             return {
-              to: /^to:\s*(.*)$/im.exec(unfolded)?.[1] ?? '',
-              subject: decodeSubject(/^subject:\s*(.*)$/im.exec(unfolded)?.[1] ?? ''),
-              text: decodeBody(unfolded, rest.join('\n\n')),
+              to: /^to:\s*(.*)$/im.exec(headers)?.[1] ?? '',
+              subject: decodeSubject(/^subject:\s*(.*)$/im.exec(headers)?.[1] ?? ''),
+              ...mailContent(headers, body),
             };
           });
         const mail = mails.find((m) => m.to.includes(to) && m.subject.includes(subject));
         if (mail) {
-          const link = linkPattern.exec(mail.text)?.[0] ?? '';
-          found = { subject: mail.subject, text: mail.text, link };
+          const link = linkPattern ? (linkPattern.exec(mail.text)?.[0] ?? '') : '';
+          found = { subject: mail.subject, text: mail.text, link, attachments: mail.attachments };
         }
-        return found?.link ?? '';
+        return found && (linkPattern === null || found.link !== '');
       },
       { message: `a mail to ${to} about « ${subject} »`, timeout: 15_000 },
     )
-    .not.toBe('');
+    .toBe(true);
   return found!;
 }
 

@@ -112,6 +112,7 @@ pub const AUDIT_ACTIONS: &[(&str, &str)] = &[
     ("appointment_cancelled", "Rendez-vous annulé"),
     ("appointment_fulfilled", "Rendez-vous honoré"),
     ("appointment_noshow", "Rendez-vous non honoré"),
+    ("patient_mail_sent", "Courriel envoyé au patient"),
     ("attachment_uploaded", "Pièce jointe envoyée"),
     ("attachment_read", "Pièce jointe lue"),
     (

@@ -52,6 +52,53 @@ impl TryFrom<String> for AppointmentStatus {
     }
 }
 
+/// Why an appointment is « à replanifier »: the practitioner cancelled it, or recorded an absence
+/// over it. The regulator who booked it is told until they acknowledge it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Reschedule {
+    PractitionerCancelled,
+    Absence,
+}
+
+impl Reschedule {
+    pub fn code(self) -> &'static str {
+        match self {
+            Reschedule::PractitionerCancelled => "practitioner_cancelled",
+            Reschedule::Absence => "absence",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        [Reschedule::PractitionerCancelled, Reschedule::Absence]
+            .into_iter()
+            .find(|r| r.code() == code)
+    }
+
+    /// Also the cancellation's reason, as the appointment's readers see it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Reschedule::PractitionerCancelled => "Annulé par le praticien",
+            Reschedule::Absence => "Absence du praticien",
+        }
+    }
+}
+
+impl TryFrom<String> for Reschedule {
+    type Error = UnknownCode;
+
+    fn try_from(code: String) -> Result<Self, UnknownCode> {
+        Reschedule::from_code(&code).ok_or(UnknownCode(code))
+    }
+}
+
+/// The status shown of an appointment: « À replanifier » once the practitioner cancelled it.
+pub fn status_label(status: AppointmentStatus, reschedule: Option<Reschedule>) -> &'static str {
+    match reschedule {
+        Some(_) => "À replanifier",
+        None => status.label(),
+    }
+}
+
 /// One line of « Mes adressages ».
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReferralLine {
@@ -61,6 +108,8 @@ pub struct ReferralLine {
     pub patient: String,
     pub reason: String,
     pub status: String,
+    /// Why it is « à replanifier », while the regulator has not acknowledged it.
+    pub to_acknowledge: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -112,7 +161,20 @@ pub struct AppointmentLine {
 
 #[cfg(test)]
 mod tests {
-    use super::AppointmentStatus;
+    use super::{AppointmentStatus, Reschedule, status_label};
+
+    #[test]
+    fn reschedule_codes_round_trip_and_show_as_to_reschedule() {
+        for r in [Reschedule::PractitionerCancelled, Reschedule::Absence] {
+            assert_eq!(Reschedule::try_from(r.code().to_string()), Ok(r));
+            assert_eq!(
+                status_label(AppointmentStatus::Cancelled, Some(r)),
+                "À replanifier"
+            );
+        }
+        assert!(Reschedule::try_from("regulator".to_string()).is_err());
+        assert_eq!(status_label(AppointmentStatus::Cancelled, None), "Annulé");
+    }
 
     #[test]
     fn status_codes_round_trip() {

@@ -4,6 +4,7 @@
 mod booking;
 mod help;
 mod journal;
+mod notifications;
 mod operations;
 mod role_matrix;
 mod security;

@@ -64,6 +64,7 @@ fn table() -> Vec<(&'static str, &'static str, Access)> {
             "id=1&status=noshow",
             Only(PRACTITIONER),
         ),
+        (AcknowledgeReschedule::PATH, "", Only(REGULATOR)),
         (MyAppointments::PATH, "", Only(PRACTITIONER)),
         (
             Register::PATH,

@@ -1,8 +1,10 @@
 //! Outgoing mail: over SMTP (`SMTP_URL`, with `lettre`) or, when no server is configured as in
-//! the demo, into an outbox table that administrators read on a page.
+//! the demo, into an outbox table that administrators read on a page. A mail may carry one
+//! attachment (the patient's `.ics`): sent as multipart/mixed over SMTP; the outbox keeps the
+//! text only.
 
 use super::store::{OutboxMail, Store};
-use lettre::message::{Mailbox, header::ContentType};
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart, header::ContentType};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 /// Who mails come from.
@@ -18,6 +20,15 @@ pub struct Mail {
     pub to: String,
     pub subject: String,
     pub body: String,
+    pub attachment: Option<MailAttachment>,
+}
+
+/// A text file sent with a mail.
+pub struct MailAttachment {
+    pub file_name: String,
+    /// "text/calendar; charset=utf-8; method=PUBLISH"
+    pub content_type: &'static str,
+    pub content: String,
 }
 
 impl Mailer {
@@ -53,28 +64,45 @@ impl Mailer {
                 })
                 .await
                 .map_err(|e| e.to_string()),
-            Mailer::Smtp(transport) => {
-                let to: Mailbox = mail.to.parse().map_err(|e| format!("destinataire : {e}"))?;
-                let message = Message::builder()
-                    .from(FROM.parse().map_err(|e| format!("expéditeur : {e}"))?)
-                    .to(to)
-                    .subject(&mail.subject)
-                    .header(ContentType::TEXT_PLAIN)
-                    .body(mail.body.clone())
-                    .map_err(|e| e.to_string())?;
-                transport
-                    .send(message)
-                    .await
-                    .map(drop)
-                    .map_err(|e| format!("SMTP : {e}"))
-            }
+            Mailer::Smtp(transport) => transport
+                .send(message(mail)?)
+                .await
+                .map(drop)
+                .map_err(|e| format!("SMTP : {e}")),
         }
     }
+}
+
+/// The message as sent over SMTP: plain text, or multipart/mixed with the attachment.
+fn message(mail: &Mail) -> Result<Message, String> {
+    let to: Mailbox = mail.to.parse().map_err(|e| format!("destinataire : {e}"))?;
+    let builder = Message::builder()
+        .from(FROM.parse().map_err(|e| format!("expéditeur : {e}"))?)
+        .to(to)
+        .subject(&mail.subject);
+    match &mail.attachment {
+        None => builder
+            .header(ContentType::TEXT_PLAIN)
+            .body(mail.body.clone()),
+        Some(file) => builder.multipart(with_attachment(&mail.body, file)?),
+    }
+    .map_err(|e| e.to_string())
+}
+
+/// multipart/mixed: the text, then the file.
+fn with_attachment(body: &str, file: &MailAttachment) -> Result<MultiPart, String> {
+    let content_type = ContentType::parse(file.content_type).map_err(|e| e.to_string())?;
+    Ok(MultiPart::mixed()
+        .singlepart(SinglePart::plain(body.to_string()))
+        .singlepart(
+            Attachment::new(file.file_name.clone()).body(file.content.clone(), content_type),
+        ))
 }
 
 /// The invitation a regulator receives once the SAS platform created them.
 pub fn invitation(to: &str, first_name: &str, departement: &str, link: &str) -> Mail {
     Mail {
+        attachment: None,
         to: to.to_string(),
         subject: "Créez votre compte régulateur du Service d'Accès aux Soins".into(),
         body: format!(
@@ -97,6 +125,7 @@ pub fn invitation(to: &str, first_name: &str, departement: &str, link: &str) -> 
 /// The password reset link.
 pub fn password_reset(to: &str, first_name: &str, link: &str) -> Mail {
     Mail {
+        attachment: None,
         to: to.to_string(),
         subject: "Réinitialisation de votre mot de passe — Service d'Accès aux Soins".into(),
         body: format!(
@@ -116,6 +145,7 @@ pub fn password_reset(to: &str, first_name: &str, link: &str) -> Mail {
 /// are behind the link, for the practitioner signed in.
 pub fn appointment_booked(to: &str, when: &str, link: &str) -> Mail {
     Mail {
+        attachment: None,
         to: to.to_string(),
         subject: format!("Nouveau rendez-vous SAS le {when}"),
         body: format!(
@@ -130,6 +160,7 @@ pub fn appointment_booked(to: &str, when: &str, link: &str) -> Mail {
 /// A practitioner's notice that a SAS appointment was cancelled (the slot is free again).
 pub fn appointment_cancelled(to: &str, when: &str, link: &str) -> Mail {
     Mail {
+        attachment: None,
         to: to.to_string(),
         subject: format!("Rendez-vous SAS du {when} annulé"),
         body: format!(
@@ -145,6 +176,7 @@ pub fn appointment_cancelled(to: &str, when: &str, link: &str) -> Mail {
 /// The link a new practitioner opens to confirm their e-mail address.
 pub fn email_confirmation(to: &str, first_name: &str, link: &str) -> Mail {
     Mail {
+        attachment: None,
         to: to.to_string(),
         subject: "Confirmez votre adresse électronique — Service d'Accès aux Soins".into(),
         body: format!(
@@ -190,6 +222,7 @@ pub fn participation_decided(
         .map(|r| format!("Motif indiqué par l'administration du SAS : {r}\n\n"))
         .unwrap_or_default();
     Mail {
+        attachment: None,
         to: to.to_string(),
         subject: subject.to_string(),
         body: format!(
@@ -204,6 +237,7 @@ pub fn participation_decided(
 /// the appointments are behind the link.
 pub fn practitioner_suspended(to: &str, first_name: &str, practitioner: &str, link: &str) -> Mail {
     Mail {
+        attachment: None,
         to: to.to_string(),
         subject: format!("{practitioner} ne participe plus au SAS pour le moment"),
         body: format!(
@@ -214,5 +248,194 @@ pub fn practitioner_suspended(to: &str, first_name: &str, practitioner: &str, li
              si besoin, prévenez les patients :\n{link}\n\n\
              Le Service d'Accès aux Soins\n"
         ),
+    }
+}
+
+/// What the patient's mails say of their appointment (nothing of the patient: the address may
+/// have been mistyped).
+pub struct PatientAppointment<'a> {
+    /// "mardi 1 décembre"
+    pub day: &'a str,
+    /// "10:00"
+    pub time: &'a str,
+    /// "Dr Sophie Martin"
+    pub practitioner: &'a str,
+    pub address: &'a str,
+    pub mode: &'a str,
+    /// The practitioner's « À lire avant de prendre un rendez-vous », empty when none.
+    pub notice: &'a str,
+    pub phone: Option<&'a str>,
+}
+
+/// The patient's confirmation, with the appointment as an `.ics` file.
+pub fn patient_booked(to: &str, a: &PatientAppointment, ics: String) -> Mail {
+    let notice = match a.notice.trim() {
+        "" => String::new(),
+        notice => format!("Informations du cabinet : {notice}\n\n"),
+    };
+    let call = a.phone.map(|p| format!(" au {p}")).unwrap_or_default();
+    Mail {
+        to: to.to_string(),
+        subject: format!("Votre rendez-vous médical le {} à {}", a.day, a.time),
+        body: format!(
+            "Bonjour,\n\n\
+             Le Service d'Accès aux Soins a pris pour vous un rendez-vous médical.\n\n\
+             Date : {day}\n\
+             Heure : {time}\n\
+             Praticien : {practitioner}\n\
+             Adresse : {address}\n\
+             Type de consultation : {mode}\n\n\
+             {notice}\
+             Si vous ne pouvez pas vous y rendre, prévenez le cabinet{call}.\n\
+             Le fichier joint (rendez-vous.ics) ajoute ce rendez-vous à votre agenda.\n\n\
+             Vous recevez ce courriel parce que cette adresse a été donnée lors de la prise du \
+             rendez-vous. Si vous n'êtes pas concerné, ignorez-le.\n\n\
+             Le Service d'Accès aux Soins\n",
+            day = a.day,
+            time = a.time,
+            practitioner = a.practitioner,
+            address = a.address,
+            mode = a.mode,
+        ),
+        attachment: Some(MailAttachment {
+            file_name: "rendez-vous.ics".into(),
+            content_type: "text/calendar; charset=utf-8; method=PUBLISH",
+            content: ics,
+        }),
+    }
+}
+
+/// The patient's notice that their appointment is cancelled, by the practitioner or by the SAS.
+pub fn patient_cancelled(to: &str, when: &str, practitioner: &str, by_practitioner: bool) -> Mail {
+    let by = if by_practitioner {
+        "le cabinet du médecin ne peut pas vous recevoir"
+    } else {
+        "il a été annulé par le Service d'Accès aux Soins"
+    };
+    Mail {
+        to: to.to_string(),
+        subject: format!("Votre rendez-vous médical du {when} est annulé"),
+        body: format!(
+            "Bonjour,\n\n\
+             Votre rendez-vous du {when} avec {practitioner} est annulé : {by}.\n\n\
+             Si vous avez toujours besoin de consulter, recontactez le Service d'Accès aux Soins. \
+             En cas d'urgence, appelez le 15.\n\n\
+             Le Service d'Accès aux Soins\n"
+        ),
+        attachment: None,
+    }
+}
+
+/// The regulator's notice that an appointment they booked is « à replanifier ». No patient data:
+/// the patient and their phone are behind the link.
+pub fn appointment_to_reschedule(
+    to: &str,
+    first_name: &str,
+    when: &str,
+    practitioner: &str,
+    reason: &str,
+    link: &str,
+) -> Mail {
+    Mail {
+        to: to.to_string(),
+        subject: format!("Rendez-vous SAS du {when} à replanifier"),
+        body: format!(
+            "Bonjour {first_name},\n\n\
+             Le rendez-vous SAS que vous avez pris avec {practitioner} le {when} est annulé \
+             ({reason}) : il est à replanifier.\n\n\
+             Le patient et son téléphone sont sur la plateforme, dans « Mes adressages » :\n\
+             {link}\n\n\
+             Le Service d'Accès aux Soins\n"
+        ),
+        attachment: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn booked() -> Mail {
+        let appointment = PatientAppointment {
+            day: "mardi 1 décembre",
+            time: "10:00",
+            practitioner: "Dr Sophie Martin",
+            address: "12 rue de Rivoli, 75004 Paris 4e",
+            mode: "Au cabinet",
+            notice: "Sonnez à l'interphone.",
+            phone: Some("01 42 00 00 00"),
+        };
+        patient_booked(
+            "patient@exemple.fr",
+            &appointment,
+            "BEGIN:VCALENDAR\r\n".into(),
+        )
+    }
+
+    #[test]
+    fn the_patient_confirmation_says_when_where_and_carries_the_ics() {
+        let mail = booked();
+        assert_eq!(
+            mail.subject,
+            "Votre rendez-vous médical le mardi 1 décembre à 10:00"
+        );
+        for text in [
+            "Date : mardi 1 décembre",
+            "Heure : 10:00",
+            "Praticien : Dr Sophie Martin",
+            "Adresse : 12 rue de Rivoli, 75004 Paris 4e",
+            "Informations du cabinet : Sonnez à l'interphone.",
+            "prévenez le cabinet au 01 42 00 00 00.",
+        ] {
+            assert!(mail.body.contains(text), "{text} in {}", mail.body);
+        }
+        let raw = String::from_utf8(message(&mail).unwrap().formatted()).unwrap();
+        assert!(raw.contains("Content-Type: multipart/mixed"), "{raw}");
+        assert!(
+            raw.contains("Content-Type: text/plain; charset=utf-8"),
+            "{raw}"
+        );
+        assert!(
+            raw.contains("text/calendar; charset=utf-8; method=PUBLISH"),
+            "{raw}"
+        );
+        assert!(raw.contains("filename=\"rendez-vous.ics\""), "{raw}");
+    }
+
+    #[test]
+    fn a_mail_without_attachment_stays_plain_text() {
+        let mail = patient_cancelled(
+            "patient@exemple.fr",
+            "mardi 1 décembre à 10:00",
+            "Dr Sophie Martin",
+            true,
+        );
+        let raw = String::from_utf8(message(&mail).unwrap().formatted()).unwrap();
+        assert!(!raw.contains("multipart"), "{raw}");
+        assert!(
+            mail.body
+                .contains("le cabinet du médecin ne peut pas vous recevoir")
+        );
+    }
+
+    #[test]
+    fn the_regulator_is_told_without_patient_data() {
+        let mail = appointment_to_reschedule(
+            "regulateur@demo.test",
+            "Claire",
+            "mardi 1 décembre à 10:00",
+            "Dr Sophie Martin",
+            "absence du praticien",
+            "https://sas.example/adressages/42",
+        );
+        assert_eq!(
+            mail.subject,
+            "Rendez-vous SAS du mardi 1 décembre à 10:00 à replanifier"
+        );
+        assert!(
+            mail.body
+                .contains("(absence du praticien) : il est à replanifier")
+        );
+        assert!(mail.body.contains("https://sas.example/adressages/42"));
     }
 }

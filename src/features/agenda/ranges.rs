@@ -1,6 +1,7 @@
 //! "Plages et absences": the practitioner's opening ranges (weekly or one-off) with their
 //! reasons, and the absences that remove the slots they cover. Every change regenerates the
-//! free slots over the horizon in the same transaction; booked ones are never touched.
+//! free slots over the horizon in the same transaction; booked ones are kept, but an absence
+//! cancels the appointments it covers, « à replanifier ».
 
 #[cfg(feature = "ssr")]
 use super::signed_in_practitioner;
@@ -70,17 +71,14 @@ pub async fn delete_range(id: RangeId) -> Result<(), AppError> {
     .await
 }
 
-/// Practitioners only: adds an absence to their own agenda.
+/// Practitioners only: adds an absence to their own agenda; the SAS appointments it covers are
+/// cancelled « à replanifier » (their regulators and patients are told).
 #[server(endpoint = "agenda/add_absence")]
 pub async fn add_absence(absence: AbsenceInput) -> Result<(), AppError> {
     with_status(async {
-        let (_, practitioner_id) = signed_in_practitioner().await?;
+        let (user_id, practitioner_id) = signed_in_practitioner().await?;
         let absence = absence.validate().map_err(AppError::Invalid)?;
-        store()?
-            .insert_absence(practitioner_id, &absence, &horizon()?)
-            .await
-            .map(drop)
-            .map_err(AppError::from)
+        agenda::add_absence(user_id, practitioner_id, &absence, &horizon()?).await
     })
     .await
 }
@@ -132,7 +130,7 @@ pub fn RangesPage() -> impl IntoView {
                             on_done=Callback::new(move |()| editing.set(None)) />
                     }}
                     <h2 class="fr-mt-6w">"Absences"</h2>
-                    <p>"Une absence retire de votre agenda les créneaux libres qu'elle couvre."</p>
+                    <p>"Une absence retire de votre agenda les créneaux libres qu'elle couvre. Les rendez-vous SAS qu'elle couvre sont annulés : le régulateur qui les a pris et le patient sont prévenus."</p>
                     <AbsenceTable absences=data.absences delete=delete_absence />
                     <AbsenceForm add=add_absence />
                 }

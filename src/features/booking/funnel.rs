@@ -672,6 +672,7 @@ fn PatientFields(
                 view! {
                     <div class="fr-fieldset__element">
                         <Field id="email" name="request[patient][email]" label="Email du patient" kind="email" autocomplete="off"
+                            hint="Le patient y reçoit la confirmation du rendez-vous, et un courriel s'il est annulé."
                             required=email value=patient.email error=errors.of("email") on_blur=on_blur("email") />
                     </div>
                     {address.then(|| view! {

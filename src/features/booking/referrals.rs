@@ -1,5 +1,6 @@
-//! « Mes adressages » (a regulator's bookings, newest first) and one appointment's page, read by
-//! the regulator who booked it, its practitioner and administrators; every read is audited.
+//! « Mes adressages » (a regulator's bookings, newest first, under a banner of those « à
+//! replanifier » until acknowledged) and one appointment's page, read by the regulator who
+//! booked it, its practitioner and administrators; every read is audited.
 
 use crate::components::ErrorAlert;
 use crate::components::form::{Errors, Radios, TextArea, general_error};
@@ -22,6 +23,17 @@ pub async fn my_referrals() -> Result<Vec<ReferralLine>, AppError> {
     with_status(async {
         let regulator = auth::require(&[Role::Regulator]).await?;
         appointments::regulator_lines(regulator.id).await
+    })
+    .await
+}
+
+/// Regulators only: « J'ai pris connaissance » of one of their appointments « à replanifier »,
+/// or of all of them when `id` is `None`.
+#[server(endpoint = "booking/acknowledge_reschedule")]
+pub async fn acknowledge_reschedule(id: Option<AppointmentId>) -> Result<(), AppError> {
+    with_status(async {
+        let regulator = auth::require(&[Role::Regulator]).await?;
+        appointments::acknowledge(regulator.id, id).await
     })
     .await
 }
@@ -61,15 +73,76 @@ pub async fn set_appointment_outcome(id: AppointmentId, status: String) -> Resul
 
 #[component]
 pub fn ReferralsPage() -> impl IntoView {
-    let lines = Resource::new(|| (), |_| my_referrals());
+    let changed = RwSignal::new(0_u32);
+    let lines = Resource::new(move || changed.get(), |_| my_referrals());
     view! {
         <Title text="Mes adressages" />
         <h1>"Mes adressages"</h1>
         <p>"Les rendez-vous que vous avez pris pour vos patients, du plus récent au plus ancien."</p>
         <LoadedList resource=lines empty="Vous n'avez pris aucun rendez-vous pour le moment." let:lines>
+            <RescheduleBanner lines=lines.clone() changed />
             <ReferralTable lines />
         </LoadedList>
     }
+}
+
+/// The appointments the practitioner cancelled or was absent for, until the regulator says
+/// « J'ai pris connaissance » (one by one, or all at once).
+#[component]
+fn RescheduleBanner(lines: Vec<ReferralLine>, changed: RwSignal<u32>) -> impl IntoView {
+    let pending: Vec<ReferralLine> = lines
+        .into_iter()
+        .filter(|l| l.to_acknowledge.is_some())
+        .collect();
+    if pending.is_empty() {
+        return ().into_any();
+    }
+    let acknowledge = ServerAction::<AcknowledgeReschedule>::new();
+    Effect::new(move || {
+        if let Some(Ok(())) = acknowledge.value().get() {
+            changed.update(|n| *n += 1);
+        }
+    });
+    let many = pending.len() > 1;
+    let title = if many {
+        format!("{} rendez-vous à replanifier", pending.len())
+    } else {
+        "Un rendez-vous à replanifier".to_string()
+    };
+    view! {
+        <section class="fr-alert fr-alert--warning fr-mb-4w" aria-labelledby="a-replanifier">
+            <h2 class="fr-alert__title" id="a-replanifier">{title}</h2>
+            <p>"Le praticien a annulé ces rendez-vous ou s'est déclaré absent : prévenez le patient et proposez-lui un autre rendez-vous."</p>
+            <ErrorAlert error=general_error(acknowledge.value()) />
+            <ul class="reschedule-list">
+                {pending.into_iter().map(|l| {
+                    let id = l.id;
+                    view! {
+                        <li>
+                            <A href=format!("/adressages/{id}") attr:class="fr-link">
+                                {format!("{} — {} — {}", l.when, l.practitioner, l.patient)}
+                            </A>
+                            " : " {l.to_acknowledge.clone().unwrap_or_default()} " "
+                            <button type="button" class="fr-btn fr-btn--sm fr-btn--tertiary"
+                                disabled=move || acknowledge.pending().get()
+                                on:click=move |_| { acknowledge.dispatch(AcknowledgeReschedule { id: Some(id) }); }>
+                                "J'ai pris connaissance"
+                                <span class="fr-sr-only">{format!(" du rendez-vous de {} du {}", l.patient, l.when)}</span>
+                            </button>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            {many.then(|| view! {
+                <button type="button" class="fr-btn fr-btn--sm"
+                    disabled=move || acknowledge.pending().get()
+                    on:click=move |_| { acknowledge.dispatch(AcknowledgeReschedule { id: None }); }>
+                    "J'ai pris connaissance de tous ces rendez-vous"
+                </button>
+            })}
+        </section>
+    }
+    .into_any()
 }
 
 #[component]
@@ -209,7 +282,7 @@ fn CancelForm(id: AppointmentId, changed: RwSignal<u32>) -> impl IntoView {
         }>
             <h2 class="fr-h4">"Annuler le rendez-vous"</h2>
             <TextArea id="cancel_reason" label="Motif de l'annulation"
-                hint="Le créneau redevient disponible dans la recherche et le praticien est prévenu par courriel."
+                hint="Le créneau redevient disponible dans la recherche ; le praticien et le patient (si son adresse électronique a été donnée) sont prévenus par courriel."
                 value=reason error=errors.of("cancel_reason") />
             <button type="submit" class="fr-btn fr-btn--secondary" disabled=move || cancel.pending().get()>
                 "Annuler le rendez-vous"

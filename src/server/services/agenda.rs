@@ -153,6 +153,31 @@ pub async fn week(
     })
 }
 
+/// Records an absence in the practitioner's agenda (signed in as `user_id`); the appointments it
+/// covers are cancelled « à replanifier », and their regulators and patients told by mail.
+pub async fn add_absence(
+    user_id: UserId,
+    practitioner_id: PractitionerId,
+    absence: &crate::domain::agenda::Absence,
+    horizon: &crate::server::store::Horizon,
+) -> Result<(), AppError> {
+    let ip = auth::client_ip();
+    let (_, cancelled) = store()?
+        .insert_absence(
+            practitioner_id,
+            absence,
+            horizon,
+            Some(user_id),
+            ip.as_deref(),
+        )
+        .await?;
+    for id in cancelled {
+        crate::server::metrics::count(crate::server::metrics::Event::Cancellation);
+        super::appointments::notify_rescheduled(user_id, id).await;
+    }
+    Ok(())
+}
+
 /// The ranges, the active reasons and the current absences.
 pub async fn ranges(practitioner_id: PractitionerId) -> Result<RangesView, AppError> {
     let store = store()?;

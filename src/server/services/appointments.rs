@@ -1,17 +1,18 @@
 //! Appointments once booked: the regulator's « Mes adressages » and the practitioner's « Mes
 //! rendez-vous », one appointment's page for those who may read it, its cancellation and its
-//! outcome, and the practitioner's mails. Every read of patient data is audited.
+//! outcome, « à replanifier » and its acknowledgement, and the mails: the practitioner's, the
+//! regulator's, the patient's. Every read of patient data is audited, a mail to the patient too.
 
 use crate::domain::Role;
 use crate::domain::agenda::when_label;
-use crate::domain::appointment::AppointmentStatus;
 use crate::domain::appointment::{AppointmentLine, AppointmentView, AttachmentLink, ReferralLine};
+use crate::domain::appointment::{AppointmentStatus, Reschedule, status_label};
 use crate::domain::identity::Phone;
 use crate::domain::ids::*;
 use crate::error::AppError;
-use crate::server::mail::Mail;
+use crate::server::mail::{self, Mail};
 use crate::server::metrics::{self, Event};
-use crate::server::store::{AppointmentRecord, StoreError, UserRecord};
+use crate::server::store::{AppointmentRecord, Cancellation, StoreError, UserRecord};
 use crate::server::{auth, store};
 
 /// "Marie DURAND (naissance : MARTIN)"
@@ -60,9 +61,26 @@ pub async fn regulator_lines(regulator_id: UserId) -> Result<Vec<ReferralLine>, 
             ),
             patient: patient_label(a),
             reason: a.reason_name.clone(),
-            status: a.status.label().into(),
+            status: status_label(a.status, a.reschedule()).into(),
+            to_acknowledge: a.to_acknowledge().map(|r| r.label().into()),
         })
         .collect())
+}
+
+/// The regulator acknowledges their appointments « à replanifier »: one, or all.
+pub async fn acknowledge(
+    regulator_id: UserId,
+    only: Option<AppointmentId>,
+) -> Result<(), AppError> {
+    let done = store()?
+        .acknowledge_reschedules(regulator_id, only, crate::server::now())
+        .await?;
+    match (done, only) {
+        (0, Some(_)) => Err(AppError::NotFound(
+            "Aucun rendez-vous à replanifier à prendre en compte.".into(),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// A practitioner's own appointments, patient identity included (audited as `user_id`).
@@ -171,7 +189,7 @@ pub async fn detail(user: &UserRecord, id: AppointmentId) -> Result<AppointmentV
         place: format!("{}, {}", a.practitioner_address, a.practitioner_city),
         regulator: format!("{} {}", a.regulator_first_name, a.regulator_last_name),
         mode: a.mode.label().into(),
-        status: a.status.label().into(),
+        status: status_label(a.status, a.reschedule()).into(),
         reason: a.reason_name.clone(),
         known_patient: a.known_patient,
         message: a.message.clone(),
@@ -194,7 +212,7 @@ pub async fn detail(user: &UserRecord, id: AppointmentId) -> Result<AppointmentV
 }
 
 /// Cancels a future appointment `user` may read, with a reason; the slot is back in the search
-/// at once and the practitioner is told by mail.
+/// at once and the practitioner and the patient are told by mail.
 pub async fn cancel(user: &UserRecord, id: AppointmentId, reason: &str) -> Result<(), AppError> {
     let a = readable(user, id).await?;
     let reason = crate::domain::booking::cancel_reason(reason)
@@ -205,16 +223,15 @@ pub async fn cancel(user: &UserRecord, id: AppointmentId, reason: &str) -> Resul
             "Ce rendez-vous est passé : il ne peut plus être annulé.",
         ));
     }
-    match store()?
-        .cancel_appointment(
-            id,
-            &reason,
-            crate::server::now(),
-            user.id,
-            auth::client_ip().as_deref(),
-        )
-        .await
-    {
+    let ip = auth::client_ip();
+    let cancellation = Cancellation {
+        reason: &reason,
+        reschedule: None,
+        now: crate::server::now(),
+        by: Some(user.id),
+        ip: ip.as_deref(),
+    };
+    match store()?.cancel_appointment(id, &cancellation).await {
         Ok(()) => {}
         Err(StoreError::NotFound) => {
             return Err(AppError::invalid(
@@ -227,11 +244,12 @@ pub async fn cancel(user: &UserRecord, id: AppointmentId, reason: &str) -> Resul
     // The audit entry was written with the cancellation.
     metrics::count(Event::Cancellation);
     notify_practitioner(id, crate::server::mail::appointment_cancelled).await;
+    notify_patient_cancelled(user.id, id).await;
     Ok(())
 }
 
 /// The practitioner's outcome: honoré / non honoré (once its time has come) or annulé (which
-/// frees the slot).
+/// frees the slot and makes it « à replanifier »: the regulator and the patient are told).
 pub async fn set_outcome(
     user: &UserRecord,
     id: AppointmentId,
@@ -246,9 +264,14 @@ pub async fn set_outcome(
     let done = match status {
         AppointmentStatus::Cancelled => {
             let ip = auth::client_ip();
-            store
-                .cancel_appointment(id, "Annulé par le praticien", now, user.id, ip.as_deref())
-                .await
+            let cancellation = Cancellation {
+                reason: Reschedule::PractitionerCancelled.label(),
+                reschedule: Some(Reschedule::PractitionerCancelled),
+                now,
+                by: Some(user.id),
+                ip: ip.as_deref(),
+            };
+            store.cancel_appointment(id, &cancellation).await
         }
         _ if a.starts_at > now => {
             return Err(AppError::invalid(
@@ -267,7 +290,10 @@ pub async fn set_outcome(
         e => e.into(),
     })?;
     // A cancellation wrote its audit entry with it.
-    if status != AppointmentStatus::Cancelled {
+    if status == AppointmentStatus::Cancelled {
+        metrics::count(Event::Cancellation);
+        notify_rescheduled(user.id, id).await;
+    } else {
         auth::audit(
             Some(user.id),
             &format!("appointment_{}", status.code()),
@@ -278,21 +304,149 @@ pub async fn set_outcome(
     Ok(())
 }
 
-/// Mails the practitioner of the appointment (no patient data); a failure is logged, the
-/// booking stands.
-pub(super) async fn notify_practitioner(id: AppointmentId, compose: fn(&str, &str, &str) -> Mail) {
+/// Sends `mail` about appointment `id`; a failure is logged (without the mail, and without the
+/// server's answer for a patient's: it may quote the address), what was done stands.
+async fn send(id: AppointmentId, mail: &Mail, to_patient: bool) {
     let Ok(state) = crate::server::state() else {
         return;
     };
-    let Ok(Some(appointment)) = state.store.appointment(id).await else {
-        return;
-    };
-    let Some(to) = appointment.practitioner_email.as_deref() else {
-        return;
-    };
-    let link = format!("{}/adressages/{id}", state.public_url.trim_end_matches('/'));
-    let mail = compose(to, &when_label(appointment.starts_at), &link);
-    if let Err(err) = state.mailer.send(state.store.as_ref(), &mail).await {
-        tracing::error!("appointment mail for appointment {id} not sent: {err}");
+    match state.mailer.send(state.store.as_ref(), mail).await {
+        Ok(()) => {}
+        Err(_) if to_patient => tracing::error!("patient mail about appointment {id} not sent"),
+        Err(err) => tracing::error!("mail about appointment {id} not sent: {err}"),
     }
+}
+
+/// The appointment and the base of the links, for its mails; `None` if either is missing.
+async fn for_mail(id: AppointmentId) -> Option<(AppointmentRecord, String)> {
+    let state = crate::server::state().ok()?;
+    let appointment = state.store.appointment(id).await.ok()??;
+    Some((
+        appointment,
+        state.public_url.trim_end_matches('/').to_string(),
+    ))
+}
+
+/// The patient's address, once the mail to it is audited as `by`'s (it is patient data).
+async fn patient_address(by: UserId, a: &AppointmentRecord) -> Option<String> {
+    let to = a.patient_email.clone()?;
+    let subject = format!("appointment:{}", a.id);
+    match auth::audit(Some(by), "patient_mail_sent", &subject).await {
+        Ok(()) => Some(to),
+        Err(_) => {
+            tracing::error!(
+                "patient mail for appointment {} not audited: not sent",
+                a.id
+            );
+            None
+        }
+    }
+}
+
+fn practitioner_name(a: &AppointmentRecord) -> String {
+    format!(
+        "Dr {} {}",
+        a.practitioner_first_name, a.practitioner_last_name
+    )
+}
+
+/// The patient's confirmation with its `.ics`, when the regulator typed an e-mail address.
+pub(super) async fn notify_patient_booked(by: UserId, id: AppointmentId) {
+    let Some((a, url)) = for_mail(id).await else {
+        return;
+    };
+    let Some(to) = patient_address(by, &a).await else {
+        return;
+    };
+    let Some(start) = chrono::DateTime::from_timestamp(a.starts_at, 0) else {
+        return;
+    };
+    let practitioner = practitioner_name(&a);
+    let address = format!(
+        "{}, {} {}",
+        a.practitioner_address, a.practitioner_postcode, a.practitioner_city
+    );
+    let phone = a
+        .practitioner_phone
+        .as_deref()
+        .map(|p| Phone::parse(p).map_or_else(|_| p.to_string(), |p| p.display()));
+    let details = mail::PatientAppointment {
+        day: &crate::domain::agenda::day_label_fr(start),
+        time: &crate::domain::agenda::time_label(start),
+        practitioner: &practitioner,
+        address: &address,
+        mode: a.mode.label(),
+        notice: &a.practitioner_notice,
+        phone: phone.as_deref(),
+    };
+    let host = url.split("://").last().unwrap_or_default();
+    let host = host.split(['/', ':']).next().unwrap_or_default();
+    let description = match a.practitioner_notice.trim() {
+        "" => format!("Type de consultation : {}", a.mode.label()),
+        notice => format!("Type de consultation : {}\n{notice}", a.mode.label()),
+    };
+    let ics = crate::server::ics::calendar(&crate::server::ics::Event {
+        uid: &format!("rendez-vous-{id}@{host}"),
+        stamp: crate::server::now(),
+        start: a.starts_at,
+        end: a.ends_at,
+        summary: &format!("Rendez-vous médical — {practitioner}"),
+        location: &address,
+        description: &description,
+    });
+    send(id, &mail::patient_booked(&to, &details, ics), true).await;
+}
+
+/// The patient's notice of a cancellation (by the SAS: no regulator's reason in it).
+async fn notify_patient_cancelled(by: UserId, id: AppointmentId) {
+    let Some((a, _)) = for_mail(id).await else {
+        return;
+    };
+    let Some(to) = patient_address(by, &a).await else {
+        return;
+    };
+    let by_practitioner = a.reschedule().is_some();
+    let mail = mail::patient_cancelled(
+        &to,
+        &when_label(a.starts_at),
+        &practitioner_name(&a),
+        by_practitioner,
+    );
+    send(id, &mail, true).await;
+}
+
+/// An appointment the practitioner cancelled or was absent for: the regulator who booked it is
+/// told (no patient data), and the patient.
+pub(super) async fn notify_rescheduled(by: UserId, id: AppointmentId) {
+    let Some((a, url)) = for_mail(id).await else {
+        return;
+    };
+    let reason = a.reschedule().map_or("", Reschedule::label);
+    let mail = mail::appointment_to_reschedule(
+        &a.regulator_email,
+        &a.regulator_first_name,
+        &when_label(a.starts_at),
+        &practitioner_name(&a),
+        &reason.to_lowercase(),
+        &format!("{url}/adressages/{id}"),
+    );
+    send(id, &mail, false).await;
+    notify_patient_cancelled(by, id).await;
+}
+
+/// Mails the practitioner of the appointment (no patient data); a failure is logged, the
+/// booking stands.
+pub(super) async fn notify_practitioner(id: AppointmentId, compose: fn(&str, &str, &str) -> Mail) {
+    let Some((a, url)) = for_mail(id).await else {
+        return;
+    };
+    let Some(to) = a.practitioner_email.as_deref() else {
+        return;
+    };
+    let mail = compose(
+        to,
+        &when_label(a.starts_at),
+        &format!("{url}/adressages/{id}"),
+    );
+    send(id, &mail, false).await;
 }

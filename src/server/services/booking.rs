@@ -1,8 +1,8 @@
 //! The booking funnel on the server: holds a slot for a regulator, checks what was typed against
 //! the slot as it is now and books it in one transaction, offers alternatives when it was taken,
-//! and tells the practitioner by mail.
+//! and tells the practitioner by mail, and the patient when an e-mail address was given.
 
-use super::appointments::notify_practitioner;
+use super::appointments::{notify_patient_booked, notify_practitioner};
 use crate::domain::agenda::{day_label_fr, time_label, when_label};
 use crate::domain::booking::{
     Alternative, BookingRequest, Choices, Offer, OfferedReason, Question, SlotDetails,
@@ -193,6 +193,7 @@ pub async fn book(
     if booked.created {
         metrics::count(Event::Booking);
         notify_practitioner(booked.id, crate::server::mail::appointment_booked).await;
+        notify_patient_booked(regulator_id, booked.id).await;
     }
     Ok(booked.id)
 }

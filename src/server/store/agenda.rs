@@ -1,9 +1,11 @@
 //! A practitioner's agenda: ranges (plages), absences and the week of slots. A change of ranges
 //! or absences regenerates the practitioner's future slots in the same transaction.
 
-use super::slots::{practitioner_reasons, regenerate};
+use super::appointments::{Cancellation, cancel_in};
+use super::slots::{practitioner_reasons, regenerate, untake};
 use super::{Store, StoreError, StoreResult, found};
 use crate::domain::agenda::{Absence, Mode, RangeTimes, Recurrence};
+use crate::domain::appointment::Reschedule;
 use crate::domain::eligibility::ReasonFlags;
 use crate::domain::ids::*;
 use chrono::{NaiveDate, NaiveTime, Timelike, Weekday};
@@ -323,26 +325,57 @@ impl Store {
         .await?)
     }
 
+    /// Records an absence; the booked appointments it covers that have not started are cancelled
+    /// « à replanifier » (audited as `by`, from `ip`), their slots leave the agenda's free
+    /// slots, all in one transaction. Returns the absence and the cancelled appointments.
     pub async fn insert_absence(
         &self,
         practitioner_id: PractitionerId,
         absence: &Absence,
         horizon: &Horizon,
-    ) -> StoreResult<AbsenceId> {
+        by: Option<UserId>,
+        ip: Option<&str>,
+    ) -> StoreResult<(AbsenceId, Vec<AppointmentId>)> {
         let mut tx = self.begin_write().await?;
+        let (start, end) = (absence.start.timestamp(), absence.end.timestamp());
         let (id,): (AbsenceId,) = sqlx::query_as(
             "INSERT INTO absences (practitioner_id, starts_at, ends_at, label)
              VALUES ($1, $2, $3, $4) RETURNING id",
         )
         .bind(practitioner_id)
-        .bind(absence.start.timestamp())
-        .bind(absence.end.timestamp())
+        .bind(start)
+        .bind(end)
         .bind(&absence.label)
         .fetch_one(&mut *tx)
         .await?;
+        let covered: Vec<AppointmentId> = sqlx::query_scalar(
+            "SELECT a.id FROM appointments a JOIN slots s ON s.id = a.slot_id
+             WHERE a.practitioner_id = $1 AND a.status = 'booked' AND a.starts_at > $2
+                 AND s.starts_at < $4 AND s.ends_at > $3
+             ORDER BY a.starts_at, a.id",
+        )
+        .bind(practitioner_id)
+        .bind(horizon.now)
+        .bind(start)
+        .bind(end)
+        .fetch_all(&mut *tx)
+        .await?;
+        let cancellation = Cancellation {
+            reason: Reschedule::Absence.label(),
+            reschedule: Some(Reschedule::Absence),
+            now: horizon.now,
+            by,
+            ip,
+        };
+        let mut slots = Vec::with_capacity(covered.len());
+        for &appointment in &covered {
+            slots.push(cancel_in(&mut tx, appointment, &cancellation).await?);
+        }
+        // Free again, then out of the agenda's ranges (the absence covers them): never shown.
+        untake(&mut tx, &slots).await?;
         regenerate(&mut tx, practitioner_id, horizon).await?;
         tx.commit().await?;
-        Ok(id)
+        Ok((id, covered))
     }
 
     pub async fn delete_absence(

@@ -1,20 +1,24 @@
 //! Appointments once booked: reads (patient data: the callers audit them), cancellation,
-//! outcomes, and the attachments sent with them.
+//! outcomes, « à replanifier » and its acknowledgement, and the attachments sent with them.
 
 use super::journal::{AuditEntry, write_audit};
 use super::slots::{repack, untake};
 use super::{MaybeFlag, Store, StoreError, StoreResult};
 use crate::domain::agenda::Mode;
-use crate::domain::appointment::AppointmentStatus;
+use crate::domain::appointment::{AppointmentStatus, Reschedule};
 use crate::domain::ids::*;
 
 /// An appointment with its patient, practitioner and regulator (`AppointmentRecord`).
 const APPOINTMENT_SELECT: &str = "SELECT a.id, a.slot_id, a.starts_at, a.mode, a.status,
         a.created_at, a.reason_name, CAST(a.known_patient AS INTEGER) AS known_patient, a.message, a.cancelled_at, a.cancel_reason,
+        a.reschedule_reason, a.reschedule_acknowledged_at, s.ends_at,
         p.id AS practitioner_id, p.first_name AS practitioner_first_name,
         p.last_name AS practitioner_last_name, pu.email AS practitioner_email,
-        p.address AS practitioner_address, p.city AS practitioner_city,
+        p.address AS practitioner_address, p.postcode AS practitioner_postcode,
+        p.city AS practitioner_city, p.phone AS practitioner_phone,
+        p.booking_notice AS practitioner_notice,
         a.regulator_id, ru.first_name AS regulator_first_name, ru.last_name AS regulator_last_name,
+        ru.email AS regulator_email,
         pa.civility AS patient_civility, pa.first_name AS patient_first_name,
         pa.last_name AS patient_last_name, pa.birth_name AS patient_birth_name,
         pa.birth_date AS patient_birth_date, pa.birth_insee AS patient_birth_insee,
@@ -22,6 +26,7 @@ const APPOINTMENT_SELECT: &str = "SELECT a.id, a.slot_id, a.starts_at, a.mode, a
         pa.phone AS patient_phone, pa.email AS patient_email, pa.address AS patient_address,
         pa.nir AS patient_nir
     FROM appointments a
+    JOIN slots s ON s.id = a.slot_id
     JOIN patients pa ON pa.id = a.patient_id
     JOIN practitioners p ON p.id = a.practitioner_id
     JOIN users ru ON ru.id = a.regulator_id
@@ -47,15 +52,24 @@ pub struct AppointmentRecord {
     pub message: Option<String>,
     pub cancelled_at: Option<i64>,
     pub cancel_reason: Option<String>,
+    /// A `Reschedule` code (see [`AppointmentRecord::reschedule`]).
+    pub reschedule_reason: Option<String>,
+    pub reschedule_acknowledged_at: Option<i64>,
+    /// The end of its slot.
+    pub ends_at: i64,
     pub practitioner_id: PractitionerId,
     pub practitioner_first_name: String,
     pub practitioner_last_name: String,
     pub practitioner_email: Option<String>,
     pub practitioner_address: String,
+    pub practitioner_postcode: String,
     pub practitioner_city: String,
+    pub practitioner_phone: Option<String>,
+    pub practitioner_notice: String,
     pub regulator_id: UserId,
     pub regulator_first_name: String,
     pub regulator_last_name: String,
+    pub regulator_email: String,
     pub patient_civility: Option<String>,
     pub patient_first_name: String,
     pub patient_last_name: String,
@@ -68,6 +82,30 @@ pub struct AppointmentRecord {
     pub patient_email: Option<String>,
     pub patient_address: Option<String>,
     pub patient_nir: Option<String>,
+}
+
+impl AppointmentRecord {
+    /// Why it is « à replanifier », if it is.
+    pub fn reschedule(&self) -> Option<Reschedule> {
+        self.reschedule_reason
+            .as_deref()
+            .and_then(Reschedule::from_code)
+    }
+
+    /// « À replanifier » and not acknowledged yet by the regulator.
+    pub fn to_acknowledge(&self) -> Option<Reschedule> {
+        self.reschedule()
+            .filter(|_| self.reschedule_acknowledged_at.is_none())
+    }
+}
+
+/// Who cancels, from where, and whether the appointment is then « à replanifier ».
+pub struct Cancellation<'a> {
+    pub reason: &'a str,
+    pub reschedule: Option<Reschedule>,
+    pub now: i64,
+    pub by: Option<UserId>,
+    pub ip: Option<&'a str>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -143,42 +181,52 @@ impl Store {
         .await?)
     }
 
-    /// Cancels a booked appointment and frees its slot at once, with its audit entry (`by`, from
-    /// `ip`) in the same transaction; `NotFound` if it is not booked.
+    /// Cancels a booked appointment and frees its slot at once, with its audit entry in the same
+    /// transaction; `NotFound` if it is not booked.
     pub async fn cancel_appointment(
         &self,
         id: AppointmentId,
-        reason: &str,
-        now: i64,
-        by: UserId,
-        ip: Option<&str>,
+        cancellation: &Cancellation<'_>,
     ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
-        let slot: Option<SlotId> = sqlx::query_scalar(
-            "UPDATE appointments SET status = 'cancelled', cancelled_at = $2, cancel_reason = $3,
-                 status_changed_at = $2
-             WHERE id = $1 AND status = 'booked' RETURNING slot_id",
-        )
-        .bind(id)
-        .bind(now)
-        .bind(reason)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let slot = slot.ok_or(StoreError::NotFound)?;
-        let subject = format!("appointment:{id}");
-        let entry = AuditEntry {
-            at: now,
-            user_id: Some(by),
-            action: "appointment_cancelled",
-            subject: &subject,
-            ip,
-        };
-        write_audit(&mut tx, &entry).await?;
+        let slot = cancel_in(&mut tx, id, cancellation).await?;
         // Back in the search at once (the slot is free unless someone holds it).
         let practitioners = untake(&mut tx, &[slot]).await?;
         repack(&mut tx, &practitioners).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// The regulator acknowledges their appointments « à replanifier »: one, or all when `only`
+    /// is `None`; returns how many. Nobody else's.
+    pub async fn acknowledge_reschedules(
+        &self,
+        regulator_id: UserId,
+        only: Option<AppointmentId>,
+        now: i64,
+    ) -> StoreResult<u64> {
+        let _turn = self.turn().await;
+        let sql = "UPDATE appointments SET reschedule_acknowledged_at = $2
+             WHERE regulator_id = $1 AND reschedule_reason IS NOT NULL
+                 AND reschedule_acknowledged_at IS NULL";
+        let done: Vec<i64> = match only {
+            Some(id) => {
+                sqlx::query_scalar(&format!("{sql} AND id = $3 RETURNING id"))
+                    .bind(regulator_id)
+                    .bind(now)
+                    .bind(id)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            None => {
+                sqlx::query_scalar(&format!("{sql} RETURNING id"))
+                    .bind(regulator_id)
+                    .bind(now)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+        };
+        Ok(done.len() as u64)
     }
 
     /// The practitioner's outcome (fulfilled / noshow) of one of their appointments.
@@ -249,4 +297,35 @@ impl Store {
         .fetch_all(&self.pool)
         .await?)
     }
+}
+
+/// Cancels a booked appointment inside the caller's transaction and writes its audit entry;
+/// returns its slot (still taken: the caller frees or detaches it). `NotFound` if not booked.
+pub(super) async fn cancel_in(
+    tx: &mut sqlx::AnyConnection,
+    id: AppointmentId,
+    c: &Cancellation<'_>,
+) -> StoreResult<SlotId> {
+    let slot: Option<SlotId> = sqlx::query_scalar(
+        "UPDATE appointments SET status = 'cancelled', cancelled_at = $2, cancel_reason = $3,
+             status_changed_at = $2, reschedule_reason = $4
+         WHERE id = $1 AND status = 'booked' RETURNING slot_id",
+    )
+    .bind(id)
+    .bind(c.now)
+    .bind(c.reason)
+    .bind(c.reschedule.map(Reschedule::code))
+    .fetch_optional(&mut *tx)
+    .await?;
+    let slot = slot.ok_or(StoreError::NotFound)?;
+    let subject = format!("appointment:{id}");
+    let entry = AuditEntry {
+        at: c.now,
+        user_id: c.by,
+        action: "appointment_cancelled",
+        subject: &subject,
+        ip: c.ip,
+    };
+    write_audit(tx, &entry).await?;
+    Ok(slot)
 }

@@ -89,6 +89,22 @@ macro_rules! conformance {
 
 conformance!();
 
+/// A regulator's cancellation (nothing « à replanifier »).
+fn cancellation<'a>(
+    reason: &'a str,
+    now: i64,
+    by: UserId,
+    ip: Option<&'a str>,
+) -> Cancellation<'a> {
+    Cancellation {
+        reason,
+        reschedule: None,
+        now,
+        by: Some(by),
+        ip,
+    }
+}
+
 fn practitioner<'a>(
     rpps: &'a str,
     departement: &'a str,
@@ -297,4 +313,5 @@ mod agenda;
 mod booking;
 mod journal;
 mod participation;
+mod reschedule;
 mod search;

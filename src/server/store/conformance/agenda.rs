@@ -374,10 +374,21 @@ async fn absences_remove_the_slots_they_cover(store: Arc<Store>) {
         end: chrono::DateTime::from_timestamp(paris(2027, 3, 23, 10, 30), 0).unwrap(),
         label: "Formation".into(),
     };
-    let absence_id = store.insert_absence(p, &absence, &MARCH).await.unwrap();
+    let (absence_id, cancelled) = store
+        .insert_absence(p, &absence, &MARCH, None, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        cancelled.len(),
+        1,
+        "the appointment it covers, « à replanifier »"
+    );
     assert_eq!(visible_on_23().await, ["10:40", "11:00", "11:20", "11:40"]);
     let slots = march_slots(store, p).await;
-    assert_eq!(slots[0].slot_id, first, "the booked slot stays");
+    assert_eq!(
+        slots[0].slot_id, first,
+        "the cancelled appointment's slot stays"
+    );
     assert_eq!(slots[0].range_id, None, "flagged out of the agenda");
     assert_eq!(slots.len(), 1 + 4 + 9);
     // The periodic top-up does not bring covered slots back.
@@ -408,7 +419,8 @@ async fn absences_remove_the_slots_they_cover(store: Arc<Store>) {
         slots.iter().find_map(|s| s.range_id),
         "back in the agenda"
     );
-    assert_eq!(visible_on_23().await.len(), 8);
+    // Free again: its appointment was cancelled by the absence.
+    assert_eq!(visible_on_23().await.len(), 9);
 }
 
 fn times_of(slots: &[CandidateSlot]) -> Vec<String> {
@@ -439,7 +451,10 @@ async fn a_practitioner_changes_only_their_own_agenda(store: Arc<Store>) {
         end: chrono::DateTime::from_timestamp(paris(2027, 3, 30, 10, 0), 0).unwrap(),
         label: String::new(),
     };
-    let other_absence = store.insert_absence(other, &absence, &MARCH).await.unwrap();
+    let (other_absence, _) = store
+        .insert_absence(other, &absence, &MARCH, None, None)
+        .await
+        .unwrap();
     let other_question = store
         .insert_question(other, "Allergies ?", true)
         .await
@@ -479,7 +494,10 @@ async fn a_practitioner_changes_only_their_own_agenda(store: Arc<Store>) {
         Err(StoreError::NotFound)
     ));
     store.save_ranges(me, None, &[mine], &MARCH).await.unwrap();
-    store.insert_absence(me, &absence, &MARCH).await.unwrap();
+    store
+        .insert_absence(me, &absence, &MARCH, None, None)
+        .await
+        .unwrap();
     assert_eq!(snapshot().await, before);
 }
 

@@ -419,10 +419,7 @@ async fn cancelling_puts_the_slot_back_and_outcomes_stay_with_the_practitioner(s
     store
         .cancel_appointment(
             first.id,
-            "Patient rétabli",
-            now(),
-            regulator,
-            Some("127.0.0.1"),
+            &cancellation("Patient rétabli", now(), regulator, Some("127.0.0.1")),
         )
         .await
         .unwrap();
@@ -438,7 +435,7 @@ async fn cancelling_puts_the_slot_back_and_outcomes_stay_with_the_practitioner(s
     assert!(visible(&freed) && packed_in_search(store.as_ref(), &slots[0]).await);
     assert!(matches!(
         store
-            .cancel_appointment(first.id, "encore", now(), regulator, None)
+            .cancel_appointment(first.id, &cancellation("encore", now(), regulator, None))
             .await,
         Err(StoreError::NotFound)
     ));

@@ -624,7 +624,7 @@ async fn grid_cells_stay_exact_through_holds_bookings_and_agenda_changes(store: 
         .unwrap();
     assert_cells_exact(store, "booked").await;
     store
-        .cancel_appointment(booked.id, "Annulé", now, regulator, None)
+        .cancel_appointment(booked.id, &cancellation("Annulé", now, regulator, None))
         .await
         .unwrap();
     assert_cells_exact(store, "cancelled").await;
@@ -639,7 +639,10 @@ async fn grid_cells_stay_exact_through_holds_bookings_and_agenda_changes(store: 
         end: chrono::DateTime::from_timestamp(now + 86_400, 0).unwrap(),
         label: "Formation".into(),
     };
-    store.insert_absence(a, &absence, &horizon).await.unwrap();
+    store
+        .insert_absence(a, &absence, &horizon, None, None)
+        .await
+        .unwrap();
     assert_cells_exact(store, "absence").await;
     let range = store.ranges(e).await.unwrap()[0].id;
     store.delete_range(e, range, &horizon).await.unwrap();

@@ -1,0 +1,90 @@
+import {
+  expect,
+  expectAccessible,
+  fillMandatory,
+  hydrated,
+  openSlot,
+  practitionerEmail,
+  receivedMail,
+  REGULATOR,
+  signIn,
+  signOut,
+  test,
+} from './helpers';
+
+const PARIS = '/recherche?inseecode=75056&rayon=20';
+const APPOINTMENT_LINK = /https?:\/\/\S+\/adressages\/\d+/;
+
+test('le patient reçoit sa confirmation avec le fichier agenda ; le médecin annule : régulateur et patient prévenus, « à replanifier » jusqu’à prise de connaissance', async ({ page }) => {
+  const patient = `patient.${Date.now()}@exemple.fr`;
+  await signIn(page, REGULATOR);
+  const { name } = await openSlot(page, PARIS);
+  await fillMandatory(page);
+  await expect(page.getByText('Le patient y reçoit la confirmation du rendez-vous')).toBeVisible();
+  await page.getByLabel('Email du patient').fill(patient);
+  const booked = Date.now() - 1000;
+  await page.getByRole('button', { name: 'Confirmer le rendez-vous' }).click();
+  await expect(page.getByRole('heading', { name: 'Rendez-vous confirmé' })).toBeVisible();
+  await page.getByRole('link', { name: 'Voir le rendez-vous' }).click();
+  await expect(page).toHaveURL(/\/adressages\/\d+$/);
+  const appointment = new URL(page.url()).pathname;
+
+  // The patient's confirmation: when, who, where, and the appointment as an .ics file.
+  const confirmation = await receivedMail(patient, 'Votre rendez-vous médical le', booked, null);
+  expect(confirmation.text).toContain(`Praticien : ${name}`);
+  expect(confirmation.text).toMatch(/Heure : \d\d:\d\d/);
+  expect(confirmation.text).toContain('Adresse : ');
+  expect(confirmation.text).not.toContain('Durand');
+  expect(confirmation.attachments.map((a) => a.name)).toEqual(['rendez-vous.ics']);
+  const [ics] = confirmation.attachments;
+  expect(ics.contentType).toContain('text/calendar');
+  // Unfolded; the Maildir stores the mail's CRLF line ends as LF (the unit tests check CRLF).
+  const lines = ics.text.replace(/\r?\n /g, '').split(/\r?\n/);
+  expect(lines).toContain('BEGIN:VEVENT');
+  expect(lines).toContain(`SUMMARY:Rendez-vous médical — ${name}`);
+  expect(lines.find((l) => l.startsWith('DTSTART:'))).toMatch(/^DTSTART:\d{8}T\d{6}Z$/);
+  expect(lines.find((l) => l.startsWith('UID:'))).toMatch(/^UID:rendez-vous-\d+@/);
+  await signOut(page);
+
+  // The practitioner cancels: the appointment is « à replanifier ».
+  await signIn(page, practitionerEmail(name));
+  await page.goto(appointment);
+  await hydrated(page);
+  const cancelled = Date.now() - 1000;
+  await page.getByRole('radio', { name: 'Annulé', exact: true }).check({ force: true });
+  await page.getByRole('button', { name: 'Enregistrer le résultat' }).click();
+  await expect(page.locator('#statut')).toHaveText('À replanifier');
+  await expect(page.getByText("Motif de l'annulation : Annulé par le praticien")).toBeVisible();
+  await expectAccessible(page);
+  await signOut(page);
+
+  // The regulator is told without patient data, with a link; the patient is told too.
+  const told = await receivedMail(REGULATOR, 'à replanifier', cancelled, APPOINTMENT_LINK);
+  expect(new URL(told.link).pathname).toBe(appointment);
+  // (What the practitioner's own name holds, like a Martin, is not the patient's.)
+  for (const data of ['Marie', 'Durand', 'DURAND', 'Martin', '06 45', '1952', patient]) {
+    if (!name.includes(data)) expect(told.text).not.toContain(data);
+  }
+  const patientTold = await receivedMail(patient, 'est annulé', cancelled, null);
+  expect(patientTold.text).toContain('le cabinet du médecin ne peut pas vous recevoir');
+  expect(patientTold.attachments).toEqual([]);
+
+  // « Mes adressages »: a banner until « J'ai pris connaissance », kept once acknowledged.
+  await signIn(page, REGULATOR);
+  await page.goto('/adressages');
+  await hydrated(page);
+  const banner = page.getByRole('region', { name: /à replanifier/ });
+  const item = banner.locator('li', { has: page.locator(`a[href="${appointment}"]`) });
+  await expect(item).toContainText(name);
+  await expect(item).toContainText('Annulé par le praticien');
+  await expectAccessible(page);
+  await item.getByRole('button', { name: /J'ai pris connaissance/ }).click();
+  await expect(item).toHaveCount(0);
+  const row = page.locator('tr', { has: page.locator(`a[href="${appointment}"]`) });
+  await expect(row).toContainText('À replanifier');
+  await expectAccessible(page);
+  await page.reload();
+  await hydrated(page);
+  await expect(page.locator(`li a[href="${appointment}"]`)).toHaveCount(0);
+  await expect(row).toContainText('À replanifier');
+});
