@@ -192,10 +192,7 @@ fn registration(rpps: &str, (first, last): (&str, &str), email: &str) -> String 
         ("specialty", "Médecine générale"),
         ("address", "2 rue de Siam"),
         ("postcode", "29200"),
-        ("city", "Brest"),
         ("insee_code", "29019"),
-        ("latitude", "48.3904"),
-        ("longitude", "-4.4861"),
         ("phone", ""),
     ] {
         form.append_pair(&format!("registration[{field}]"), value);

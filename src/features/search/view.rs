@@ -6,11 +6,11 @@ use crate::components::loaded::Loaded;
 use crate::components::place::PlaceField;
 use crate::components::slot::SlotLink;
 use crate::domain::agenda::Mode;
-use crate::domain::place::CommuneOption;
+use crate::domain::place::{CommuneOption, PositionSource};
 use crate::domain::search::{
-    MAX_RADIUS_KM, MIN_RADIUS_KM, PractitionerCard, SPECIALTIES, SlotLink, WITHIN, Window,
-    within_label,
+    MAX_RADIUS_KM, MIN_RADIUS_KM, PractitionerCard, SlotLink, WITHIN, Window, within_label,
 };
+use crate::domain::specialty::Specialty;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -177,11 +177,11 @@ fn SearchForm(params: Memo<SearchParams>, go: Callback<SearchParams>) -> impl In
                         <label class="fr-label" for="specialite">"Spécialité"</label>
                         <select class="fr-select" id="specialite" name="speciality"
                             on:change=move |ev| set("speciality", event_target_value(&ev))>
-                            {SPECIALTIES.iter().enumerate().map(|(i, (code, label))| view! {
-                                <option value=*code selected=move || {
+                            {Specialty::ALL.into_iter().enumerate().map(|(i, specialty)| view! {
+                                <option value=specialty.code() selected=move || {
                                     let s = p().speciality;
-                                    if s.is_empty() { i == 0 } else { s == *code || s == *label }
-                                }>{*label}</option>
+                                    if s.is_empty() { i == 0 } else { Specialty::find(&s) == Some(specialty) }
+                                }>{specialty.label()}</option>
                             }).collect_view()}
                         </select>
                     </div>
@@ -375,6 +375,7 @@ fn Card(card: PractitionerCard) -> impl IntoView {
                         }}
                     </p>
                     {card.video_only.then(|| view! { <p class="fr-text--sm fr-mb-1w">"Au-delà du rayon : créneaux en vidéo seulement."</p> })}
+                    {card.approximate_position.then(|| view! { <p class="fr-text--sm fr-mb-1w">{PositionSource::APPROXIMATE}</p> })}
                     {empty.then(|| view! { <p class="fr-text--sm">"Aucun créneau disponible sur la période : contactez le cabinet."</p> })}
                     {card.days.into_iter().map(|day| {
                         let name = name.clone();

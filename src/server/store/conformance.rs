@@ -108,6 +108,7 @@ fn practitioner<'a>(
         departement,
         latitude: 48.85,
         longitude: 2.35,
+        position_source: crate::domain::place::PositionSource::Commune,
         phone: Some("+33142000000"),
         sas_status: if sas {
             SasStatus::Approved
@@ -158,6 +159,7 @@ async fn practitioner_with_range(
                 name: "Consultation",
                 duration_minutes: 20,
                 flags,
+                notice: "",
             },
         )
         .await
@@ -254,6 +256,8 @@ fn choices() -> Choices {
             id: ReasonId(0),
             name: "Soins non programmés".into(),
             is_snp: true,
+            duration_minutes: 20,
+            notice: String::new(),
         },
         answers: Vec::new(),
         message: None,
