@@ -298,7 +298,10 @@ fn only_a_confirmed_and_approved_practitioner_reaches_the_search() {
             (impostor, "ne correspondent pas"),
             (unknown, "absent de l'annuaire"),
             (unlisted, "Choisissez la commune du cabinet dans la liste"),
-            (elsewhere, "Ce code postal n'est pas celui de Brest : 29200."),
+            (
+                elsewhere,
+                "Ce code postal n'est pas celui de Brest : 29200.",
+            ),
         ] {
             let refused = server.post(Register::PATH, &form, None).await;
             assert_eq!(refused.status(), 422);
