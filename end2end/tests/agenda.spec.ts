@@ -148,7 +148,13 @@ test('une plage ou une absence mal saisie est signalée à côté du champ et ri
   await page.getByRole('checkbox', { name: 'Dimanche' }).check({ force: true });
   await page.getByLabel('Heure de début').fill('12:00');
   await page.getByLabel('Heure de fin').fill('09:00');
+  // One reason only: its duration is the slots' and the field is not typed in.
   await page.getByRole('checkbox', { name: 'Consultation de médecine générale' }).check({ force: true });
+  await expect(page.getByLabel("Durée d'un créneau (minutes)")).toHaveValue('20');
+  await expect(page.getByLabel("Durée d'un créneau (minutes)")).not.toBeEditable();
+  await expect(page.getByText('Un seul motif sur la plage : ses créneaux durent la durée du motif (20 min).')).toBeVisible();
+  await page.getByRole('checkbox', { name: 'Suivi patient habituel' }).check({ force: true });
+  await expect(page.getByLabel("Durée d'un créneau (minutes)")).toBeEditable();
   await page.getByRole('button', { name: 'Ajouter la plage' }).click();
   await expect(page.locator('#end-error')).toHaveText("L'heure de fin doit être après l'heure de début.");
   await expect(page.locator('#end')).toHaveAttribute('aria-invalid', 'true');

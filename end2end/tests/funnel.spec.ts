@@ -48,7 +48,7 @@ test('le parcours complet : chaque champ, la question du médecin, une pièce jo
     await page.getByRole('checkbox', { name: field }).check({ force: true });
   }
   await page.getByLabel('À lire avant de prendre un rendez-vous').fill('Cabinet au 2e étage, sans ascenseur.');
-  await page.getByRole('button', { name: 'Enregistrer' }).click();
+  await page.getByRole('button', { name: 'Enregistrer', exact: true }).click();
   await expect(page.getByText('Paramètres enregistrés.')).toBeVisible();
   await page.getByLabel('Nouvelle question').fill('Quel est le traitement en cours ?');
   await page.getByLabel('Réponse obligatoire').check({ force: true });

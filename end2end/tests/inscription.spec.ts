@@ -48,13 +48,15 @@ async function fillRegistration(page: Page, who: { first: string; last: string; 
   await page.getByRole('textbox', { name: 'Prénom', exact: true }).fill(who.first);
   await page.getByRole('textbox', { name: 'Nom', exact: true }).fill(who.last);
   await page.getByLabel('Numéro RPPS').fill(who.rpps);
-  await page.getByLabel('Spécialité').selectOption('Médecine générale');
+  // Every specialty a practitioner registers with is one regulators search.
+  await page.getByLabel('Spécialité').selectOption('Cardiologie');
   await page.getByLabel('Adresse du cabinet').fill('3 rue des Lilas');
-  await page.getByLabel('Code postal').fill('35000');
-  await page.getByRole('textbox', { name: 'Commune', exact: true }).fill('Rennes');
-  await page.getByLabel('Code INSEE de la commune').fill('35238');
-  await page.getByLabel('Latitude du cabinet').fill('48.1113');
-  await page.getByLabel('Longitude du cabinet').fill('-1.68');
+  // The commune comes from the list the search uses; its postcode fills the field.
+  const commune = page.getByRole('combobox', { name: /Commune du cabinet/ });
+  await commune.fill('renn');
+  await page.getByRole('option', { name: /^Rennes \(35\)/ }).click();
+  await expect(commune).toHaveValue('Rennes');
+  await expect(page.getByLabel('Code postal')).toHaveValue('35000');
   await page.getByLabel('Adresse électronique').fill(who.email);
   await page.getByLabel('Mot de passe').fill(PASSWORD);
 }
@@ -70,10 +72,26 @@ test('un médecin s’inscrit, confirme son adresse, demande à participer au SA
 
   const good = rpps('1234567890');
   const bad = `${good.slice(0, 10)}${(Number(good[10]) + 1) % 10}`;
+  // A commune typed but not chosen in the list has no position: refused with the other errors.
   await fillRegistration(page, { first: 'Jeanne', last: 'Rolland', rpps: bad, email: REGULATOR });
+  await page.getByRole('combobox', { name: /Commune du cabinet/ }).fill('Rennes');
   await page.getByRole('button', { name: 'Créer mon compte' }).click();
   await expect(page.locator('#rpps-error')).toHaveText('Ce numéro RPPS n\'est pas valide (clé de contrôle incorrecte).');
+  await expect(page.locator('#commune-error')).toHaveText(
+    'Choisissez la commune du cabinet dans la liste proposée (saisissez au moins 2 caractères).',
+  );
   await expect(page.locator('#rpps')).toBeFocused();
+  await expectAccessible(page);
+  await page.getByRole('combobox', { name: /Commune du cabinet/ }).fill('Renn');
+  await page.getByRole('option', { name: /^Rennes \(35\)/ }).click();
+  // The postcode must be the commune's.
+  await page.getByLabel('Code postal').fill('29200');
+  await page.getByLabel('Numéro RPPS').fill(good);
+  await page.getByLabel('Adresse électronique').fill(JEANNE);
+  await page.getByRole('button', { name: 'Créer mon compte' }).click();
+  await expect(page.locator('#postcode-error')).toHaveText('Ce code postal n\'est pas celui de Rennes : 35000, 35200, 35700.');
+  await page.getByLabel('Code postal').fill('35000');
+  await page.getByLabel('Adresse électronique').fill(REGULATOR);
 
   await page.getByLabel('Numéro RPPS').fill(good);
   await page.getByRole('button', { name: 'Créer mon compte' }).click();
@@ -125,8 +143,28 @@ test('un médecin s’inscrit, confirme son adresse, demande à participer au SA
   await expect(page.getByText('Votre demande de participation est en attente de validation')).toBeVisible();
   await page.getByLabel('À lire avant de prendre un rendez-vous').fill('Sonnez à l’interphone « Cabinet ».');
   await page.getByRole('checkbox', { name: 'Numéro de sécurité sociale du patient' }).check({ force: true });
-  await page.getByRole('button', { name: 'Enregistrer' }).click();
+  await page.getByRole('button', { name: 'Enregistrer', exact: true }).click();
   await expect(page.getByText('Paramètres enregistrés.')).toBeVisible();
+  await expectAccessible(page);
+
+  // « Mon cabinet »: the commune from the same list, in her département; one the list has no
+  // coordinates for places her at the département's centre, and the page says so.
+  const myCommune = page.getByRole('combobox', { name: /Commune du cabinet/ });
+  await expect(myCommune).toHaveValue('Rennes');
+  await expect(page.getByLabel('Spécialité')).toHaveValue('Cardiologie');
+  await myCommune.fill('Bres');
+  await page.getByRole('option', { name: /^Brest \(29\)/ }).click();
+  await page.getByRole('button', { name: 'Enregistrer mon cabinet' }).click();
+  await expect(page.locator('#commune-error')).toHaveText(
+    "Choisissez une commune de votre département : pour exercer dans un autre département, contactez l'administration du SAS.",
+  );
+  await myCommune.fill('Arbris');
+  await page.getByRole('option', { name: /^Arbrissel \(35\)/ }).click();
+  await expect(page.getByLabel('Code postal')).toHaveValue('35130');
+  await page.getByLabel('Adresse du cabinet').fill('1 place de la Mairie');
+  await page.getByRole('button', { name: 'Enregistrer mon cabinet' }).click();
+  await expect(page.getByText('Cabinet enregistré.')).toBeVisible();
+  await expect(page.getByText(/la recherche des régulateurs vous place au centre de votre département/)).toBeVisible();
   await expectAccessible(page);
   await signOut(page);
 
@@ -150,6 +188,22 @@ test('un médecin s’inscrit, confirme son adresse, demande à participer au SA
   await expectAccessible(page);
   const approved = await receivedMail(JEANNE, 'Votre participation au SAS est validée', decidedAfter, /https?:\/\/\S+\/agenda\/parametres/);
   expect(approved.text).toContain('visibles des régulateurs');
+  await signOut(page);
+
+  // A regulator finds the cardiologist by a cardiology search (not by a general-practice one);
+  // her card says her position is approximate.
+  await signIn(page, REGULATOR);
+  const jeanne = page.locator('.practitioner-card', { has: page.getByRole('heading', { name: 'Dr Jeanne ROLLAND' }) });
+  await page.goto('/recherche?departement=35&tous=1');
+  await hydrated(page);
+  await expect(page.locator('.practitioner-card').first()).toBeVisible();
+  await expect(jeanne).toHaveCount(0);
+  await page.getByLabel('Spécialité').selectOption('Cardiologie');
+  await expect(page).toHaveURL(/speciality=cardiologie/);
+  await expect(jeanne).toContainText('Cardiologie');
+  await expect(jeanne).toContainText('1 place de la Mairie, 35130 Arbrissel');
+  await expect(jeanne).toContainText('Position approximative (centre du département) : distance indicative.');
+  await expectAccessible(page);
   await signOut(page);
 
   await signIn(page, JEANNE, PASSWORD);

@@ -29,6 +29,9 @@ pub fn Field(
     /// Called when the field loses focus (for validation as the user goes).
     #[prop(optional, into)]
     on_blur: Option<Callback<()>>,
+    /// Shown but not typed in (its value comes from elsewhere).
+    #[prop(optional, into)]
+    readonly: Signal<bool>,
 ) -> impl IntoView {
     let error_id = format!("{id}-error");
     let has_error = move || error.get().is_some();
@@ -47,6 +50,7 @@ pub fn Field(
                 type=kind
                 autocomplete=autocomplete
                 required=required
+                readonly=move || readonly.get()
                 aria-required=required.then_some("true")
                 aria-invalid=move || has_error().then_some("true")
                 aria-describedby=error_id.clone()

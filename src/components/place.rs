@@ -1,20 +1,18 @@
-//! The commune field shared by the search and the booking funnel (birth commune), with the
-//! server function that proposes the communes.
+//! The commune field shared by the search, the booking funnel (birth commune) and the
+//! practitioners' registration and settings (the practice's commune), with the server
+//! function that proposes the communes.
 
 use crate::domain::place::CommuneOption;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use crate::server::{auth, services, store, with_status};
+use crate::server::{services, store, with_status};
 use leptos::prelude::*;
 
-/// Regulators only: communes whose name or postcode starts with `text`, for the place field.
+/// Open to everyone: communes whose name or postcode starts with `text`, for the place field.
+/// The commune list is public reference data, and registration (anonymous) picks from it.
 #[server]
 pub async fn suggest_communes(text: String) -> Result<Vec<CommuneOption>, AppError> {
-    with_status(async {
-        auth::require(&[crate::domain::Role::Regulator]).await?;
-        services::search::suggest_communes(store()?.as_ref(), &text).await
-    })
-    .await
+    with_status(async { services::search::suggest_communes(store()?.as_ref(), &text).await }).await
 }
 
 /// A commune field: an ARIA combobox over every French commune (name or postcode).

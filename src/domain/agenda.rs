@@ -393,6 +393,33 @@ impl RangeInput {
     }
 }
 
+impl RangeInput {
+    /// The only reason chosen, if exactly one is.
+    pub fn single_reason(&self) -> Option<&str> {
+        let mut ids: Vec<&str> = self
+            .reason_ids
+            .iter()
+            .map(|id| id.trim())
+            .filter(|id| !id.is_empty())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        match ids[..] {
+            [only] => Some(only),
+            _ => None,
+        }
+    }
+
+    /// A range of one reason only: its slots last the reason's duration (`duration_of` gives
+    /// a reason's, by id as the form sends it).
+    pub fn with_reason_duration(mut self, duration_of: impl Fn(&str) -> Option<u32>) -> Self {
+        if let Some(minutes) = self.single_reason().and_then(duration_of) {
+            self.slot_minutes = minutes.to_string();
+        }
+        self
+    }
+}
+
 fn parse_weekdays(days: &[String]) -> Result<Vec<Weekday>, String> {
     let mut parsed: Vec<Weekday> = days
         .iter()
@@ -599,8 +626,8 @@ pub fn when_label(starts_at: i64) -> String {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RangesView {
     pub ranges: Vec<RangeView>,
-    /// Active reasons: (id, name).
-    pub reasons: Vec<(ReasonId, String)>,
+    /// Active reasons: (id, name, duration in minutes).
+    pub reasons: Vec<(ReasonId, String, u32)>,
     pub absences: Vec<AbsenceView>,
     /// Today in Paris by the server's clock, which is authoritative: the form's first date and
     /// its checks in the browser use it, not the browser's clock.
@@ -855,6 +882,39 @@ mod tests {
             slot_minutes: "20".into(),
             mode: "cabinet".into(),
             reason_ids: vec!["7".into(), "3".into()],
+        }
+    }
+
+    #[test]
+    fn a_single_reason_gives_its_duration_to_the_slots() {
+        let duration_of = |id: &str| match id {
+            "4" => Some(15),
+            "5" => Some(30),
+            _ => None,
+        };
+        let one = RangeInput {
+            reason_ids: vec!["5".into(), " 5".into()],
+            slot_minutes: "20".into(),
+            ..range_input()
+        };
+        assert_eq!(one.single_reason(), Some("5"));
+        assert_eq!(
+            one.clone().with_reason_duration(duration_of).slot_minutes,
+            "30"
+        );
+        let plan = one
+            .with_reason_duration(duration_of)
+            .validate(NaiveDate::from_ymd_opt(2026, 12, 1).unwrap())
+            .unwrap();
+        assert!(plan.times.iter().all(|t| t.slot_minutes == 30));
+        // Several reasons, or one unknown: the slots keep the length typed.
+        for ids in [vec!["4", "5"], vec!["9"], vec![]] {
+            let input = RangeInput {
+                reason_ids: ids.iter().map(|s| s.to_string()).collect(),
+                slot_minutes: "20".into(),
+                ..range_input()
+            };
+            assert_eq!(input.with_reason_duration(duration_of).slot_minutes, "20");
         }
     }
 

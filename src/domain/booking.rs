@@ -29,6 +29,22 @@ pub struct OfferedReason {
     pub id: ReasonId,
     pub name: String,
     pub is_snp: bool,
+    #[serde(default)]
+    pub duration_minutes: i64,
+    /// « À lire avant de prendre un rendez-vous » for this reason; empty for none.
+    #[serde(default)]
+    pub notice: String,
+}
+
+impl OfferedReason {
+    /// "Soins non programmés (20 min)", as the funnel's select shows it.
+    pub fn label(&self) -> String {
+        if self.duration_minutes > 0 {
+            format!("{} ({} min)", self.name, self.duration_minutes)
+        } else {
+            self.name.clone()
+        }
+    }
 }
 
 /// A question of the practitioner's the regulator answers.
@@ -268,7 +284,8 @@ pub struct SlotDetails {
     pub address: String,
     pub day: String,
     pub time: String,
-    /// "À lire avant de prendre un rendez-vous".
+    /// "À lire avant de prendre un rendez-vous": the practitioner's general notice, shown when
+    /// the reason has none of its own.
     pub notice: String,
     pub offer: Offer,
     /// Patient fields this practitioner requires beyond the default five.
@@ -280,6 +297,23 @@ pub struct SlotDetails {
     pub server_now: i64,
     /// Sent back with the booking: a second submit of this funnel books nothing more.
     pub idempotency_key: String,
+}
+
+impl SlotDetails {
+    /// The notice to read before booking for the reason chosen (`reason_id` as the select
+    /// sends it), or the only one offered: its own, else the practitioner's general notice.
+    pub fn notice_for(&self, reason_id: &str) -> &str {
+        let reasons = &self.offer.reasons;
+        let reason = match reasons.iter().find(|r| r.id.to_string() == reason_id) {
+            Some(r) => Some(r),
+            None if reasons.len() == 1 => reasons.first(),
+            None => None,
+        };
+        match reason {
+            Some(r) if !r.notice.is_empty() => &r.notice,
+            _ => &self.notice,
+        }
+    }
 }
 
 /// Everything the funnel sends.
@@ -316,11 +350,15 @@ mod tests {
                     id: ReasonId(7),
                     name: "Consultation de médecine générale".into(),
                     is_snp: false,
+                    duration_minutes: 15,
+                    notice: "Apportez votre carnet de vaccination.".into(),
                 },
                 OfferedReason {
                     id: ReasonId(9),
                     name: "Soins non programmés".into(),
                     is_snp: true,
+                    duration_minutes: 0,
+                    notice: String::new(),
                 },
             ],
             questions: vec![
@@ -422,6 +460,43 @@ mod tests {
             "ordonnance.pdf"
         );
         assert_eq!(clean_file_name("../../"), "piece-jointe");
+    }
+
+    #[test]
+    fn the_notice_is_the_reasons_own_else_the_general_one() {
+        let details = |offer: Offer| SlotDetails {
+            slot_id: SlotId(1),
+            practitioner: "Dr Jeanne Rolland".into(),
+            specialty: "Médecine générale".into(),
+            address: String::new(),
+            day: String::new(),
+            time: String::new(),
+            notice: "Cabinet au 2e étage.".into(),
+            offer,
+            extra_fields: Vec::new(),
+            hold_expires_at: 0,
+            server_now: 0,
+            idempotency_key: String::new(),
+        };
+        let both = details(offer());
+        assert_eq!(
+            both.notice_for("7"),
+            "Apportez votre carnet de vaccination."
+        );
+        assert_eq!(both.notice_for("9"), "Cabinet au 2e étage.");
+        assert_eq!(both.notice_for(""), "Cabinet au 2e étage.");
+        // The only reason offered is the one the notice is about, chosen or not.
+        let mut only = offer();
+        only.reasons.truncate(1);
+        assert_eq!(
+            details(only).notice_for(""),
+            "Apportez votre carnet de vaccination."
+        );
+        assert_eq!(
+            offer().reasons[0].label(),
+            "Consultation de médecine générale (15 min)"
+        );
+        assert_eq!(offer().reasons[1].label(), "Soins non programmés");
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub mod practitioner;
 mod properties;
 pub mod rpps;
 pub mod search;
+pub mod specialty;
 
 use serde::{Deserialize, Serialize};
 

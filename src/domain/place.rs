@@ -29,6 +29,38 @@ impl InseeCode {
     }
 }
 
+/// Where a practitioner's position comes from: their commune's coordinates, or, when the
+/// commune list has none for it, the centre of their département's communes (approximate).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PositionSource {
+    Commune,
+    Departement,
+}
+
+impl PositionSource {
+    pub fn code(self) -> &'static str {
+        match self {
+            PositionSource::Commune => "commune",
+            PositionSource::Departement => "departement",
+        }
+    }
+
+    /// What the search card says of an approximate position.
+    pub const APPROXIMATE: &str =
+        "Position approximative (centre du département) : distance indicative.";
+}
+
+impl TryFrom<String> for PositionSource {
+    type Error = super::ids::UnknownCode;
+
+    fn try_from(code: String) -> Result<Self, Self::Error> {
+        [PositionSource::Commune, PositionSource::Departement]
+            .into_iter()
+            .find(|s| s.code() == code)
+            .ok_or(super::ids::UnknownCode(code))
+    }
+}
+
 const EARTH_RADIUS_KM: f64 = 6371.0;
 
 /// Great-circle distance in kilometres (haversine).
@@ -134,6 +166,17 @@ mod tests {
                 "{input}"
             );
         }
+    }
+
+    #[test]
+    fn position_sources_round_trip() {
+        for source in [PositionSource::Commune, PositionSource::Departement] {
+            assert_eq!(
+                PositionSource::try_from(source.code().to_string()),
+                Ok(source)
+            );
+        }
+        assert!(PositionSource::try_from("gps".to_string()).is_err());
     }
 
     #[test]

@@ -6,25 +6,8 @@ use super::field::{FieldError, REQUIRED, text, too_long};
 use super::identity::{Departement, Email, InseeCode, PersonName, PhoneFr, Rpps};
 use super::ids::{QuestionId, ReasonId, UnknownCode};
 use super::participation::ParticipationView;
+use super::specialty::Specialty;
 use serde::{Deserialize, Serialize};
-
-/// Specialties offered at registration, médecine générale first.
-pub const SPECIALTIES: [&str; 14] = [
-    "Médecine générale",
-    "Pédiatrie",
-    "Gynécologie médicale",
-    "Psychiatrie",
-    "Cardiologie",
-    "Dermatologie",
-    "Ophtalmologie",
-    "Oto-rhino-laryngologie (ORL)",
-    "Gastro-entérologie",
-    "Pneumologie",
-    "Rhumatologie",
-    "Endocrinologie",
-    "Neurologie",
-    "Chirurgie orthopédique",
-];
 
 /// (code stored, label shown)
 pub const CIVILITIES: [(&str, &str); 2] = [("Mme", "Madame"), ("M.", "Monsieur")];
@@ -32,7 +15,8 @@ pub const CIVILITIES: [(&str, &str); 2] = [("Mme", "Madame"), ("M.", "Monsieur")
 /// The name of the built-in reason that opens a range to the SAS.
 pub const SNP_NAME: &str = "Soins non programmés";
 
-/// The registration form as typed.
+/// The registration form as typed. The commune is chosen in the commune list (the search's
+/// place field): `insee_code` is the chosen one's, and the server takes the position from it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RegistrationInput {
     pub email: String,
@@ -44,10 +28,7 @@ pub struct RegistrationInput {
     pub specialty: String,
     pub address: String,
     pub postcode: String,
-    pub city: String,
     pub insee_code: String,
-    pub latitude: String,
-    pub longitude: String,
     #[serde(default)]
     pub phone: String,
 }
@@ -61,15 +42,24 @@ pub struct Registration {
     pub first_name: PersonName,
     pub last_name: PersonName,
     pub rpps: Rpps,
-    pub specialty: &'static str,
+    pub specialty: Specialty,
     pub address: String,
     pub postcode: String,
-    pub city: String,
     pub insee_code: InseeCode,
     pub departement: Departement,
-    pub latitude: f64,
-    pub longitude: f64,
     pub phone: Option<PhoneFr>,
+}
+
+/// The message of a commune not chosen in the list, or unknown to it.
+pub const CHOOSE_COMMUNE: &str =
+    "Choisissez la commune du cabinet dans la liste proposée (saisissez au moins 2 caractères).";
+
+/// The chosen commune's INSEE code: a commune typed but not chosen has none.
+pub fn chosen_commune(insee_code: &str) -> Result<InseeCode, String> {
+    if insee_code.trim().is_empty() {
+        return Err(CHOOSE_COMMUNE.into());
+    }
+    InseeCode::parse(insee_code).map_err(|_| CHOOSE_COMMUNE.to_string())
 }
 
 /// The same rules as the regulators' passwords, the person's names and address as context.
@@ -88,21 +78,6 @@ fn postcode(input: &str) -> Result<String, String> {
     } else {
         Err("Code postal invalide : 5 chiffres, par exemple 75004.".into())
     }
-}
-
-/// A coordinate in decimal degrees (a comma is accepted), within `min..=max`.
-fn degrees(input: &str, (min, max): (f64, f64), example: &str) -> Result<f64, String> {
-    let input = input.trim().replace(',', ".");
-    if input.is_empty() {
-        return Err(REQUIRED.into());
-    }
-    input
-        .parse::<f64>()
-        .ok()
-        .filter(|d| d.is_finite() && (min..=max).contains(d))
-        .ok_or_else(|| {
-            format!("Saisissez des degrés décimaux entre {min} et {max}, par exemple {example}.")
-        })
 }
 
 impl RegistrationInput {
@@ -127,43 +102,19 @@ impl RegistrationInput {
         let specialty = FieldError::check(
             e,
             "specialty",
-            SPECIALTIES
-                .iter()
-                .find(|s| **s == self.specialty)
-                .copied()
+            Specialty::from_label(&self.specialty)
                 .ok_or_else(|| "Choisissez une spécialité dans la liste.".to_string()),
         );
         let address = FieldError::check(e, "address", text(&self.address, 200));
         let postcode = FieldError::check(e, "postcode", postcode(&self.postcode));
-        let city = FieldError::check(e, "city", text(&self.city, 100));
-        let insee_code = FieldError::check(e, "insee_code", InseeCode::parse(&self.insee_code));
-        let latitude = FieldError::check(
-            e,
-            "latitude",
-            degrees(&self.latitude, (-90.0, 90.0), "48.8543"),
-        );
-        let longitude = FieldError::check(
-            e,
-            "longitude",
-            degrees(&self.longitude, (-180.0, 180.0), "2.3576"),
-        );
+        let insee_code = FieldError::check(e, "commune", chosen_commune(&self.insee_code));
         let phone = match self.phone.trim() {
             "" => Some(None),
             phone => FieldError::check(e, "phone", PhoneFr::parse(phone).map(Some)),
         };
-        // Mainland and Corsica: the practice must lie in metropolitan France.
-        if let (Some(insee), Some(lat), Some(lon)) = (&insee_code, latitude, longitude)
-            && insee.departement().as_str().len() == 2
-            && !((41.0..=51.5).contains(&lat) && (-5.5..=10.0).contains(&lon))
-        {
-            e.push(FieldError {
-                field: "latitude".into(),
-                message: "Ces coordonnées ne sont pas en France métropolitaine.".into(),
-            });
-        }
         match (
             email, password, civility, first_name, last_name, rpps, specialty, address, postcode,
-            city, insee_code, latitude, longitude, phone,
+            insee_code, phone,
         ) {
             (
                 Some(email),
@@ -175,10 +126,7 @@ impl RegistrationInput {
                 Some(specialty),
                 Some(address),
                 Some(postcode),
-                Some(city),
                 Some(insee_code),
-                Some(latitude),
-                Some(longitude),
                 Some(phone),
             ) if errors.is_empty() => Ok(Registration {
                 departement: insee_code.departement(),
@@ -191,11 +139,55 @@ impl RegistrationInput {
                 specialty,
                 address,
                 postcode,
-                city,
                 insee_code,
-                latitude,
-                longitude,
                 phone,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// The practice as the settings form types it; the commune is chosen in the commune list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PracticeInput {
+    pub specialty: String,
+    pub address: String,
+    pub postcode: String,
+    pub insee_code: String,
+    /// The chosen commune's name, as the field shows it.
+    #[serde(default)]
+    pub commune: String,
+}
+
+/// A checked practice; the server places it by its commune.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Practice {
+    pub specialty: Specialty,
+    pub address: String,
+    pub postcode: String,
+    pub insee_code: InseeCode,
+}
+
+impl PracticeInput {
+    /// The same rules as at registration; all errors at once.
+    pub fn validate(&self) -> Result<Practice, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let e = &mut errors;
+        let specialty = FieldError::check(
+            e,
+            "specialty",
+            Specialty::from_label(&self.specialty)
+                .ok_or_else(|| "Choisissez une spécialité dans la liste.".to_string()),
+        );
+        let address = FieldError::check(e, "address", text(&self.address, 200));
+        let insee_code = FieldError::check(e, "commune", chosen_commune(&self.insee_code));
+        let postcode = FieldError::check(e, "postcode", postcode(&self.postcode));
+        match (specialty, address, insee_code, postcode) {
+            (Some(specialty), Some(address), Some(insee_code), Some(postcode)) => Ok(Practice {
+                specialty,
+                address,
+                postcode,
+                insee_code,
             }),
             _ => Err(errors),
         }
@@ -335,6 +327,9 @@ pub struct ReasonInput {
     pub open_to_new_patients: bool,
     #[serde(default)]
     pub bookable_online: bool,
+    /// « À lire avant de prendre un rendez-vous » for this reason; empty: the general notice.
+    #[serde(default)]
+    pub notice: String,
 }
 
 /// A checked reason; `name` is `None` for "Soins non programmés", whose name is fixed.
@@ -344,6 +339,7 @@ pub struct ReasonForm {
     pub duration_minutes: u32,
     pub open_to_new_patients: bool,
     pub bookable_online: bool,
+    pub notice: String,
 }
 
 impl ReasonInput {
@@ -385,12 +381,20 @@ impl ReasonInput {
                     )
                 }),
         );
+        let notice = self.notice.trim().to_string();
+        if notice.chars().count() > SettingsInput::NOTICE_MAX {
+            errors.push(FieldError {
+                field: "reason_notice".into(),
+                message: too_long(SettingsInput::NOTICE_MAX),
+            });
+        }
         match (name, duration) {
-            (Some(name), Some(duration_minutes)) => Ok(ReasonForm {
+            (Some(name), Some(duration_minutes)) if errors.is_empty() => Ok(ReasonForm {
                 name,
                 duration_minutes,
                 open_to_new_patients: self.open_to_new_patients,
                 bookable_online: self.bookable_online,
+                notice,
             }),
             _ => Err(errors),
         }
@@ -430,6 +434,7 @@ pub struct ReasonView {
     pub bookable_online: bool,
     pub is_snp: bool,
     pub archived: bool,
+    pub notice: String,
 }
 
 /// The practitioner's settings page: the settings as the form shows them, and the questions.
@@ -437,6 +442,9 @@ pub struct ReasonView {
 pub struct SettingsView {
     /// « Je participe au SAS »: a request the SAS administration decides on.
     pub participation: ParticipationView,
+    pub practice: PracticeInput,
+    /// The commune has no coordinates: the search places the practice at the département's centre.
+    pub approximate_position: bool,
     pub settings: SettingsInput,
     pub questions: Vec<QuestionView>,
 }
@@ -463,10 +471,7 @@ mod tests {
             specialty: "Médecine générale".into(),
             address: " 3  rue des Lilas ".into(),
             postcode: "35000".into(),
-            city: "Rennes".into(),
             insee_code: "35238".into(),
-            latitude: "48,1113".into(),
-            longitude: "-1.68".into(),
             phone: String::new(),
         }
     }
@@ -477,7 +482,8 @@ mod tests {
         assert_eq!(r.email.as_str(), "jeanne.rolland@exemple.fr");
         assert_eq!(r.departement.as_str(), "35");
         assert_eq!(r.address, "3 rue des Lilas");
-        assert_eq!((r.latitude, r.longitude), (48.1113, -1.68));
+        assert_eq!(r.insee_code.as_str(), "35238");
+        assert_eq!(r.specialty, Specialty::GeneralPractice);
         assert_eq!(r.phone, None);
         let with_phone = RegistrationInput {
             phone: "02 99 00 00 00".into(),
@@ -541,7 +547,15 @@ mod tests {
                     insee_code: "3523".into(),
                     ..registration()
                 },
-                "insee_code",
+                "commune",
+            ),
+            // A commune typed but not chosen in the list.
+            (
+                RegistrationInput {
+                    insee_code: " ".into(),
+                    ..registration()
+                },
+                "commune",
             ),
             (
                 RegistrationInput {
@@ -549,13 +563,6 @@ mod tests {
                     ..registration()
                 },
                 "postcode",
-            ),
-            (
-                RegistrationInput {
-                    latitude: "12".into(),
-                    ..registration()
-                },
-                "latitude",
             ),
             (
                 RegistrationInput {
@@ -569,8 +576,34 @@ mod tests {
         }
         assert_eq!(
             RegistrationInput::default().validate().unwrap_err().len(),
-            13
+            10
         );
+    }
+
+    #[test]
+    fn a_practice_is_checked_like_a_registration() {
+        let practice = PracticeInput {
+            specialty: "Cardiologie".into(),
+            address: " 3 rue des Lilas ".into(),
+            postcode: "35000".into(),
+            insee_code: "35238".into(),
+            commune: "Rennes".into(),
+        };
+        let checked = practice.validate().unwrap();
+        assert_eq!(checked.specialty, Specialty::Cardiology);
+        assert_eq!(checked.address, "3 rue des Lilas");
+        let typed_only = PracticeInput {
+            insee_code: String::new(),
+            specialty: "Astrologie".into(),
+            ..practice
+        };
+        let fields: Vec<String> = typed_only
+            .validate()
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(fields, ["specialty", "commune"]);
     }
 
     #[test]
@@ -612,6 +645,7 @@ mod tests {
             duration_minutes: "15".into(),
             open_to_new_patients: true,
             bookable_online: false,
+            notice: " Venez à jeun. ".into(),
         };
         assert_eq!(
             input.validate(false).unwrap(),
@@ -619,9 +653,15 @@ mod tests {
                 name: Some("Vaccination".into()),
                 duration_minutes: 15,
                 open_to_new_patients: true,
-                bookable_online: false
+                bookable_online: false,
+                notice: "Venez à jeun.".into(),
             }
         );
+        let long = ReasonInput {
+            notice: "x".repeat(SettingsInput::NOTICE_MAX + 1),
+            ..input.clone()
+        };
+        assert_eq!(long.validate(false).unwrap_err()[0].field, "reason_notice");
         let snp_name = ReasonInput {
             name: "soins non programmés".into(),
             ..input.clone()

@@ -153,7 +153,7 @@ proptest! {
         choices.answers = vec![Answer { question_id: QuestionId(question), text: answer }];
         let offer = Offer {
             mode: super::agenda::Mode::Cabinet,
-            reasons: vec![OfferedReason { id: ReasonId(7), name: "Soins non programmés".into(), is_snp: true }],
+            reasons: vec![OfferedReason { id: ReasonId(7), name: "Soins non programmés".into(), is_snp: true, duration_minutes: 20, notice: String::new() }],
             questions: vec![Question { id: QuestionId(3), label: "Allergies ?".into(), required: true }],
         };
         let _ = choices.validate(&offer);
@@ -171,11 +171,11 @@ proptest! {
     }
 
     #[test]
-    fn practitioner_forms_never_panic(v in texts(14), name in text(), minutes in text(), label in text(), flags in any::<(bool, bool, bool)>()) {
+    fn practitioner_forms_never_panic(v in texts(12), name in text(), minutes in text(), label in text(), flags in any::<(bool, bool, bool)>()) {
         let registration: RegistrationInput = form(
             &[
                 "email", "password", "civility", "first_name", "last_name", "rpps", "specialty",
-                "address", "postcode", "city", "insee_code", "latitude", "longitude", "phone",
+                "address", "postcode", "insee_code", "phone",
             ],
             &v,
         );
@@ -185,6 +185,7 @@ proptest! {
             duration_minutes: minutes,
             open_to_new_patients: flags.0,
             bookable_online: flags.1,
+            notice: v[11].clone(),
         };
         let _ = reason.validate(flags.2);
         let _ = QuestionInput { label, required: flags.0 }.validate();

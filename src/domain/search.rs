@@ -7,6 +7,7 @@ use super::field::FieldError;
 use super::identity::Departement;
 use super::ids::{PractitionerId, SlotId};
 use super::place::InseeCode;
+use super::specialty::Specialty;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Europe::Paris;
 use serde::{Deserialize, Serialize};
@@ -18,16 +19,6 @@ pub const DEFAULT_RADIUS_KM: u32 = 20;
 pub const PAGE_SIZE: usize = 5;
 /// How far ahead the search looks by default: today, tomorrow and the day after.
 pub const WINDOW_HOURS: i64 = 72;
-
-/// Specialties regulators search, with the label practitioners are stored with.
-/// SM54 is "Médecine générale" in the TRE_R38 nomenclature call-centre software sends.
-pub const SPECIALTIES: [(&str, &str); 5] = [
-    ("medecine-generale", "Médecine générale"),
-    ("pediatrie", "Pédiatrie"),
-    ("gynecologie", "Gynécologie médicale"),
-    ("psychiatrie", "Psychiatrie"),
-    ("dermatologie", "Dermatologie"),
-];
 
 /// Which days the slots may fall on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -119,8 +110,7 @@ pub struct SearchQuery {
     pub radius_km: Option<u32>,
     /// The commune's whole département instead of a radius.
     pub whole_departement: bool,
-    /// Label as practitioners are stored with it.
-    pub specialty: &'static str,
+    pub specialty: Specialty,
     pub window: Window,
     /// "Disponible sous" ranges chosen; empty means no limit within the window.
     pub within: Vec<(u32, u32)>,
@@ -316,17 +306,8 @@ impl SearchParams {
             None
         };
         let specialty = match self.speciality.trim() {
-            "" => Some(SPECIALTIES[0].1),
-            s => {
-                let key = super::place::normalise(s);
-                SPECIALTIES
-                    .iter()
-                    .find(|(code, label)| {
-                        code.replace('-', " ") == key || super::place::normalise(label) == key
-                    })
-                    .map(|(_, label)| *label)
-                    .or_else(|| (s.eq_ignore_ascii_case("SM54")).then_some(SPECIALTIES[0].1))
-            }
+            "" => Some(Specialty::ALL[0]),
+            s => Specialty::find(s),
         };
         if specialty.is_none() {
             fail(
@@ -519,6 +500,8 @@ pub struct PractitionerCard {
     pub new_patients: bool,
     /// Only video slots are listed: the practitioner is beyond the radius.
     pub video_only: bool,
+    /// Their position is their département's centre (their commune has no coordinates).
+    pub approximate_position: bool,
     pub days: Vec<DaySlots>,
 }
 
@@ -565,7 +548,7 @@ mod tests {
         .unwrap();
         assert_eq!(q.place, Place::Commune(InseeCode::parse("69123").unwrap()));
         assert_eq!((q.radius_km, q.whole_departement), (None, false));
-        assert_eq!(q.specialty, "Médecine générale");
+        assert_eq!(q.specialty, Specialty::GeneralPractice);
         assert_eq!(q.window, Window::Next72Hours);
         assert_eq!(q.modes, [Mode::Cabinet, Mode::Video]);
         assert!(q.within.is_empty() && q.only_with_slots && q.page == 1 && q.rotation.is_none());
@@ -624,7 +607,7 @@ mod tests {
         );
         assert_eq!(
             (q.page, q.rotation, q.specialty),
-            (3, Some(42), "Pédiatrie")
+            (3, Some(42), Specialty::Pediatrics)
         );
     }
 

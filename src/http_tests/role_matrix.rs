@@ -37,7 +37,7 @@ fn table() -> Vec<(&'static str, &'static str, Access)> {
              &params[tous]=&params[page]=&params[ordre]=&params[origin]=",
             Only(REGULATOR),
         ),
-        (SuggestCommunes::PATH, "text=Renn", Only(REGULATOR)),
+        (SuggestCommunes::PATH, "text=Renn", Open),
         (OpenSlot::PATH, "slot_id=1", Only(REGULATOR)),
         (ShowSlot::PATH, "slot_id=1", Only(REGULATOR)),
         (ReleaseSlot::PATH, "slot_id=1", Only(REGULATOR)),
@@ -71,11 +71,15 @@ fn table() -> Vec<(&'static str, &'static str, Access)> {
             "registration[email]=&registration[password]=&registration[civility]=\
              &registration[first_name]=&registration[last_name]=&registration[rpps]=\
              &registration[specialty]=&registration[address]=&registration[postcode]=\
-             &registration[city]=&registration[insee_code]=&registration[latitude]=\
-             &registration[longitude]=",
+             &registration[insee_code]=",
             Open,
         ),
         (WeekAgenda::PATH, "week=", Only(PRACTITIONER)),
+        (
+            SavePractice::PATH,
+            "practice[specialty]=&practice[address]=&practice[postcode]=&practice[insee_code]=",
+            Only(PRACTITIONER),
+        ),
         (MyRanges::PATH, "", Only(PRACTITIONER)),
         (
             SaveRange::PATH,

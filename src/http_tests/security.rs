@@ -192,10 +192,7 @@ fn registration(rpps: &str, (first, last): (&str, &str), email: &str) -> String 
         ("specialty", "Médecine générale"),
         ("address", "2 rue de Siam"),
         ("postcode", "29200"),
-        ("city", "Brest"),
         ("insee_code", "29019"),
-        ("latitude", "48.3904"),
-        ("longitude", "-4.4861"),
         ("phone", ""),
     ] {
         form.append_pair(&format!("registration[{field}]"), value);
@@ -293,16 +290,24 @@ fn only_a_confirmed_and_approved_practitioner_reaches_the_search() {
         let email = "helene.lefevre@exemple.fr";
         let impostor = registration("10001112225", ("Hélène", "Martin"), email);
         let unknown = registration("10007778888", ("Hélène", "Lefèvre-Dupont"), email);
+        // The practice is placed by a commune of the list, with one of its postcodes.
+        let genuine = registration("10001112225", ("Hélène", "Lefevre Dupont"), email);
+        let unlisted = genuine.replace("29019", "99999");
+        let elsewhere = genuine.replace("29200", "35000");
         for (form, says) in [
             (impostor, "ne correspondent pas"),
             (unknown, "absent de l'annuaire"),
+            (unlisted, "Choisissez la commune du cabinet dans la liste"),
+            (
+                elsewhere,
+                "Ce code postal n'est pas celui de Brest : 29200.",
+            ),
         ] {
             let refused = server.post(Register::PATH, &form, None).await;
             assert_eq!(refused.status(), 422);
             assert!(refused.text().await.unwrap().contains(says), "{says}");
         }
         // The directory's names, typed without capitals or accents as people do.
-        let genuine = registration("10001112225", ("Hélène", "Lefevre Dupont"), email);
         assert_eq!(
             server.post(Register::PATH, &genuine, None).await.status(),
             200

@@ -1,7 +1,8 @@
 //! `bench search`: runs a mix of searches, the way the server function runs them (parse, then
 //! `run_search` on the store), and prints latency percentiles and throughput.
 
-use crate::domain::search::{SPECIALTIES, SearchParams, WITHIN};
+use crate::domain::search::{SearchParams, WITHIN};
+use crate::domain::specialty::Specialty;
 use crate::server::services::search::run_search;
 use crate::server::store::{CommuneRecord, Store};
 use rand::distributions::{Distribution, WeightedIndex};
@@ -100,7 +101,9 @@ fn draw(
         p.perimetre = "departement".into();
     }
     if rng.gen_bool(0.1) {
-        p.speciality = SPECIALTIES[rng.gen_range(1..SPECIALTIES.len())].0.into();
+        p.speciality = Specialty::ALL[rng.gen_range(1..Specialty::ALL.len())]
+            .code()
+            .into();
     }
     p.fenetre = ["", "", "", "j0", "j1", "j2"][rng.gen_range(0..6)].into();
     if rng.gen_bool(0.3) {

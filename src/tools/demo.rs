@@ -419,6 +419,7 @@ async fn insert_practitioner(
             departement: commune.departement,
             latitude: commune.lat + jitter(7),
             longitude: commune.lon + jitter(11),
+            position_source: crate::domain::place::PositionSource::Commune,
             phone: phone.as_ref().map(PhoneFr::e164),
             sas_status: if case == Case::NotRegistered {
                 SasStatus::None
@@ -465,6 +466,7 @@ async fn insert_agenda(
                     open_to_new_patients: true,
                     bookable_online: online,
                 },
+                notice: "",
             },
         )
         .await?;
@@ -479,6 +481,7 @@ async fn insert_agenda(
                     open_to_new_patients: false,
                     bookable_online: true,
                 },
+                notice: "",
             },
         )
         .await?;
@@ -495,6 +498,7 @@ async fn insert_agenda(
                             open_to_new_patients: false,
                             bookable_online: false,
                         },
+                        notice: "",
                     },
                 )
                 .await?,
@@ -610,6 +614,8 @@ async fn book_a_few(store: &Store, now: DateTime<Utc>) -> Result<usize, StoreErr
                     id: snp.id,
                     name: snp.name,
                     is_snp: true,
+                    duration_minutes: snp.duration_minutes,
+                    notice: snp.notice,
                 },
                 answers: Vec::new(),
                 message: None,

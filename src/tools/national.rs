@@ -8,7 +8,7 @@ use crate::domain::eligibility::ReasonFlags;
 use crate::domain::identity::{PhoneFr, Rpps};
 use crate::domain::ids::ReasonId;
 use crate::domain::participation::SasStatus;
-use crate::domain::search::SPECIALTIES;
+use crate::domain::specialty::Specialty;
 use crate::server::store::CommuneRecord;
 use crate::server::store::{NewPractitioner, NewRange, NewReason, Store, StoreError};
 use chrono::{Duration, NaiveTime, Weekday};
@@ -141,7 +141,7 @@ struct Plan {
     index: usize,
     commune: CommuneRecord,
     case: Case,
-    specialty: &'static str,
+    specialty: Specialty,
     jitter: (f64, f64),
     phone: bool,
     /// (weekday, morning?) half-days open, SNP on it?
@@ -185,9 +185,9 @@ impl Plan {
             commune,
             case,
             specialty: if rng.gen_bool(0.88) {
-                SPECIALTIES[0].1
+                Specialty::ALL[0]
             } else {
-                SPECIALTIES[rng.gen_range(1..SPECIALTIES.len())].1
+                Specialty::ALL[rng.gen_range(1..Specialty::ALL.len())]
             },
             jitter: (rng.gen_range(-0.02..0.02), rng.gen_range(-0.02..0.02)),
             phone: rng.gen_bool(0.85),
@@ -226,7 +226,7 @@ impl Plan {
                 civility,
                 first_name: first,
                 last_name: last,
-                specialty: self.specialty,
+                specialty: self.specialty.label(),
                 address: &address,
                 postcode,
                 city: &self.commune.name,
@@ -234,6 +234,7 @@ impl Plan {
                 departement: &self.commune.departement,
                 latitude: self.commune.latitude.unwrap_or_default() + self.jitter.0,
                 longitude: self.commune.longitude.unwrap_or_default() + self.jitter.1,
+                position_source: crate::domain::place::PositionSource::Commune,
                 phone: phone.as_ref().map(PhoneFr::e164),
                 sas_status: if self.case == Case::NotRegistered {
                     SasStatus::None
@@ -258,6 +259,7 @@ impl Plan {
                 open_to_new_patients: new,
                 bookable_online: online,
             },
+            notice: "",
         };
         let online = self.case != Case::OfflineWithSnp;
         let consult = store

@@ -51,10 +51,7 @@ fn registration_form(n: usize) -> String {
         ("specialty", "Médecine générale"),
         ("address", "1 rue de la Charge"),
         ("postcode", "35000"),
-        ("city", "Rennes"),
         ("insee_code", "35238"),
-        ("latitude", "48.11"),
-        ("longitude", "-1.68"),
         ("phone", ""),
     ] {
         form.append_pair(&format!("registration[{field}]"), value);

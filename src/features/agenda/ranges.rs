@@ -37,7 +37,8 @@ pub async fn save_range(id: Option<RangeId>, range: RangeInput) -> Result<(), Ap
     with_status(async {
         let (user_id, practitioner_id) = signed_in_practitioner().await?;
         let horizon = horizon()?;
-        let plan = range
+        let plan = agenda::range_with_reason_duration(practitioner_id, range)
+            .await?
             .validate(paris_today(crate::server::now_utc()))
             .map_err(AppError::Invalid)?;
         let ranges: Vec<NewRange> = plan
@@ -209,7 +210,7 @@ const DAY_OPTIONS: [(&str, &str); 7] = [
 #[component]
 fn RangeForm(
     editing: Option<RangeView>,
-    reasons: Vec<(ReasonId, String)>,
+    reasons: Vec<(ReasonId, String, u32)>,
     /// Today in Paris, by the server's clock.
     today: chrono::NaiveDate,
     save: ServerAction<SaveRange>,
@@ -237,6 +238,24 @@ fn RangeForm(
     let slot_minutes = RwSignal::new(initial.slot_minutes);
     let mode = RwSignal::new(initial.mode);
     let reason_ids = RwSignal::new(initial.reason_ids);
+    // One reason only: its duration is the slots' (the server applies it too).
+    let durations: Vec<(String, u32)> = reasons
+        .iter()
+        .map(|(id, _, d)| (id.to_string(), *d))
+        .collect();
+    let single = Memo::new(move |_| {
+        let range = RangeInput {
+            reason_ids: reason_ids.get(),
+            ..RangeInput::default()
+        };
+        let only = range.single_reason()?;
+        durations.iter().find(|(id, _)| id == only).map(|(_, d)| *d)
+    });
+    Effect::new(move || {
+        if let Some(minutes) = single.get() {
+            slot_minutes.set(minutes.to_string());
+        }
+    });
     let errors = Errors::new();
     let version = save.version().get_untracked();
     Effect::new(move || {
@@ -277,7 +296,7 @@ fn RangeForm(
         .collect();
     let reason_options: Vec<(String, String)> = reasons
         .into_iter()
-        .map(|(id, name)| (id.to_string(), name))
+        .map(|(id, name, minutes)| (id.to_string(), format!("{name} ({minutes} min)")))
         .collect();
     let days_hint = if id.is_some() {
         "Cocher un autre jour ajoute une plage identique ce jour-là."
@@ -319,9 +338,15 @@ fn RangeForm(
                 </div>
                 <div class="fr-col-12 fr-col-md-4">
                     <Field id="slot_minutes" name="slot_minutes" label="Durée d'un créneau (minutes)" kind="number"
-                        required=true value=slot_minutes error=errors.of("slot_minutes") />
+                        required=true value=slot_minutes error=errors.of("slot_minutes")
+                        readonly=Signal::derive(move || single.get().is_some()) />
                 </div>
             </div>
+            {move || single.get().map(|minutes| view! {
+                <p class="fr-hint-text" id="slot_minutes-reason">
+                    {format!("Un seul motif sur la plage : ses créneaux durent la durée du motif ({minutes} min).")}
+                </p>
+            })}
             <Radios id="mode" legend="Type de consultation"
                 options=vec![("cabinet", "Au cabinet"), ("video", "En vidéo")]
                 value=mode error=errors.of("mode") />

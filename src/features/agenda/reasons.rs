@@ -3,7 +3,7 @@
 
 #[cfg(feature = "ssr")]
 use super::signed_in_practitioner;
-use crate::components::form::{Checkbox, Errors, general_error, successes};
+use crate::components::form::{Checkbox, Errors, TextArea, general_error, successes};
 use crate::components::loaded::Loaded;
 use crate::components::{ErrorAlert, Field};
 use crate::domain::ids::ReasonId;
@@ -169,6 +169,12 @@ fn ReasonForm(
     );
     let open = RwSignal::new(editing.as_ref().is_some_and(|r| r.open_to_new_patients));
     let online = RwSignal::new(editing.as_ref().is_some_and(|r| r.bookable_online));
+    let notice = RwSignal::new(
+        editing
+            .as_ref()
+            .map(|r| r.notice.clone())
+            .unwrap_or_default(),
+    );
     let errors = Errors::new();
     let version = save.version().get_untracked();
     Effect::new(move || {
@@ -180,6 +186,7 @@ fn ReasonForm(
             Some(Ok(())) => {
                 errors.clear();
                 name.set(String::new());
+                notice.set(String::new());
                 on_done.run(());
             }
             None => {}
@@ -192,6 +199,7 @@ fn ReasonForm(
             duration_minutes: duration.get_untracked(),
             open_to_new_patients: open.get_untracked(),
             bookable_online: online.get_untracked(),
+            notice: notice.get_untracked(),
         };
         match reason.validate(is_snp) {
             Ok(_) => {
@@ -213,6 +221,9 @@ fn ReasonForm(
                 required=true value=duration error=errors.of("duration_minutes") />
             <Checkbox id="open_to_new_patients" label="Ouvert aux nouveaux patients" checked=open />
             <Checkbox id="bookable_online" label="Réservable en ligne" checked=online />
+            <TextArea id="reason_notice" label="À lire avant de prendre un rendez-vous (facultatif)"
+                hint="Affiché aux régulateurs qui choisissent ce motif. Laissé vide : votre message général (Participation au SAS)."
+                value=notice error=errors.of("reason_notice") />
             <div class="fr-mt-2w">
                 <button type="submit" class="fr-btn" disabled=move || save.pending().get()>
                     {if id.is_some() { "Enregistrer le motif" } else { "Ajouter le motif" }}

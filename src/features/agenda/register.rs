@@ -2,8 +2,11 @@
 //! by the link mailed to it, then asks to participate in the SAS and sets up their agenda.
 
 use crate::components::form::{Errors, Radios, Select, general_error};
+use crate::components::place::PlaceField;
 use crate::components::{ErrorAlert, Field};
-use crate::domain::practitioner::{CIVILITIES, RegistrationInput, SPECIALTIES};
+use crate::domain::place::CommuneOption;
+use crate::domain::practitioner::{CIVILITIES, RegistrationInput};
+use crate::domain::specialty::Specialty;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::server::{services::accounts, with_status};
@@ -23,7 +26,7 @@ pub async fn register(registration: RegistrationInput) -> Result<(), AppError> {
 }
 
 /// (field, label, hint, input type, autocomplete)
-const TEXT_FIELDS: [(&str, &str, &str, &str, &str); 12] = [
+const TEXT_FIELDS: [(&str, &str, &str, &str, &str); 8] = [
     ("first_name", "Prénom", "", "text", "given-name"),
     ("last_name", "Nom", "", "text", "family-name"),
     ("rpps", "Numéro RPPS", "11 chiffres", "text", "off"),
@@ -40,28 +43,6 @@ const TEXT_FIELDS: [(&str, &str, &str, &str, &str); 12] = [
         "5 chiffres",
         "text",
         "postal-code",
-    ),
-    ("city", "Commune", "", "text", "address-level2"),
-    (
-        "insee_code",
-        "Code INSEE de la commune",
-        "5 caractères, par exemple 75104 (Paris 4e) ou 2A004",
-        "text",
-        "off",
-    ),
-    (
-        "latitude",
-        "Latitude du cabinet",
-        "Degrés décimaux, par exemple 48.8543",
-        "text",
-        "off",
-    ),
-    (
-        "longitude",
-        "Longitude du cabinet",
-        "Degrés décimaux, par exemple 2.3576",
-        "text",
-        "off",
     ),
     (
         "phone",
@@ -94,7 +75,8 @@ pub fn RegisterPage() -> impl IntoView {
         .map(|_| RwSignal::new(String::new()))
         .collect();
     let civility = RwSignal::new(String::new());
-    let specialty = RwSignal::new(SPECIALTIES[0].to_string());
+    let specialty = RwSignal::new(Specialty::ALL[0].label().to_string());
+    let (commune, insee) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
     let errors = Errors::new();
     Effect::new(move || {
         if let Some(Err(e)) = action.value().get() {
@@ -102,7 +84,21 @@ pub fn RegisterPage() -> impl IntoView {
         }
     });
     let registered = move || matches!(action.value().get(), Some(Ok(())));
-    let email = values[10];
+    let email = values[6];
+    let postcode = values[4];
+    // The commune's postcode, when it has one only or the one typed is not among its own.
+    let choose = Callback::new(move |c: CommuneOption| {
+        let typed = postcode.get_untracked();
+        if !c.postcodes.split_whitespace().any(|p| p == typed.trim()) {
+            postcode.set(
+                c.postcodes
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or("")
+                    .to_string(),
+            );
+        }
+    });
     let read = {
         let values = values.clone();
         move || {
@@ -113,13 +109,10 @@ pub fn RegisterPage() -> impl IntoView {
                 rpps: v(2),
                 address: v(3),
                 postcode: v(4),
-                city: v(5),
-                insee_code: v(6),
-                latitude: v(7),
-                longitude: v(8),
-                phone: v(9),
-                email: v(10),
-                password: v(11),
+                insee_code: insee.get_untracked(),
+                phone: v(5),
+                email: v(6),
+                password: v(7),
                 civility: civility.get_untracked(),
                 specialty: specialty.get_untracked(),
             }
@@ -160,7 +153,7 @@ pub fn RegisterPage() -> impl IntoView {
             {field(2)}
             <div class="fr-fieldset__element">
                 <Select id="specialty" label="Spécialité"
-                    options=SPECIALTIES.iter().map(|s| (s.to_string(), s.to_string())).collect()
+                    options=Specialty::ALL.iter().map(|s| (s.label().to_string(), s.label().to_string())).collect()
                     value=specialty error=errors.of("specialty") />
             </div>
         </fieldset>
@@ -169,15 +162,21 @@ pub fn RegisterPage() -> impl IntoView {
     let place = view! {
         <fieldset class="fr-fieldset">
             <legend class="fr-fieldset__legend"><h2 class="fr-h4 fr-mb-0">"Lieu d'exercice"</h2></legend>
-            {(3..10).map(&field).collect_view()}
+            {field(3)}
+            <div class="fr-fieldset__element">
+                <PlaceField text=commune insee choose id="commune" name="commune" label="Commune du cabinet"
+                    error=errors.of("commune") />
+            </div>
+            {field(4)}
+            {field(5)}
         </fieldset>
     }
     .into_any();
     let login = view! {
         <fieldset class="fr-fieldset">
             <legend class="fr-fieldset__legend"><h2 class="fr-h4 fr-mb-0">"Connexion"</h2></legend>
-            {field(10)}
-            {field(11)}
+            {field(6)}
+            {field(7)}
             <div class="fr-fieldset__element">
                 <button type="submit" class="fr-btn" disabled=move || action.pending().get()>"Créer mon compte"</button>
             </div>

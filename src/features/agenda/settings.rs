@@ -1,16 +1,22 @@
-//! "Participation au SAS": the practitioner's SAS settings, the notice shown before booking,
-//! and what bookings must carry beyond the default patient fields.
+//! "Participation au SAS": the practitioner's SAS settings, their practice (specialty, address,
+//! commune chosen in the commune list), the notice shown before booking, and what bookings
+//! must carry beyond the default patient fields.
 
 #[cfg(feature = "ssr")]
 use super::signed_in_practitioner;
-use crate::components::form::{Checkbox, Choices, Errors, TextArea, general_error, successes};
+use crate::components::form::{
+    Checkbox, Choices, Errors, Select, TextArea, general_error, successes,
+};
 use crate::components::loaded::Loaded;
+use crate::components::place::PlaceField;
 use crate::components::{ErrorAlert, Field};
 use crate::domain::ids::QuestionId;
 use crate::domain::participation::{ParticipationView, SasStatus};
+use crate::domain::place::CommuneOption;
 use crate::domain::practitioner::{
-    ExtraField, QuestionInput, QuestionView, SettingsInput, SettingsView,
+    ExtraField, PracticeInput, QuestionInput, QuestionView, SettingsInput, SettingsView,
 };
+use crate::domain::specialty::Specialty;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::server::services::{agenda, participation};
@@ -64,6 +70,18 @@ pub async fn save_settings(settings: SettingsInput) -> Result<(), AppError> {
     .await
 }
 
+/// Practitioners only: changes their own practice; the server places it by the commune.
+#[server(endpoint = "agenda/save_practice")]
+pub async fn save_practice(practice: PracticeInput) -> Result<(), AppError> {
+    with_status(async {
+        let (user_id, practitioner_id) = signed_in_practitioner().await?;
+        agenda::save_practice(practitioner_id, &practice).await?;
+        tracing::info!(%user_id, %practitioner_id, "practice saved");
+        Ok(())
+    })
+    .await
+}
+
 /// Practitioners only: adds a question to their own booking form.
 #[server(endpoint = "agenda/add_question")]
 pub async fn add_question(question: QuestionInput) -> Result<(), AppError> {
@@ -98,7 +116,9 @@ pub fn SettingsPage() -> impl IntoView {
     let remove = ServerAction::<RemoveQuestion>::new();
     let request = ServerAction::<RequestParticipation>::new();
     let withdraw = ServerAction::<WithdrawParticipation>::new();
+    let practice = ServerAction::<SavePractice>::new();
     let changes = successes(vec![
+        practice.value(),
         add.value(),
         remove.value(),
         request.value(),
@@ -119,6 +139,7 @@ pub fn SettingsPage() -> impl IntoView {
         </div>
         <Loaded resource=view_data let:data>
             <Participation participation=data.participation request withdraw />
+            <PracticeForm initial=data.practice approximate=data.approximate_position save=practice />
             <SettingsForm initial=data.settings save />
             <Questions questions=data.questions add remove />
         </Loaded>
@@ -167,7 +188,7 @@ fn SettingsForm(initial: SettingsInput, save: ServerAction<SaveSettings>) -> imp
                 </div>
                 <div class="fr-fieldset__element">
                     <TextArea id="booking_notice" label="À lire avant de prendre un rendez-vous"
-                        hint="Affiché à la personne qui réserve, avant qu'elle confirme le rendez-vous."
+                        hint="Affiché à la personne qui réserve, avant qu'elle confirme le rendez-vous, quand le motif choisi n'a pas de message à lui (Motifs de consultation)."
                         value=notice error=errors.of("booking_notice") />
                 </div>
             </fieldset>
@@ -178,6 +199,100 @@ fn SettingsForm(initial: SettingsInput, save: ServerAction<SaveSettings>) -> imp
             <div role="status" class="fr-mt-2w">
                 {move || matches!(save.value().get(), Some(Ok(()))).then(|| view! {
                     <div class="fr-alert fr-alert--success fr-alert--sm"><p>"Paramètres enregistrés."</p></div>
+                })}
+            </div>
+        </form>
+    }
+}
+
+/// « Mon cabinet »: specialty, address and commune, from the lists registration uses.
+#[component]
+fn PracticeForm(
+    initial: PracticeInput,
+    approximate: bool,
+    save: ServerAction<SavePractice>,
+) -> impl IntoView {
+    let specialty = RwSignal::new(initial.specialty);
+    let address = RwSignal::new(initial.address);
+    let postcode = RwSignal::new(initial.postcode);
+    let (commune, insee) = (
+        RwSignal::new(initial.commune),
+        RwSignal::new(initial.insee_code),
+    );
+    let errors = Errors::new();
+    Effect::new(move || {
+        if let Some(Err(e)) = save.value().get() {
+            errors.show_server(&e);
+        }
+    });
+    let choose = Callback::new(move |c: CommuneOption| {
+        if !c
+            .postcodes
+            .split_whitespace()
+            .any(|p| p == postcode.get_untracked().trim())
+        {
+            postcode.set(
+                c.postcodes
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or("")
+                    .to_string(),
+            );
+        }
+    });
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let practice = PracticeInput {
+            specialty: specialty.get_untracked(),
+            address: address.get_untracked(),
+            postcode: postcode.get_untracked(),
+            insee_code: insee.get_untracked(),
+            commune: commune.get_untracked(),
+        };
+        match practice.validate() {
+            Ok(_) => {
+                errors.clear();
+                save.dispatch(SavePractice { practice });
+            }
+            Err(found) => errors.show(found),
+        }
+    };
+    let specialties = Specialty::ALL
+        .iter()
+        .map(|s| (s.label().to_string(), s.label().to_string()))
+        .collect();
+    view! {
+        <form on:submit=on_submit novalidate class="fr-mb-6w">
+            <ErrorAlert error=general_error(save.value()) />
+            <fieldset class="fr-fieldset">
+                <legend class="fr-fieldset__legend"><h2 class="fr-h4 fr-mb-0">"Mon cabinet"</h2></legend>
+                <div class="fr-fieldset__element">
+                    <Select id="specialty" label="Spécialité" options=specialties value=specialty
+                        error=errors.of("specialty") />
+                </div>
+                <div class="fr-fieldset__element">
+                    <Field id="address" name="address" label="Adresse du cabinet" required=true
+                        autocomplete="street-address" value=address error=errors.of("address") />
+                </div>
+                <div class="fr-fieldset__element">
+                    <PlaceField text=commune insee choose id="commune" name="commune" label="Commune du cabinet"
+                        error=errors.of("commune") />
+                    {approximate.then(|| view! {
+                        <p class="fr-hint-text">
+                            "Cette commune n'a pas de coordonnées dans la liste des communes : la recherche des "
+                            "régulateurs vous place au centre de votre département (position approximative)."
+                        </p>
+                    })}
+                </div>
+                <div class="fr-fieldset__element">
+                    <Field id="postcode" name="postcode" label="Code postal" hint="5 chiffres" required=true
+                        autocomplete="postal-code" value=postcode error=errors.of("postcode") />
+                </div>
+            </fieldset>
+            <button type="submit" class="fr-btn" disabled=move || save.pending().get()>"Enregistrer mon cabinet"</button>
+            <div role="status" class="fr-mt-2w">
+                {move || matches!(save.value().get(), Some(Ok(()))).then(|| view! {
+                    <div class="fr-alert fr-alert--success fr-alert--sm"><p>"Cabinet enregistré."</p></div>
                 })}
             </div>
         </form>

@@ -560,13 +560,14 @@ fn StepA(
                 on:change=move |ev| { choices.reason_id.set(event_target_value(&ev)); check("reason_id"); }>
                 <option value="">"Choisissez un motif"</option>
                 {move || details.get().offer.reasons.into_iter().map(|r| view! {
-                    <option value=r.id.to_string() selected=move || choices.reason_id.get() == r.id.to_string()>{r.name.clone()}</option>
+                    <option value=r.id.to_string() selected=move || choices.reason_id.get() == r.id.to_string()>{r.label()}</option>
                 }).collect_view()}
             </select>
             <ErrorText id="reason_id" error=reason_error />
         </div>
+        // The chosen reason's own notice, else the practitioner's general one.
         {move || {
-            let notice = details.get().notice;
+            let notice = details.read().notice_for(&choices.reason_id.get()).to_string();
             (!notice.is_empty()).then(|| view! {
                 <div class="fr-notice fr-notice--info fr-mb-3w">
                     <div class="fr-container"><div class="fr-notice__body">

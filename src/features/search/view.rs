@@ -6,11 +6,12 @@ use crate::components::loaded::Loaded;
 use crate::components::place::PlaceField;
 use crate::components::slot::SlotLink;
 use crate::domain::agenda::Mode;
-use crate::domain::place::CommuneOption;
+use crate::domain::place::{CommuneOption, PositionSource};
 use crate::domain::search::{
-    DaySlots, MAX_RADIUS_KM, MIN_RADIUS_KM, PractitionerCard, SPECIALTIES, SlotLink, WITHIN,
-    Window, within_label,
+    DaySlots, MAX_RADIUS_KM, MIN_RADIUS_KM, PractitionerCard, SlotLink, WITHIN, Window,
+    within_label,
 };
+use crate::domain::specialty::Specialty;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -174,11 +175,11 @@ fn SearchForm(params: Memo<SearchParams>, go: Callback<SearchParams>) -> impl In
                         <label class="fr-label" for="specialite">"Spécialité"</label>
                         <select class="fr-select" id="specialite" name="speciality"
                             on:change=move |ev| set("speciality", event_target_value(&ev))>
-                            {SPECIALTIES.iter().enumerate().map(|(i, (code, label))| view! {
-                                <option value=*code selected=move || {
+                            {Specialty::ALL.into_iter().enumerate().map(|(i, specialty)| view! {
+                                <option value=specialty.code() selected=move || {
                                     let s = p().speciality;
-                                    if s.is_empty() { i == 0 } else { s == *code || s == *label }
-                                }>{*label}</option>
+                                    if s.is_empty() { i == 0 } else { Specialty::find(&s) == Some(specialty) }
+                                }>{specialty.label()}</option>
                             }).collect_view()}
                         </select>
                     </div>
@@ -361,6 +362,7 @@ fn Card(card: PractitionerCard) -> impl IntoView {
                     <h3 class="fr-card__title">{card.name}</h3>
                     <p class="fr-card__desc">{card.specialty} <br /> {card.address}
                         {card.distance.map(|d| view! { <br /> <span class="distance">{format!("À {d}")}</span> })}
+                        {card.approximate_position.then(|| view! { <br /> <span class="fr-text--xs">{PositionSource::APPROXIMATE}</span> })}
                         <br />
                         {match card.phone {
                             Some((href, display)) => view! { <a href=href class="fr-link">{display}</a> }.into_any(),

@@ -401,20 +401,22 @@ pub async fn register_practitioner(r: &Registration) -> Result<(), AppError> {
     if let Some(refusal) = check.refusal() {
         return Err(AppError::invalid("rpps", refusal));
     }
+    let place = super::search::locate_practice(store, r.insee_code.as_str(), &r.postcode).await?;
     let hash = auth::hash_password_async(&r.password).await?;
     let practitioner = NewPractitioner {
         rpps: r.rpps.as_str(),
         civility: r.civility,
         first_name: r.first_name.as_str(),
         last_name: r.last_name.as_str(),
-        specialty: r.specialty,
+        specialty: r.specialty.label(),
         address: &r.address,
         postcode: &r.postcode,
-        city: &r.city,
+        city: &place.commune.name,
         insee_code: r.insee_code.as_str(),
         departement: r.departement.as_str(),
-        latitude: r.latitude,
-        longitude: r.longitude,
+        latitude: place.latitude,
+        longitude: place.longitude,
+        position_source: place.source,
         phone: r.phone.as_ref().map(|p| p.e164()),
         sas_status: SasStatus::None,
         accepts_new_patients: false,

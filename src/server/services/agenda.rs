@@ -11,11 +11,12 @@ use crate::domain::agenda::{
 use crate::domain::eligibility::{ReasonFlags, SlotFacts, SlotState, sas_visibility};
 use crate::domain::ids::*;
 use crate::domain::participation::ParticipationView;
+use crate::domain::place::PositionSource;
 use crate::domain::practitioner::{
-    QuestionView, ReasonInput, ReasonView, SNP_NAME, SettingsInput, SettingsView,
+    PracticeInput, QuestionView, ReasonInput, ReasonView, SNP_NAME, SettingsInput, SettingsView,
 };
 use crate::error::AppError;
-use crate::server::store::{NewReason, PractitionerProfile, Store, StoreError};
+use crate::server::store::{NewReason, PracticeChange, PractitionerProfile, Store, StoreError};
 use crate::server::{auth, store};
 use chrono::{DateTime, Duration, NaiveTime};
 
@@ -289,11 +290,30 @@ pub async fn ranges(practitioner_id: PractitionerId) -> Result<RangesView, AppEr
         reasons: reasons
             .into_iter()
             .filter(|r| !r.archived)
-            .map(|r| (r.id, r.name))
+            .map(|r| (r.id, r.name, minutes(r.duration_minutes)))
             .collect(),
         absences,
         today: paris_today(crate::server::now_utc()),
     })
+}
+
+fn minutes(stored: i64) -> u32 {
+    u32::try_from(stored).unwrap_or_default()
+}
+
+/// A range as the form sent it, its slots as long as its reason's when it has only one
+/// (of the practitioner's active reasons).
+pub async fn range_with_reason_duration(
+    practitioner_id: PractitionerId,
+    range: RangeInput,
+) -> Result<RangeInput, AppError> {
+    let reasons = store()?.reasons(practitioner_id).await?;
+    Ok(range.with_reason_duration(|id| {
+        reasons
+            .iter()
+            .find(|r| !r.archived && r.id.to_string() == id)
+            .map(|r| minutes(r.duration_minutes))
+    }))
 }
 
 /// The reasons, archived ones included.
@@ -309,6 +329,7 @@ pub async fn reasons(practitioner_id: PractitionerId) -> Result<Vec<ReasonView>,
             bookable_online: r.bookable_online,
             is_snp: r.is_snp,
             archived: r.archived,
+            notice: r.notice,
         })
         .collect())
 }
@@ -343,6 +364,7 @@ pub async fn save_reason(
                     open_to_new_patients: form.open_to_new_patients,
                     bookable_online: form.bookable_online,
                 },
+                notice: &form.notice,
             };
             store
                 .insert_reason(practitioner_id, &new)
@@ -351,6 +373,45 @@ pub async fn save_reason(
                 .map_err(AppError::from)
         }
     }
+}
+
+/// Changes the practice: specialty, address, and the commune chosen in the list, which places
+/// it. The commune stays in the practitioner's département, whose SAS administration decides
+/// on their participation.
+pub async fn save_practice(
+    practitioner_id: PractitionerId,
+    input: &PracticeInput,
+) -> Result<(), AppError> {
+    let practice = input.validate().map_err(AppError::Invalid)?;
+    let store = store()?;
+    let profile = profile(&store, practitioner_id).await?;
+    let departement = practice.insee_code.departement();
+    if !profile.insee_code.is_empty()
+        && crate::domain::identity::InseeCode::parse(&profile.insee_code)
+            .is_ok_and(|current| current.departement() != departement)
+    {
+        return Err(AppError::invalid(
+            "commune",
+            "Choisissez une commune de votre département : pour exercer dans un autre département, \
+             contactez l'administration du SAS.",
+        ));
+    }
+    let place =
+        super::search::locate_practice(&store, practice.insee_code.as_str(), &practice.postcode)
+            .await?;
+    let change = PracticeChange {
+        specialty: practice.specialty.label(),
+        address: &practice.address,
+        postcode: &practice.postcode,
+        city: &place.commune.name,
+        insee_code: practice.insee_code.as_str(),
+        departement: departement.as_str(),
+        latitude: place.latitude,
+        longitude: place.longitude,
+        position_source: place.source,
+    };
+    store.update_practice(practitioner_id, &change).await?;
+    Ok(())
 }
 
 /// The settings as the form shows them, and the booking questions.
@@ -363,6 +424,14 @@ pub async fn settings(practitioner_id: PractitionerId) -> Result<SettingsView, A
             status: profile.sas_status,
             reason: profile.sas_status_reason,
             since: profile.sas_status_at.map(super::admin::date_time),
+        },
+        approximate_position: profile.position_source == PositionSource::Departement,
+        practice: PracticeInput {
+            specialty: profile.specialty.clone(),
+            address: profile.address.clone(),
+            postcode: profile.postcode.clone(),
+            insee_code: profile.insee_code.clone(),
+            commune: profile.city.clone(),
         },
         settings: SettingsInput {
             accepts_new_patients: profile.accepts_new_patients,

@@ -31,6 +31,8 @@ async fn slot_offer(slot: &CandidateSlot) -> Result<(Offer, Vec<ExtraField>), Ap
                 id: r.id,
                 name: r.name,
                 is_snp: r.is_snp,
+                duration_minutes: r.duration_minutes,
+                notice: r.notice,
             })
             .collect(),
         questions: questions

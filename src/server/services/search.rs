@@ -7,14 +7,16 @@ use crate::domain::agenda::{Mode, day_label_fr, time_label};
 use crate::domain::eligibility::SasVisibility;
 use crate::domain::identity::PhoneFr;
 use crate::domain::ids::PractitionerId;
-use crate::domain::place::{CommuneOption, distance_km, distance_label};
+use crate::domain::place::{CommuneOption, PositionSource, distance_km, distance_label};
+use crate::domain::practitioner::CHOOSE_COMMUNE;
 use crate::domain::search::{
     DEFAULT_RADIUS_KM, DaySlots, PAGE_SIZE, Place, PractitionerCard, SearchParams, SearchQuery,
     SearchResults, SlotLink, count_packed, rotation_key,
 };
 use crate::error::AppError;
 use crate::server::store::{
-    AreaPractitioner, CommuneRecord, DepartementRecord, SearchArea, SlotFilter, Store,
+    AreaPractitioner, CommuneRecord, DepartementRecord, LocatedCommune, SearchArea, SlotFilter,
+    Store,
 };
 use chrono::{DateTime, Utc};
 use std::cmp::Ordering;
@@ -115,7 +117,7 @@ pub async fn run_search(
     }
     let intervals = query.intervals(now);
     let filter = SlotFilter {
-        specialty: query.specialty,
+        specialty: query.specialty.label(),
         intervals: &intervals,
         modes: &query.modes,
     };
@@ -314,6 +316,7 @@ async fn cards(
                 snp: false,
                 new_patients: false,
                 video_only: f.video_only,
+                approximate_position: p.position_source == PositionSource::Departement,
                 days: Vec::new(),
             };
             let mut slots = by_practitioner.remove(&p.id).unwrap_or_default();
@@ -360,4 +363,29 @@ pub async fn suggest_communes(store: &Store, text: &str) -> Result<Vec<CommuneOp
             postcodes: c.postcodes,
         })
         .collect())
+}
+
+/// The chosen commune of a practice and its position, the postcode typed checked against it;
+/// French messages on the `commune` and `postcode` fields otherwise.
+pub async fn locate_practice(
+    store: &Store,
+    insee_code: &str,
+    postcode: &str,
+) -> Result<LocatedCommune, AppError> {
+    let located = store
+        .locate_commune(insee_code)
+        .await?
+        .ok_or_else(|| AppError::invalid("commune", CHOOSE_COMMUNE))?;
+    let postcodes = &located.commune.postcodes;
+    if !postcodes.split_whitespace().any(|p| p == postcode) {
+        return Err(AppError::invalid(
+            "postcode",
+            format!(
+                "Ce code postal n'est pas celui de {} : {}.",
+                located.commune.name,
+                postcodes.split_whitespace().collect::<Vec<_>>().join(", ")
+            ),
+        ));
+    }
+    Ok(located)
 }

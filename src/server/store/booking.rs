@@ -141,6 +141,8 @@ pub struct SlotReasonRecord {
     pub name: String,
     #[sqlx(try_from = "Flag")]
     pub is_snp: bool,
+    pub duration_minutes: i64,
+    pub notice: String,
 }
 
 /// One slot and its range's reasons.
@@ -335,7 +337,8 @@ impl Store {
     /// The active reasons of the slot's range, "Soins non programmés" first.
     pub async fn slot_reasons(&self, slot_id: SlotId) -> StoreResult<Vec<SlotReasonRecord>> {
         Ok(sqlx::query_as(
-            "SELECT r.id, r.name, CAST(r.is_snp AS INTEGER) AS is_snp FROM slots s
+            "SELECT r.id, r.name, CAST(r.is_snp AS INTEGER) AS is_snp, r.duration_minutes,
+                 r.notice FROM slots s
              JOIN range_reasons rr ON rr.range_id = s.range_id
              JOIN reasons r ON r.id = rr.reason_id
              WHERE s.id = $1 AND NOT r.archived ORDER BY r.is_snp DESC, r.name",

@@ -215,14 +215,45 @@ pub(super) async fn recell(
     conn: &mut AnyConnection,
     sorted_ids: &[PractitionerId],
 ) -> StoreResult<()> {
+    recell_moved(conn, sorted_ids, Vec::new()).await
+}
+
+/// A practitioner's cell entry as their row reads now (before a change that may move them).
+pub(super) async fn cell_member(
+    conn: &mut AnyConnection,
+    id: PractitionerId,
+) -> StoreResult<Option<CellMember>> {
+    let sql = format!("{CELL_MEMBER_SELECT} WHERE id = $1");
+    Ok(sqlx::query_as(&sql)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?)
+}
+
+/// [`recell`], the practitioners of `left` (as they were) also taken out of the cells they
+/// left (another specialty or position); all cells in key order.
+pub(super) async fn recell_moved(
+    conn: &mut AnyConnection,
+    sorted_ids: &[PractitionerId],
+    left: Vec<CellMember>,
+) -> StoreResult<()> {
     let mut members: Vec<CellMember> = Vec::new();
     for ids in sorted_ids.chunks(500) {
         let mut q = Sql::new(CELL_MEMBER_SELECT);
         q.push(" WHERE id IN").ids(ids);
         members.extend(q.fetch_all::<CellMember, _>(&mut *conn).await?);
     }
+    let keys: BTreeSet<_> = members.iter().map(CellMember::key).collect();
+    let gone: Vec<CellMember> = left
+        .into_iter()
+        .filter(|m| !keys.contains(&m.key()))
+        .map(|m| CellMember {
+            sas_registered: false,
+            ..m
+        })
+        .collect();
     let mut by_cell: BTreeMap<(String, i64, i64), Vec<&CellMember>> = BTreeMap::new();
-    for m in &members {
+    for m in members.iter().chain(&gone) {
         by_cell.entry(m.key()).or_default().push(m);
     }
     for ((specialty, row, col), members) in by_cell {

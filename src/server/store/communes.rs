@@ -2,7 +2,7 @@
 
 use super::sql::Sql;
 use super::{Store, StoreResult};
-use crate::domain::place::normalise;
+use crate::domain::place::{PositionSource, normalise};
 
 const COMMUNE_COLUMNS: &str =
     "c.insee_code, c.name, c.departement, c.postcodes, c.population, c.latitude, c.longitude";
@@ -18,6 +18,16 @@ pub struct CommuneRecord {
     pub population: i64,
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
+}
+
+/// A commune and the position a practitioner there gets: the commune's coordinates, or the
+/// centre of its département's communes when the list has none for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LocatedCommune {
+    pub commune: CommuneRecord,
+    pub latitude: f64,
+    pub longitude: f64,
+    pub source: PositionSource,
 }
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -146,6 +156,38 @@ impl Store {
             .bind(insee_code)
             .fetch_optional(&self.pool)
             .await?)
+    }
+
+    /// The commune of `insee_code` and its position; `None` if the list does not know it, or
+    /// neither it nor any commune of its département has coordinates.
+    pub async fn locate_commune(&self, insee_code: &str) -> StoreResult<Option<LocatedCommune>> {
+        let Some(commune) = self.commune(insee_code).await? else {
+            return Ok(None);
+        };
+        if let (Some(latitude), Some(longitude)) = (commune.latitude, commune.longitude) {
+            return Ok(Some(LocatedCommune {
+                commune,
+                latitude,
+                longitude,
+                source: PositionSource::Commune,
+            }));
+        }
+        let centre: (Option<f64>, Option<f64>) = sqlx::query_as(
+            "SELECT AVG(latitude), AVG(longitude) FROM communes
+             WHERE departement = $1 AND latitude IS NOT NULL AND longitude IS NOT NULL",
+        )
+        .bind(&commune.departement)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(match centre {
+            (Some(latitude), Some(longitude)) => Some(LocatedCommune {
+                commune,
+                latitude,
+                longitude,
+                source: PositionSource::Departement,
+            }),
+            _ => None,
+        })
     }
 
     pub async fn departement(&self, code: &str) -> StoreResult<Option<DepartementRecord>> {

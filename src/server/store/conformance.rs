@@ -124,6 +124,7 @@ fn practitioner<'a>(
         departement,
         latitude: 48.85,
         longitude: 2.35,
+        position_source: crate::domain::place::PositionSource::Commune,
         phone: Some("+33142000000"),
         sas_status: if sas {
             SasStatus::Approved
@@ -174,6 +175,7 @@ async fn practitioner_with_range(
                 name: "Consultation",
                 duration_minutes: 20,
                 flags,
+                notice: "",
             },
         )
         .await
@@ -270,6 +272,8 @@ fn choices() -> Choices {
             id: ReasonId(0),
             name: "Soins non programmés".into(),
             is_snp: true,
+            duration_minutes: 20,
+            notice: String::new(),
         },
         answers: Vec::new(),
         message: None,

@@ -3,12 +3,13 @@
 //! `NotFound` for another practitioner's record.
 
 use super::accounts::NewUser;
-use super::cells::recell;
+use super::cells::{cell_member, recell, recell_moved};
 use super::slots::reflag;
 use super::{Flag, Store, StoreError, StoreResult, Unique, found};
 use crate::domain::eligibility::ReasonFlags;
 use crate::domain::ids::*;
 use crate::domain::participation::SasStatus;
+use crate::domain::place::PositionSource;
 use crate::domain::practitioner::ExtraFields;
 use crate::domain::practitioner::{ExtraField, ReasonForm, SNP_NAME, Settings};
 use sqlx::AnyConnection;
@@ -26,6 +27,7 @@ pub struct NewPractitioner<'a> {
     pub departement: &'a str,
     pub latitude: f64,
     pub longitude: f64,
+    pub position_source: PositionSource,
     /// E.164, or `None` when the practitioner gave no number.
     pub phone: Option<&'a str>,
     /// Only `Approved` puts their slots in the search (`sas_registered`).
@@ -34,10 +36,25 @@ pub struct NewPractitioner<'a> {
     pub booking_notice: &'a str,
 }
 
+/// A practice as the settings change it: specialty, address, and the position of the commune.
+pub struct PracticeChange<'a> {
+    pub specialty: &'a str,
+    pub address: &'a str,
+    pub postcode: &'a str,
+    pub city: &'a str,
+    pub insee_code: &'a str,
+    pub departement: &'a str,
+    pub latitude: f64,
+    pub longitude: f64,
+    pub position_source: PositionSource,
+}
+
 pub struct NewReason<'a> {
     pub name: &'a str,
     pub duration_minutes: i64,
     pub flags: ReasonFlags,
+    /// « À lire avant de prendre un rendez-vous » for this reason; empty for none.
+    pub notice: &'a str,
 }
 
 /// A practitioner as their own settings page shows them.
@@ -60,6 +77,12 @@ pub struct PractitionerProfile {
     /// Comma-separated `ExtraField` codes.
     #[sqlx(try_from = "String")]
     pub extra_fields: ExtraFields,
+    pub address: String,
+    pub postcode: String,
+    pub city: String,
+    pub insee_code: String,
+    #[sqlx(try_from = "String")]
+    pub position_source: PositionSource,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -75,6 +98,7 @@ pub struct ReasonRecord {
     pub is_snp: bool,
     #[sqlx(try_from = "Flag")]
     pub archived: bool,
+    pub notice: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -92,9 +116,9 @@ async fn insert_practitioner(
 ) -> StoreResult<PractitionerId> {
     let (id,): (PractitionerId,) = sqlx::query_as(
         "INSERT INTO practitioners (rpps, civility, first_name, last_name, specialty, address,
-             postcode, city, insee_code, departement, latitude, longitude, phone, sas_registered,
-             sas_status, accepts_new_patients, booking_notice)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+             postcode, city, insee_code, departement, latitude, longitude, position_source, phone,
+             sas_registered, sas_status, accepts_new_patients, booking_notice)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
          RETURNING id",
     )
     .bind(p.rpps)
@@ -109,6 +133,7 @@ async fn insert_practitioner(
     .bind(p.departement)
     .bind(p.latitude)
     .bind(p.longitude)
+    .bind(p.position_source.code())
     .bind(p.phone)
     .bind(p.sas_status.in_search())
     .bind(p.sas_status.code())
@@ -196,8 +221,7 @@ impl Store {
             "SELECT id, civility, first_name, last_name, specialty,
                  CAST(sas_registered AS INTEGER) AS sas_registered, sas_status, sas_status_reason,
                  sas_status_at, CAST(accepts_new_patients AS INTEGER) AS accepts_new_patients,
-                 booking_notice,
-                 extra_fields
+                 booking_notice, extra_fields, address, postcode, city, insee_code, position_source
              FROM practitioners WHERE id = $1",
         )
         .bind(practitioner_id)
@@ -225,6 +249,44 @@ impl Store {
         reflag_and_commit(tx, updated.rows_affected(), practitioner_id).await
     }
 
+    /// Changes the practitioner's specialty, address and position; their grid entry moves
+    /// with them in the same transaction.
+    pub async fn update_practice(
+        &self,
+        practitioner_id: PractitionerId,
+        p: &PracticeChange<'_>,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        // A no-op write first: PostgreSQL locks the row before it is read.
+        let locked = sqlx::query("UPDATE practitioners SET id = id WHERE id = $1")
+            .bind(practitioner_id)
+            .execute(&mut *tx)
+            .await?;
+        found(locked.rows_affected())?;
+        let before = cell_member(&mut tx, practitioner_id).await?;
+        sqlx::query(
+            "UPDATE practitioners SET specialty = $2, address = $3, postcode = $4, city = $5,
+                 insee_code = $6, departement = $7, latitude = $8, longitude = $9,
+                 position_source = $10
+             WHERE id = $1",
+        )
+        .bind(practitioner_id)
+        .bind(p.specialty)
+        .bind(p.address)
+        .bind(p.postcode)
+        .bind(p.city)
+        .bind(p.insee_code)
+        .bind(p.departement)
+        .bind(p.latitude)
+        .bind(p.longitude)
+        .bind(p.position_source.code())
+        .execute(&mut *tx)
+        .await?;
+        recell_moved(&mut tx, &[practitioner_id], before.into_iter().collect()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn insert_reason(
         &self,
         practitioner_id: PractitionerId,
@@ -232,8 +294,8 @@ impl Store {
     ) -> StoreResult<ReasonId> {
         let (id,): (ReasonId,) = sqlx::query_as(
             "INSERT INTO reasons (practitioner_id, name, duration_minutes, open_to_new_patients,
-                 bookable_online, is_snp)
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                 bookable_online, is_snp, notice)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(practitioner_id)
         .bind(reason.name)
@@ -241,6 +303,7 @@ impl Store {
         .bind(reason.flags.open_to_new_patients)
         .bind(reason.flags.bookable_online)
         .bind(reason.flags.is_snp)
+        .bind(reason.notice)
         .fetch_one(&self.pool)
         .await?;
         Ok(id)
@@ -252,7 +315,7 @@ impl Store {
             "SELECT id, name, duration_minutes,
                  CAST(open_to_new_patients AS INTEGER) AS open_to_new_patients,
                  CAST(bookable_online AS INTEGER) AS bookable_online,
-                 CAST(is_snp AS INTEGER) AS is_snp, CAST(archived AS INTEGER) AS archived
+                 CAST(is_snp AS INTEGER) AS is_snp, CAST(archived AS INTEGER) AS archived, notice
              FROM reasons WHERE practitioner_id = $1 ORDER BY is_snp DESC, archived, id",
         )
         .bind(practitioner_id)
@@ -270,7 +333,8 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let updated = sqlx::query(
             "UPDATE reasons SET name = CASE WHEN is_snp THEN name ELSE $3 END,
-                 duration_minutes = $4, open_to_new_patients = $5, bookable_online = $6
+                 duration_minutes = $4, open_to_new_patients = $5, bookable_online = $6,
+                 notice = $7
              WHERE id = $1 AND practitioner_id = $2",
         )
         .bind(reason_id)
@@ -279,6 +343,7 @@ impl Store {
         .bind(i64::from(reason.duration_minutes))
         .bind(reason.open_to_new_patients)
         .bind(reason.bookable_online)
+        .bind(&reason.notice)
         .execute(&mut *tx)
         .await?;
         reflag_and_commit(tx, updated.rows_affected(), practitioner_id).await

@@ -6,7 +6,7 @@ use super::sql::Sql;
 use super::{Store, StoreResult};
 use crate::domain::agenda::Mode;
 use crate::domain::ids::*;
-use crate::domain::place::bounding_box;
+use crate::domain::place::{PositionSource, bounding_box};
 use sqlx::Row;
 
 /// Where the search looks for practitioners.
@@ -52,6 +52,8 @@ pub struct CardPractitioner {
     pub postcode: String,
     pub city: String,
     pub phone: Option<String>,
+    #[sqlx(try_from = "String")]
+    pub position_source: PositionSource,
 }
 
 /// A slot on a result card; `sas_flags` is the stored verdict of the eligibility rule.
@@ -153,7 +155,8 @@ impl Store {
             return Ok((Vec::new(), Vec::new()));
         }
         let mut q = Sql::new(
-            "SELECT id, civility, first_name, last_name, specialty, address, postcode, city, phone
+            "SELECT id, civility, first_name, last_name, specialty, address, postcode, city, phone,
+                 position_source
              FROM practitioners WHERE id IN",
         );
         q.ids(practitioner_ids);

@@ -75,6 +75,7 @@ async fn practitioner_with_reasons(
                     open_to_new_patients: true,
                     bookable_online: true,
                 },
+                notice: "",
             },
         )
         .await
@@ -475,6 +476,7 @@ async fn a_practitioner_changes_only_their_own_agenda(store: Arc<Store>) {
         duration_minutes: 5,
         open_to_new_patients: true,
         bookable_online: true,
+        notice: String::new(),
     };
     let not_found = |r: StoreResult<()>| assert!(matches!(r, Err(StoreError::NotFound)), "{r:?}");
     not_found(store.update_reason(me, other_reason, &form).await);
@@ -514,6 +516,7 @@ async fn reasons_settings_and_questions(store: Arc<Store>) {
         duration_minutes: 15,
         open_to_new_patients: false,
         bookable_online: false,
+        notice: "Apportez vos derniers examens.".into(),
     };
     store.update_reason(p, snp, &renamed).await.unwrap();
     store.update_reason(p, consult, &renamed).await.unwrap();
@@ -528,6 +531,12 @@ async fn reasons_settings_and_questions(store: Arc<Store>) {
             ("Soins non programmés", 15, true, true),
             ("Urgences", 15, false, false)
         ]
+    );
+    // Each reason keeps its own notice.
+    assert!(
+        reasons
+            .iter()
+            .all(|r| r.notice == "Apportez vos derniers examens.")
     );
     assert_eq!(store.add_snp_reason(p).await.unwrap(), snp);
     assert!(
@@ -658,6 +667,7 @@ async fn candidates_carry_their_range_reasons(store: Arc<Store>) {
                 name: "SNP",
                 duration_minutes: 20,
                 flags: SNP,
+                notice: "",
             },
         )
         .await

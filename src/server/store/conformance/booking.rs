@@ -488,10 +488,25 @@ async fn the_whole_form_and_its_attachment_are_stored(store: Arc<Store>) {
         .insert_question(practitioner_id, "Traitement en cours ?", true)
         .await
         .unwrap();
+    // The funnel reads each reason's own duration and notice.
+    let form = crate::domain::practitioner::ReasonForm {
+        name: None,
+        duration_minutes: 25,
+        open_to_new_patients: false,
+        bookable_online: false,
+        notice: "Apportez la carte Vitale.".into(),
+    };
+    store
+        .update_reason(practitioner_id, reason, &form)
+        .await
+        .unwrap();
     let offered = store.slot_reasons(slot.slot_id).await.unwrap();
     assert_eq!(
-        offered.iter().map(|r| (r.id, r.is_snp)).collect::<Vec<_>>(),
-        [(reason, true)]
+        offered
+            .iter()
+            .map(|r| (r.id, r.is_snp, r.duration_minutes, r.notice.as_str()))
+            .collect::<Vec<_>>(),
+        [(reason, true, 25, "Apportez la carte Vitale.")]
     );
     let offer = Offer {
         mode: Mode::Cabinet,
@@ -499,6 +514,8 @@ async fn the_whole_form_and_its_attachment_are_stored(store: Arc<Store>) {
             id: reason,
             name: offered[0].name.clone(),
             is_snp: true,
+            duration_minutes: offered[0].duration_minutes,
+            notice: offered[0].notice.clone(),
         }],
         questions: vec![Question {
             id: question,

@@ -1,7 +1,8 @@
 //! The national search on both backends: communes, distance, filters, rotation, eligibility.
 
 use super::*;
-use crate::domain::place::distance_km;
+use crate::domain::place::{PositionSource, distance_km};
+use crate::domain::specialty::Specialty;
 
 use crate::domain::search::{SearchParams, SearchResults};
 use crate::error::AppError;
@@ -20,6 +21,9 @@ conformance!(
     grid_cells_stay_exact_through_holds_bookings_and_agenda_changes,
     simultaneous_holds_in_one_cell_keep_it_exact,
     the_whole_commune_list_loads,
+    a_practice_is_placed_by_its_commune_or_departement,
+    every_specialty_is_searchable_and_an_approximate_position_said,
+    a_changed_practice_moves_in_the_grid,
 );
 
 /// The real list (built by .ci/setup), three communes in four without coordinates: it once
@@ -32,6 +36,155 @@ async fn the_whole_commune_list_loads(store: Arc<Store>) {
     assert_eq!(rennes[0].insee_code, "35238");
     let affoux = store.find_communes("affoux", 1).await.unwrap();
     assert_eq!((affoux[0].latitude, affoux[0].longitude), (None, None));
+}
+
+/// Registration places a practice by its chosen commune: its coordinates, or the centre of its
+/// département's communes when it has none (Affoux), and nowhere for a commune not listed.
+async fn a_practice_is_placed_by_its_commune_or_departement(store: Arc<Store>) {
+    with_communes(store.as_ref()).await;
+    let lyon = store.locate_commune("69123").await.unwrap().expect("Lyon");
+    assert_eq!(
+        (lyon.latitude, lyon.longitude, lyon.source),
+        (LYON.0, LYON.1, PositionSource::Commune)
+    );
+    let affoux = store
+        .locate_commune("69001")
+        .await
+        .unwrap()
+        .expect("Affoux");
+    assert_eq!(affoux.source, PositionSource::Departement);
+    assert_eq!(affoux.commune.name, "Affoux");
+    // The mean of the fixture's eight Rhône communes that have coordinates.
+    let rhone = [
+        (45.79462, 4.84640),
+        (45.74906, 4.84789),
+        (45.69706, 4.88593),
+        (45.98967, 4.71961),
+        (45.76601, 4.87950),
+        (45.76758, 4.83450),
+        (45.76124, 4.85184),
+        (45.74525, 4.84197),
+    ];
+    let mean = |f: fn(&(f64, f64)) -> f64| rhone.iter().map(f).sum::<f64>() / 8.0;
+    assert!((affoux.latitude - mean(|p| p.0)).abs() < 1e-9, "{affoux:?}");
+    assert!(
+        (affoux.longitude - mean(|p| p.1)).abs() < 1e-9,
+        "{affoux:?}"
+    );
+    assert_eq!(store.locate_commune("99999").await.unwrap(), None);
+}
+
+/// A cardiologist is found by a cardiology search, and only by it; placed at their
+/// département's centre, their card says the position is approximate.
+async fn every_specialty_is_searchable_and_an_approximate_position_said(store: Arc<Store>) {
+    with_communes(store.as_ref()).await;
+    let affoux = store.locate_commune("69001").await.unwrap().unwrap();
+    let doctor_at = |n: usize, at: (f64, f64)| Doctor {
+        rpps: rpps(n),
+        at,
+        departement: "69",
+        sas: true,
+        accepts_new: false,
+        flags: SNP,
+        mode: Mode::Cabinet,
+    };
+    let at = (affoux.latitude, affoux.longitude);
+    let cardiologist = doctor_as(
+        store.as_ref(),
+        doctor_at(1, at),
+        Specialty::Cardiology,
+        affoux.source,
+    )
+    .await;
+    let generalist = doctor(store.as_ref(), doctor_at(2, LYON)).await;
+    let today = paris_today(Utc::now());
+    store
+        .materialize_slots(today, today + Duration::days(2))
+        .await
+        .unwrap();
+    let around = |specialty: &'static str| {
+        let store = store.clone();
+        async move {
+            let pairs = [
+                ("inseecode", "69123"),
+                ("rayon", "30"),
+                ("speciality", specialty),
+            ];
+            search(store.as_ref(), &pairs).await.unwrap()
+        }
+    };
+    let found = around("cardiologie").await;
+    assert_eq!(ids(&found), [cardiologist]);
+    assert!(found.cards[0].approximate_position);
+    assert_eq!(found.cards[0].specialty, "Cardiologie");
+    assert!(listed_slots(&found) > 0);
+    let found = around("medecine-generale").await;
+    assert_eq!(ids(&found), [generalist]);
+    assert!(!found.cards[0].approximate_position);
+    // A whole-département search and the grid find them too.
+    let found = search(
+        store.as_ref(),
+        &[("departement", "69"), ("speciality", "Cardiologie")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(ids(&found), [cardiologist]);
+    assert!(around("neurologie").await.cards.is_empty());
+}
+
+/// A practice that changes commune, then specialty, leaves its old cells: the grid stays
+/// exact and the searches follow it.
+async fn a_changed_practice_moves_in_the_grid(store: Arc<Store>) {
+    let [a, ..] = lyon(store.as_ref()).await;
+    assert_cells_exact(store.as_ref(), "seeded").await;
+    let villefranche = store.locate_commune("69264").await.unwrap().unwrap();
+    let mut change = PracticeChange {
+        specialty: Specialty::GeneralPractice.label(),
+        address: "1 place des Arts",
+        postcode: "69400",
+        city: &villefranche.commune.name,
+        insee_code: "69264",
+        departement: "69",
+        latitude: villefranche.latitude,
+        longitude: villefranche.longitude,
+        position_source: villefranche.source,
+    };
+    store.update_practice(a, &change).await.unwrap();
+    assert_cells_exact(store.as_ref(), "moved").await;
+    let around = |insee: &'static str, specialty: &'static str| {
+        let store = store.clone();
+        async move {
+            let pairs = [
+                ("inseecode", insee),
+                ("rayon", "5"),
+                ("speciality", specialty),
+            ];
+            ids(&search(store.as_ref(), &pairs).await.unwrap())
+        }
+    };
+    assert!(!around("69123", "medecine-generale").await.contains(&a));
+    assert!(around("69264", "medecine-generale").await.contains(&a));
+    change.specialty = Specialty::Cardiology.label();
+    store.update_practice(a, &change).await.unwrap();
+    assert_cells_exact(store.as_ref(), "now a cardiologist").await;
+    assert!(!around("69264", "medecine-generale").await.contains(&a));
+    assert_eq!(around("69264", "cardiologie").await, [a]);
+    let card = search(
+        store.as_ref(),
+        &[("inseecode", "69264"), ("speciality", "cardiologie")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        card.cards[0].address,
+        "1 place des Arts, 69400 Villefranche-sur-Saône"
+    );
+    assert!(matches!(
+        store
+            .update_practice(PractitionerId(999_999), &change)
+            .await,
+        Err(StoreError::NotFound)
+    ));
 }
 
 fn fixture() -> &'static Path {
@@ -69,12 +222,29 @@ struct Doctor {
     mode: Mode,
 }
 
-/// A practitioner with hourly slots 08:00–20:00 over the next 3 days.
+/// A general practitioner with hourly slots 08:00–20:00 over the next 3 days.
 async fn doctor(store: &Store, d: Doctor) -> PractitionerId {
+    doctor_as(
+        store,
+        d,
+        Specialty::GeneralPractice,
+        PositionSource::Commune,
+    )
+    .await
+}
+
+async fn doctor_as(
+    store: &Store,
+    d: Doctor,
+    specialty: Specialty,
+    position_source: PositionSource,
+) -> PractitionerId {
     let id = store
         .insert_practitioner(&NewPractitioner {
             latitude: d.at.0,
             longitude: d.at.1,
+            specialty: specialty.label(),
+            position_source,
             ..practitioner(d.rpps, d.departement, d.sas, d.accepts_new)
         })
         .await
@@ -86,6 +256,7 @@ async fn doctor(store: &Store, d: Doctor) -> PractitionerId {
                 name: "Motif",
                 duration_minutes: 60,
                 flags: d.flags,
+                notice: "",
             },
         )
         .await
