@@ -90,6 +90,17 @@ fn the_patient_is_told_and_a_practitioners_cancellation_is_to_reschedule() {
         )));
         assert!(body.contains(&appointment.practitioner_address));
         assert!(!body.contains("Durand"), "no patient identity: {body}");
+        // « À lire avant de prendre un rendez-vous »: the practitioner's general notice here…
+        assert!(body.contains("Merci d'arriver 5 minutes avant"), "{body}");
+        // …and the motif's own once it has one.
+        sqlx::query("UPDATE reasons SET notice = 'Apportez votre carnet de santé.' WHERE practitioner_id = $1 AND name = $2")
+            .bind(appointment.practitioner_id)
+            .bind(&appointment.reason_name)
+            .execute(server.store.pool())
+            .await
+            .unwrap();
+        let reread = server.store.appointment(id).await.unwrap().unwrap();
+        assert_eq!(reread.practitioner_notice, "Apportez votre carnet de santé.");
         let audited = |action: &'static str| {
             let store = server.store.clone();
             async move {

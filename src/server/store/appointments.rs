@@ -16,7 +16,9 @@ const APPOINTMENT_SELECT: &str = "SELECT a.id, a.slot_id, a.starts_at, a.mode, a
         p.last_name AS practitioner_last_name, pu.email AS practitioner_email,
         p.address AS practitioner_address, p.postcode AS practitioner_postcode,
         p.city AS practitioner_city, p.phone AS practitioner_phone,
-        p.booking_notice AS practitioner_notice,
+        COALESCE((SELECT r.notice FROM reasons r WHERE r.practitioner_id = p.id
+            AND r.name = a.reason_name AND r.notice <> '' ORDER BY r.archived, r.id DESC LIMIT 1),
+            p.booking_notice) AS practitioner_notice,
         a.regulator_id, ru.first_name AS regulator_first_name, ru.last_name AS regulator_last_name,
         ru.email AS regulator_email,
         pa.civility AS patient_civility, pa.first_name AS patient_first_name,
@@ -65,6 +67,7 @@ pub struct AppointmentRecord {
     pub practitioner_postcode: String,
     pub practitioner_city: String,
     pub practitioner_phone: Option<String>,
+    /// « À lire avant de prendre un rendez-vous »: the motif's own notice, else the practitioner's.
     pub practitioner_notice: String,
     pub regulator_id: UserId,
     pub regulator_first_name: String,
