@@ -6,6 +6,7 @@ pub mod clock;
 pub mod communes;
 pub mod headers;
 pub mod http;
+pub mod indicators_csv;
 pub mod jobs;
 pub mod journal_csv;
 pub mod mail;
