@@ -311,7 +311,7 @@ pub fn percent_fr(count: u64, total: u64) -> String {
         return "0\u{a0}%".into();
     }
     let tenths = (count * 1000 + total / 2) / total;
-    if tenths % 10 == 0 {
+    if tenths.is_multiple_of(10) {
         format!("{}\u{a0}%", tenths / 10)
     } else {
         format!("{},{}\u{a0}%", tenths / 10, tenths % 10)

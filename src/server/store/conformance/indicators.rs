@@ -82,7 +82,7 @@ async fn figures(store: &Store, departement: &str) -> Indicators {
     Indicators::from_aggregates(&filter, String::new(), data)
 }
 
-fn rows<'a>(shares: &'a [crate::domain::indicators::Share]) -> Vec<(&'a str, u64)> {
+fn rows(shares: &[crate::domain::indicators::Share]) -> Vec<(&str, u64)> {
     shares.iter().map(|s| (s.label.as_str(), s.count)).collect()
 }
 
