@@ -11,6 +11,7 @@ use crate::features::agenda::{
 };
 use crate::features::booking::{AppointmentPage, BookingPage, ReferralsPage};
 use crate::features::help::HelpPage;
+use crate::features::indicators::IndicatorsPage;
 use crate::features::search::SearchPage;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
@@ -95,6 +96,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/medecins") view=ParticipationsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/courriels") view=OutboxPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/journal") view=AuditPage ssr=SsrMode::Async />
+                    <Route path=path!("/indicateurs") view=IndicatorsPage ssr=SsrMode::Async />
                     <Route path=path!("/agenda/semaine") view=WeekPage ssr=SsrMode::Async />
                     <Route path=path!("/agenda/plages") view=RangesPage ssr=SsrMode::Async />
                     <Route path=path!("/agenda/motifs") view=ReasonsPage ssr=SsrMode::Async />
@@ -170,6 +172,7 @@ fn MainNav() -> impl IntoView {
             Some(Role::Regulator) => {
                 links.push(("/recherche", "Rechercher un créneau"));
                 links.push(("/adressages", "Mes adressages"));
+                links.push(("/indicateurs", "Indicateurs"));
             }
             Some(Role::Practitioner) => links.extend([
                 ("/agenda", "Mes rendez-vous"),
@@ -183,6 +186,7 @@ fn MainNav() -> impl IntoView {
                 ("/admin/medecins", "Médecins effecteurs"),
                 ("/admin/courriels", "Courriels envoyés"),
                 ("/admin/journal", "Journal d'audit"),
+                ("/indicateurs", "Indicateurs"),
             ]),
             Some(Role::Other) | None => {}
         }

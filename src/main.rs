@@ -176,6 +176,16 @@ enum SeedSet {
         #[arg(long, default_value_t = 14)]
         days: i64,
     },
+    /// Historique de rendez-vous passés sur les médecins du jeu national, pour le banc d'essai
+    /// des indicateurs.
+    Bookings {
+        /// Rendez-vous par jour en moyenne (± 30 %).
+        #[arg(long, default_value_t = 5_000)]
+        per_day: usize,
+        /// Jours d'historique avant aujourd'hui.
+        #[arg(long, default_value_t = 365)]
+        days: i64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -215,6 +225,16 @@ enum LoadTarget {
 
 #[derive(Subcommand)]
 enum BenchTarget {
+    /// Les indicateurs d'un mélange de périodes (7, 30, 365 jours), au niveau national et par
+    /// département, calculés comme pour la page.
+    Indicators {
+        /// Nombre de requêtes mesurées.
+        #[arg(long, default_value_t = 500)]
+        requests: usize,
+        /// Requêtes menées en parallèle.
+        #[arg(long, default_value_t = 4)]
+        concurrency: usize,
+    },
     /// Un mélange de recherches (communes tirées au hasard, rayon 5 à 50 km, tous les filtres).
     Search {
         /// Nombre de recherches mesurées.
@@ -395,6 +415,24 @@ async fn run(cli: Cli) -> Result<(), String> {
                     days,
                 },
         } => tools::seed_national(store, &cli.communes_dir, practitioners, days).await,
+        Command::Seed {
+            set: SeedSet::Bookings { per_day, days },
+        } => {
+            let written = tools::indicators_bench::seed_bookings(store.as_ref(), per_day, days)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("{written} rendez-vous passés écrits.");
+            Ok(())
+        }
+        Command::Bench {
+            target:
+                BenchTarget::Indicators {
+                    requests,
+                    concurrency,
+                },
+        } => tools::indicators_bench::bench_indicators(store, requests, concurrency)
+            .await
+            .map_err(|e| e.to_string()),
         Command::Bench {
             target:
                 BenchTarget::Search {

@@ -287,3 +287,30 @@ pub fn Select(
         </div>
     }
 }
+
+/// A filter of the GET form: its value from the address, its error linked by `aria-describedby`.
+#[component]
+pub fn FilterInput(
+    id: &'static str,
+    label: &'static str,
+    #[prop(optional)] hint: &'static str,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional)] inputmode: Option<&'static str>,
+    value: Signal<String>,
+    error: Signal<Option<String>>,
+) -> impl IntoView {
+    let has_error = move || error.get().is_some();
+    view! {
+        <div class="fr-input-group" class:fr-input-group--error=has_error>
+            <label class="fr-label" for=id>
+                {label}
+                {(!hint.is_empty()).then(|| view! { <span class="fr-hint-text">{hint}</span> })}
+            </label>
+            <input class="fr-input" class:fr-input--error=has_error id=id name=id type=kind
+                inputmode=inputmode autocomplete="off" aria-describedby=format!("{id}-error")
+                aria-invalid=move || has_error().then_some("true")
+                value=move || value.get() prop:value=move || value.get() />
+            <ErrorText id=id error />
+        </div>
+    }
+}

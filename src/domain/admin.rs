@@ -120,6 +120,7 @@ pub const AUDIT_ACTIONS: &[(&str, &str)] = &[
         "Données patient effacées (durée de conservation)",
     ),
     ("audit_export", "Export du journal d'audit"),
+    ("indicators_export", "Export des indicateurs"),
 ];
 
 /// The French label of an action code (the code itself when unknown).
@@ -258,7 +259,7 @@ impl JournalQuery {
     }
 }
 
-fn with_query(path: &str, query: &str) -> String {
+pub(super) fn with_query(path: &str, query: &str) -> String {
     if query.is_empty() {
         path.to_string()
     } else {
@@ -267,7 +268,7 @@ fn with_query(path: &str, query: &str) -> String {
 }
 
 /// `None` for an empty input, else what `parse` makes of it.
-fn optional<T>(
+pub(super) fn optional<T>(
     input: &str,
     parse: impl FnOnce(&str) -> Result<T, String>,
 ) -> Result<Option<T>, String> {
@@ -278,12 +279,12 @@ fn optional<T>(
 }
 
 /// The instant of midnight, Paris time, starting `day`.
-fn midnight(day: NaiveDate) -> Option<i64> {
+pub(super) fn midnight(day: NaiveDate) -> Option<i64> {
     paris_instant(day, NaiveTime::MIN).map(|t| t.timestamp())
 }
 
 /// A day whose start and end are instants (not a year out of range).
-fn day(input: &str) -> Result<NaiveDate, String> {
+pub(super) fn day(input: &str) -> Result<NaiveDate, String> {
     let day = parse_date(input)?;
     match day.succ_opt().and_then(midnight).and(midnight(day)) {
         Some(_) => Ok(day),

@@ -10,6 +10,7 @@ pub mod eligibility;
 pub mod field;
 pub mod identity;
 pub mod ids;
+pub mod indicators;
 pub mod participation;
 pub mod patient;
 pub mod place;

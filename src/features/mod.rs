@@ -5,4 +5,5 @@ pub mod admin;
 pub mod agenda;
 pub mod booking;
 pub mod help;
+pub mod indicators;
 pub mod search;

@@ -3,6 +3,7 @@
 
 mod booking;
 mod help;
+mod indicators;
 mod journal;
 mod notifications;
 mod operations;

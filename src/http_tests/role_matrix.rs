@@ -148,6 +148,11 @@ fn table() -> Vec<(&'static str, &'static str, Access)> {
         (SentMails::PATH, "", Only(ADMIN)),
         (AuditEntries::PATH, "query[page]=1", Only(ADMIN)),
         (
+            crate::features::indicators::IndicatorFigures::PATH,
+            "query[du]=",
+            Only(&[Role::Admin, Role::Regulator]),
+        ),
+        (
             Login::PATH,
             "email=regulateur%40demo.test&password=Demo-SAS-2026",
             Open,

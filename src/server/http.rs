@@ -41,6 +41,10 @@ pub fn router(state: AppState) -> axum::Router {
             get(attachments::download),
         )
         .route(super::journal_csv::PATH, get(super::journal_csv::export))
+        .route(
+            super::indicators_csv::PATH,
+            get(super::indicators_csv::export),
+        )
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             shell(options.clone())
         })

@@ -75,12 +75,12 @@ pub async fn export(State(state): State<AppState>, request: Request) -> Response
         .into_response()
 }
 
-fn refuse(error: AppError) -> Response {
+pub(super) fn refuse(error: AppError) -> Response {
     let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (status, error.to_string()).into_response()
 }
 
-fn refused_filters(errors: &[FieldError]) -> Response {
+pub(super) fn refused_filters(errors: &[FieldError]) -> Response {
     let messages: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
     let text = format!("Filtres refusés : {}", messages.join(" "));
     (StatusCode::UNPROCESSABLE_ENTITY, text).into_response()
@@ -128,7 +128,16 @@ fn csv_line(entry: &AuditRecord) -> String {
         entry.ip.as_deref().unwrap_or_default(),
         entry.hash.as_deref().unwrap_or_default(),
     ];
-    let mut line = fields.map(csv_field).join(",");
+    csv_record(&fields)
+}
+
+/// One CSV line: the fields defused and quoted (`csv_field`), separated by commas, CRLF.
+pub(super) fn csv_record(fields: &[&str]) -> String {
+    let mut line = fields
+        .iter()
+        .map(|f| csv_field(f))
+        .collect::<Vec<_>>()
+        .join(",");
     line.push_str("\r\n");
     line
 }

@@ -7,6 +7,7 @@ pub mod communes;
 pub mod headers;
 pub mod http;
 pub mod ics;
+pub mod indicators_csv;
 pub mod jobs;
 pub mod journal_csv;
 pub mod mail;

@@ -11,13 +11,14 @@ use crate::domain::participation::SasStatus;
 use crate::domain::patient::PatientInput;
 use crate::server::auth::hash_password;
 use crate::server::store::{
-    NewBooking, NewPractitioner, NewRange, NewReason, NewUser, Store, StoreError,
+    NewBooking, NewPractitioner, NewRange, NewReason, NewRegulator, NewUser, Store, StoreError,
 };
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc, Weekday};
 
 pub const DEMO_PASSWORD: &str = "Demo-SAS-2026";
 pub const ADMIN_EMAIL: &str = "admin.sas@demo.test";
 pub const REGULATOR_EMAIL: &str = "regulateur@demo.test";
+/// The demo regulator's SAS.
 pub const REGULATOR_DEPARTEMENT: &str = "75";
 /// Days of agenda kept ahead of today.
 pub const HORIZON_DAYS: i64 = 14;
@@ -330,7 +331,7 @@ pub async fn seed_demo_at(store: &Store, now: DateTime<Utc>) -> Result<SeedRepor
             insert_practitioner(store, i, *name, today, &hash()).await?;
             report.practitioners += 1;
         }
-        insert_account(
+        let regulator = insert_account(
             store,
             REGULATOR_EMAIL,
             Role::Regulator,
@@ -338,6 +339,19 @@ pub async fn seed_demo_at(store: &Store, now: DateTime<Utc>) -> Result<SeedRepor
             &hash(),
         )
         .await?;
+        // The SAS of Paris, whose indicators the demo regulator sees.
+        let regulator_row = NewRegulator {
+            civility: Some("Mme"),
+            first_name: "Claire",
+            last_name: "Morel",
+            email: REGULATOR_EMAIL,
+            departement: REGULATOR_DEPARTEMENT,
+            invited_by: None,
+            invited_at: crate::server::now(),
+        };
+        store
+            .insert_account_regulator(&regulator_row, regulator)
+            .await?;
         insert_account(store, ADMIN_EMAIL, Role::Admin, ("Paul", "Admin"), &hash()).await?;
         report.loaded = true;
     }

@@ -1,5 +1,6 @@
 //! Tools beside the product, run from the command line: demo data (`seed demo`), the national
-//! data set (`seed national`), the benchmarks (`bench search`, `bench sign-in`) and the booking
+//! data set (`seed national`) and its booking history (`seed bookings`), the benchmarks
+//! (`bench search`, `bench sign-in`, `bench indicators`) and the booking
 //! load (`load booking`, `load check`). The serving code
 //! never calls them, except the demo top-up of the default database at start-up.
 
@@ -7,6 +8,7 @@ pub mod bench;
 pub mod booking_load;
 pub mod demo;
 pub mod http_client;
+pub mod indicators_bench;
 pub mod national;
 pub mod sign_in_load;
 

@@ -7,5 +7,6 @@ pub mod admin;
 pub mod agenda;
 pub mod appointments;
 pub mod booking;
+pub mod indicators;
 pub mod participation;
 pub mod search;

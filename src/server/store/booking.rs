@@ -468,11 +468,14 @@ impl Store {
         }
         let patient_id = insert_patient(&mut tx, booking.patient, booking.now).await?;
         let c = booking.choices;
+        // Why the slot reached the search, kept for the indicators.
+        let why = slot.visibility(booking.now, Some(booking.regulator_id));
         let (id,): (AppointmentId,) = sqlx::query_as(
             "INSERT INTO appointments (slot_id, practitioner_id, regulator_id, patient_id,
                  starts_at, mode, status, created_at, reason_name, known_patient, message,
-                 idempotency_key)
-             VALUES ($1, $2, $3, $4, $5, $6, 'booked', $7, $8, $9, $10, $11) RETURNING id",
+                 idempotency_key, sas_flags, departement)
+             VALUES ($1, $2, $3, $4, $5, $6, 'booked', $7, $8, $9, $10, $11, $12, $13)
+             RETURNING id",
         )
         .bind(slot.slot_id)
         .bind(slot.practitioner_id)
@@ -485,6 +488,8 @@ impl Store {
         .bind(c.known_patient)
         .bind(c.message.as_deref())
         .bind(booking.idempotency_key)
+        .bind(SasVisibility::code(why))
+        .bind(&slot.departement)
         .fetch_one(&mut *tx)
         .await
         .map_err(booking_error)?;

@@ -19,6 +19,7 @@ mod cells;
 mod communes;
 #[cfg(test)]
 pub mod conformance;
+mod indicators;
 mod invariants;
 mod journal;
 mod participation;
@@ -34,6 +35,7 @@ pub use agenda::*;
 pub use appointments::*;
 pub use booking::*;
 pub use communes::*;
+pub use indicators::PastBooking;
 pub use invariants::*;
 pub use journal::*;
 pub use participation::*;

@@ -154,6 +154,33 @@ impl Store {
         Ok(id)
     }
 
+    /// Records the regulator behind an account made without an invitation (the demo's), so that
+    /// their département is known.
+    pub async fn insert_account_regulator(
+        &self,
+        r: &NewRegulator<'_>,
+        user_id: UserId,
+    ) -> StoreResult<InvitationId> {
+        let _turn = self.turn().await;
+        let (id,): (InvitationId,) = sqlx::query_as(
+            "INSERT INTO regulators (civility, first_name, last_name, email, departement,
+                 invited_by, invited_at, user_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(r.civility)
+        .bind(r.first_name)
+        .bind(r.last_name)
+        .bind(r.email)
+        .bind(r.departement)
+        .bind(r.invited_by)
+        .bind(r.invited_at)
+        .bind(user_id)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(email_error)?;
+        Ok(id)
+    }
+
     pub async fn regulators(&self) -> StoreResult<Vec<RegulatorRecord>> {
         let sql = format!("{REGULATOR_SELECT} ORDER BY r.invited_at DESC, r.id DESC");
         Ok(sqlx::query_as(&sql).fetch_all(&self.pool).await?)
