@@ -100,7 +100,10 @@ fn the_patient_is_told_and_a_practitioners_cancellation_is_to_reschedule() {
             .await
             .unwrap();
         let reread = server.store.appointment(id).await.unwrap().unwrap();
-        assert_eq!(reread.practitioner_notice, "Apportez votre carnet de santé.");
+        assert_eq!(
+            reread.practitioner_notice,
+            "Apportez votre carnet de santé."
+        );
         let audited = |action: &'static str| {
             let store = server.store.clone();
             async move {
