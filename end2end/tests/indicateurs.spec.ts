@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { ADMIN, expect, expectAccessible, expectAccessibleWithoutJs, hydrated, PASSWORD, REGULATOR, signIn, sql, test } from './helpers';
+import { ADMIN, expect, expectAccessible, expectAccessibleWithoutJs, hydrated, parisDay, PASSWORD, REGULATOR, signIn, sql, test } from './helpers';
 
 const DENIED = "Votre compte n'a pas accès à cette fonctionnalité.";
 
@@ -21,13 +21,15 @@ function seedJune() {
   const doctor = "(SELECT id FROM practitioners WHERE first_name = 'Sophie' AND last_name = 'Martin')";
   for (const [at, minutes, status, flags] of JUNE) {
     const start = String(at + minutes * 60);
-    sql(`INSERT INTO slots (practitioner_id, starts_at, ends_at, mode) VALUES (${doctor}, ?, ? + 1200, 'cabinet')`, start, start);
+    // Idempotent: a worker restarted after a failure runs beforeAll again on the same database.
+    sql(`INSERT OR IGNORE INTO slots (practitioner_id, starts_at, ends_at, mode) VALUES (${doctor}, ?, ? + 1200, 'cabinet')`, start, start);
     sql(
       `INSERT INTO appointments (slot_id, practitioner_id, regulator_id, patient_id, starts_at, mode, status,
            created_at, sas_flags, departement)
        SELECT s.id, s.practitioner_id, (SELECT id FROM users WHERE email = 'admin.sas@demo.test'),
            (SELECT MIN(id) FROM patients), s.starts_at, 'cabinet', ?, ?, ?, '75'
-       FROM slots s WHERE s.practitioner_id = ${doctor} AND s.starts_at = ?`,
+       FROM slots s WHERE s.practitioner_id = ${doctor} AND s.starts_at = ?
+           AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.slot_id = s.id)`,
       status,
       String(at),
       String(flags),
@@ -58,7 +60,8 @@ test('le régulateur consulte les indicateurs de son département sur une pério
   await hydrated(page);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText("Indicateurs d'activité du SAS");
   // The last 30 days by default, in the regulator's département, which they cannot change.
-  await expect(summary(page)).toContainText(/rendez-vous pris du \d\d\/11\/2026 au 01\/12\/2026, département 75\./);
+  const fr = (days: number) => parisDay(days).iso.split('-').reverse().join('/');
+  await expect(summary(page)).toContainText(`rendez-vous pris du ${fr(-29)} au ${fr(0)}, département 75.`);
   await expect(page.getByLabel(/^Département/)).toHaveCount(0);
   await expectAccessible(page);
 
