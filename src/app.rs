@@ -10,6 +10,7 @@ use crate::features::agenda::{
     AppointmentsPage, RangesPage, ReasonsPage, RegisterPage, SettingsPage, WeekPage,
 };
 use crate::features::booking::{AppointmentPage, BookingPage, ReferralsPage};
+use crate::features::extra::{ExtraListPage, ExtraPage, NewExtraPage};
 use crate::features::help::HelpPage;
 use crate::features::indicators::IndicatorsPage;
 use crate::features::search::SearchPage;
@@ -97,6 +98,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/courriels") view=OutboxPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/journal") view=AuditPage ssr=SsrMode::Async />
                     <Route path=path!("/indicateurs") view=IndicatorsPage ssr=SsrMode::Async />
+                    <Route path=path!("/surnumeraire/nouveau") view=NewExtraPage ssr=SsrMode::Async />
+                    <Route path=path!("/surnumeraires") view=ExtraListPage ssr=SsrMode::Async />
+                    <Route path=path!("/surnumeraires/:id") view=ExtraPage ssr=SsrMode::Async />
                     <Route path=path!("/agenda/semaine") view=WeekPage ssr=SsrMode::Async />
                     <Route path=path!("/agenda/plages") view=RangesPage ssr=SsrMode::Async />
                     <Route path=path!("/agenda/motifs") view=ReasonsPage ssr=SsrMode::Async />
@@ -172,10 +176,12 @@ fn MainNav() -> impl IntoView {
             Some(Role::Regulator) => {
                 links.push(("/recherche", "Rechercher un créneau"));
                 links.push(("/adressages", "Mes adressages"));
+                links.push(("/surnumeraires", "Surnuméraires"));
                 links.push(("/indicateurs", "Indicateurs"));
             }
             Some(Role::Practitioner) => links.extend([
                 ("/agenda", "Mes rendez-vous"),
+                ("/surnumeraires", "Surnuméraires"),
                 ("/agenda/semaine", "Mon agenda"),
                 ("/agenda/plages", "Plages et absences"),
                 ("/agenda/motifs", "Motifs"),

@@ -41,6 +41,11 @@ struct Cli {
     #[arg(long, env = "SAS_HOLD_SECONDS", default_value_t = slots::DEFAULT_HOLD_SECONDS,
         value_parser = clap::value_parser!(i64).range(5..=3600), global = true)]
     hold_seconds: i64,
+    /// Minutes laissées à un médecin pour répondre à une demande de surnuméraire
+    #[arg(long, env = "SAS_EXTRA_ANSWER_MINUTES",
+        default_value_t = sas_rdv::domain::extra::DEFAULT_ANSWER_MINUTES,
+        value_parser = clap::value_parser!(i64).range(5..=1440), global = true)]
+    extra_answer_minutes: i64,
     /// Jours de conservation des données des patients après le rendez-vous (3 ans par défaut).
     #[arg(long, env = "SAS_RETENTION_DAYS", default_value_t = sas_rdv::server::retention::DEFAULT_RETENTION_DAYS,
         value_parser = clap::value_parser!(i64).range(30..=36_500))]
@@ -314,6 +319,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             booking: BookingSettings {
                 hold_seconds: cli.hold_seconds,
                 attachments_dir: cli.data_dir.join("pieces-jointes"),
+                extra_answer_seconds: cli.extra_answer_minutes * 60,
             },
             demo,
             metrics_token: cli.metrics_token.clone().filter(|t| !t.is_empty()),
@@ -517,6 +523,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             slots::top_up_job(&mut jobs, store.clone(), cli.slot_horizon_days);
             slots::hold_sweeper_job(&mut jobs, store.clone());
             sas_rdv::server::auth::purge_job(&mut jobs, store.clone());
+            sas_rdv::server::services::extra::expiry_job(&mut jobs, store.clone());
             let state = state(store)?;
             let attachments_dir = state.booking.attachments_dir.clone();
             attachments::cleanup_job(&mut jobs, state.store.clone(), attachments_dir.clone());

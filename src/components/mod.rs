@@ -1,7 +1,9 @@
 //! Small DSFR building blocks shared by the pages.
 
+pub mod clock;
 pub mod form;
 pub mod loaded;
+pub mod patient;
 pub mod place;
 pub mod slot;
 

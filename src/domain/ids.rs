@@ -48,6 +48,10 @@ id_type!(
 );
 id_type!(AbsenceId);
 id_type!(
+    /// A regulator's request that a practitioner see a patient beyond the agenda.
+    ExtraRequestId
+);
+id_type!(
     /// A practitioner's booking question.
     QuestionId
 );

@@ -7,6 +7,7 @@ pub mod agenda;
 pub mod appointment;
 pub mod booking;
 pub mod eligibility;
+pub mod extra;
 pub mod field;
 pub mod identity;
 pub mod ids;

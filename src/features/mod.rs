@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod admin;
 pub mod agenda;
 pub mod booking;
+pub mod extra;
 pub mod help;
 pub mod indicators;
 pub mod search;

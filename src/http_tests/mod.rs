@@ -86,6 +86,7 @@ impl Server {
             booking: crate::server::BookingSettings {
                 hold_seconds: crate::server::slots::DEFAULT_HOLD_SECONDS,
                 attachments_dir: attachments.path().to_path_buf(),
+                extra_answer_seconds: crate::domain::extra::DEFAULT_ANSWER_MINUTES * 60,
             },
             demo: true,
             metrics_token: Some(METRICS_TOKEN.into()),

@@ -351,6 +351,52 @@ pub fn appointment_to_reschedule(
     }
 }
 
+/// A practitioner asked to see a patient beyond their agenda (no patient data: the link).
+pub fn extra_requested(to: &str, when: &str, deadline: &str, link: &str) -> Mail {
+    Mail {
+        attachment: None,
+        to: to.to_string(),
+        subject: format!("Demande de surnuméraire SAS pour le {when}"),
+        body: format!(
+            "Bonjour,\n\n\
+             Un régulateur du Service d'Accès aux Soins vous demande de recevoir un patient en \
+             surnuméraire, en plus de votre agenda, le {when}.\n\n\
+             Merci de répondre avant {deadline} : sans réponse, la demande expire et le \
+             régulateur s'adresse à un autre médecin. Le patient et le message sont sur la \
+             plateforme :\n{link}\n\n\
+             Le Service d'Accès aux Soins\n"
+        ),
+    }
+}
+
+/// The regulator told that the practitioner answered their request (no patient data).
+pub fn extra_answered(
+    to: &str,
+    first_name: &str,
+    when: &str,
+    practitioner: &str,
+    accepted: bool,
+    link: &str,
+) -> Mail {
+    let (subject, what) = if accepted {
+        ("acceptée", "l'a acceptée : le rendez-vous est pris")
+    } else {
+        ("refusée", "l'a refusée : adressez-vous à un autre médecin")
+    };
+    Mail {
+        attachment: None,
+        to: to.to_string(),
+        subject: format!("Demande de surnuméraire du {when} {subject}"),
+        body: format!(
+            "Bonjour {first_name},\n\n\
+             Votre demande de surnuméraire auprès de {practitioner} pour le {when} : \
+             {practitioner} {what}.\n\n\
+             Le détail est sur la plateforme :\n{link}\n\n\
+             Le Service d'Accès aux Soins\n"
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

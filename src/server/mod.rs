@@ -51,6 +51,9 @@ pub struct BookingSettings {
     pub hold_seconds: i64,
     /// Where attachments are written (`SAS_DATA_DIR`/pieces-jointes).
     pub attachments_dir: std::path::PathBuf,
+    /// How long a practitioner has to answer a surnuméraire request
+    /// (`SAS_EXTRA_ANSWER_MINUTES`, 30 minutes by default).
+    pub extra_answer_seconds: i64,
 }
 
 /// The state of the running application, from the server function's context.

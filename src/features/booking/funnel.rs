@@ -3,20 +3,19 @@
 //! and a switch to another slot.
 
 use super::{BookSlot, release_slot, show_slot, slot_alternatives};
+use crate::components::ErrorAlert;
+use crate::components::clock::ServerClock;
 use crate::components::form::{ErrorText, Errors, Radios};
 use crate::components::loaded::Loaded;
-use crate::components::place::PlaceField;
+use crate::components::patient::{PatientFields, PatientSignals};
 use crate::components::slot::open_slot;
-use crate::components::{ErrorAlert, Field};
 use crate::domain::booking::{
     ATTACHMENT_RULE, Alternative, Answer, BookingRequest, ChoicesInput, MESSAGE_MAX,
     MESSAGE_WARNING, SlotDetails, question_field,
 };
 use crate::domain::field::FieldError;
 use crate::domain::ids::{AppointmentId, QuestionId, ReasonId, SlotId};
-use crate::domain::patient::{CIVILITIES, PatientInput};
-use crate::domain::place::CommuneOption;
-use crate::domain::practitioner::ExtraField;
+use crate::domain::patient::PatientInput;
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -47,63 +46,6 @@ pub fn BookingPage() -> impl IntoView {
             way_out=("/recherche", "Retour à la recherche") let:details>
             <HoldOrFunnel details />
         </Loaded>
-    }
-}
-
-/// Every patient field as typed.
-#[derive(Clone, Copy)]
-struct PatientSignals {
-    civility: RwSignal<String>,
-    first_name: RwSignal<String>,
-    last_name: RwSignal<String>,
-    birth_name: RwSignal<String>,
-    birth_date: RwSignal<String>,
-    birth_place: RwSignal<String>,
-    birth_insee: RwSignal<String>,
-    birth_city: RwSignal<String>,
-    birth_country: RwSignal<String>,
-    phone: RwSignal<String>,
-    email: RwSignal<String>,
-    address: RwSignal<String>,
-    nir: RwSignal<String>,
-}
-
-impl PatientSignals {
-    fn new() -> Self {
-        let s = || RwSignal::new(String::new());
-        Self {
-            civility: s(),
-            first_name: s(),
-            last_name: s(),
-            birth_name: s(),
-            birth_date: s(),
-            birth_place: s(),
-            birth_insee: s(),
-            birth_city: s(),
-            birth_country: s(),
-            phone: s(),
-            email: s(),
-            address: s(),
-            nir: s(),
-        }
-    }
-
-    fn read(&self) -> PatientInput {
-        PatientInput {
-            civility: self.civility.get_untracked(),
-            first_name: self.first_name.get_untracked(),
-            last_name: self.last_name.get_untracked(),
-            birth_name: self.birth_name.get_untracked(),
-            birth_date: self.birth_date.get_untracked(),
-            birth_place: self.birth_place.get_untracked(),
-            birth_insee: self.birth_insee.get_untracked(),
-            birth_city: self.birth_city.get_untracked(),
-            birth_country: self.birth_country.get_untracked(),
-            phone: self.phone.get_untracked(),
-            email: self.email.get_untracked(),
-            address: self.address.get_untracked(),
-            nir: self.nir.get_untracked(),
-        }
     }
 }
 
@@ -315,7 +257,8 @@ fn Funnel(details: SlotDetails) -> impl IntoView {
             <form on:submit=on_submit novalidate>
                 <p class="fr-hint-text">"Les champs marqués d'un astérisque (" <span class="required-mark">"*"</span> ") sont obligatoires."</p>
                 <StepA details choices errors check />
-                <PatientFields details patient answers=choices.answers errors check />
+                <PatientFields needed=Signal::derive(move || details.get().extra_fields) patient errors check />
+                <Questions details answers=choices.answers errors check />
                 <MessageField choices errors check />
                 <AttachmentField attachment errors />
                 <div class="fr-btns-group fr-btns-group--inline-md fr-mt-4w">
@@ -384,31 +327,6 @@ fn SlotRecap(details: SlotDetails) -> impl IntoView {
                 {details.address}
             </p>
         </div>
-    }
-}
-
-/// The server's current time as read here: this machine's clock shifted by the gap measured when
-/// the server's last answer arrived. The server's clock is authoritative: the browser's may be
-/// wrong, and in tests the server's runs from `SAS_NOW`.
-#[derive(Clone, Copy)]
-struct ServerClock(StoredValue<i64>);
-
-impl ServerClock {
-    fn new(server_now: i64) -> Self {
-        Self(StoredValue::new(
-            server_now - chrono::Utc::now().timestamp(),
-        ))
-    }
-
-    /// Measures the gap again from an answer that just arrived.
-    fn sync(self, server_now: i64) {
-        self.0
-            .set_value(server_now - chrono::Utc::now().timestamp());
-    }
-
-    /// The server's time now (Unix seconds).
-    fn now(self) -> i64 {
-        chrono::Utc::now().timestamp() + self.0.get_value()
     }
 }
 
@@ -579,120 +497,6 @@ fn StepA(
         }}
         <h2 class="fr-h4">"Praticien référent"</h2>
         <p class="fr-tag">"SAS"</p>
-    }
-}
-
-/// « Les informations du patient », with what the practitioner requires and their questions.
-#[component]
-fn PatientFields(
-    details: RwSignal<SlotDetails>,
-    patient: PatientSignals,
-    answers: RwSignal<Vec<(QuestionId, String)>>,
-    errors: Errors,
-    check: impl Fn(&str) + Copy + Send + Sync + 'static,
-) -> impl IntoView {
-    let needs = move |f: ExtraField| details.get().extra_fields.contains(&f);
-    let on_blur = move |field: &'static str| Callback::new(move |()| check(field));
-    let pick_city = Callback::new(move |c: CommuneOption| {
-        patient.birth_city.set(c.name.clone());
-        check("birth_insee");
-    });
-    let place_error = errors.of("birth_place");
-    let has_place_error = move || place_error.get().is_some();
-    view! {
-        <fieldset class="fr-fieldset fr-mt-3w">
-            <legend class="fr-fieldset__legend"><h2 class="fr-h4 fr-mb-0">"Les informations du patient"</h2></legend>
-            <p class="fr-fieldset__element fr-hint-text">
-                "Par défaut les informations obligatoires sont : nom, prénom, nom de naissance, date de naissance, téléphone. "
-                "Certains médecins effecteurs demandent plus d'informations."
-            </p>
-            <div class="fr-fieldset__element">
-                <Radios id="civility" legend="Civilité"
-                    options=CIVILITIES.iter().map(|c| (*c, *c)).collect()
-                    value=patient.civility error=errors.of("civility") />
-            </div>
-            <div class="fr-fieldset__element">
-                <Field id="first_name" name="request[patient][first_name]" label="Prénom du patient" autocomplete="off"
-                    required=true value=patient.first_name error=errors.of("first_name") on_blur=on_blur("first_name") />
-            </div>
-            <div class="fr-fieldset__element">
-                <Field id="last_name" name="request[patient][last_name]" label="Nom du patient" autocomplete="off"
-                    required=true value=patient.last_name error=errors.of("last_name") on_blur=on_blur("last_name") />
-            </div>
-            <div class="fr-fieldset__element">
-                <Field id="birth_name" name="request[patient][birth_name]" label="Nom de naissance du patient" autocomplete="off"
-                    required=true value=patient.birth_name error=errors.of("birth_name") on_blur=on_blur("birth_name") />
-            </div>
-            <div class="fr-fieldset__element">
-                <Field id="birth_date" name="request[patient][birth_date]" label="Date de naissance du patient"
-                    hint="Format attendu : JJ/MM/AAAA" autocomplete="off" required=true value=patient.birth_date
-                    error=errors.of("birth_date") on_blur=on_blur("birth_date") />
-            </div>
-            <div class="fr-fieldset__element">
-                <div class="fr-select-group" class:fr-select-group--error=has_place_error>
-                    <label class="fr-label" for="birth_place">"Lieu de naissance du patient"
-                        {move || needs(ExtraField::BirthPlace).then(|| view! { <span class="required-mark" aria-hidden="true">" *"</span> })}
-                    </label>
-                    <select class="fr-select" id="birth_place" name="request[patient][birth_place]"
-                        aria-describedby="birth_place-error" aria-invalid=move || has_place_error().then_some("true")
-                        required=move || needs(ExtraField::BirthPlace)
-                        prop:value=move || patient.birth_place.get()
-                        on:change=move |ev| { patient.birth_place.set(event_target_value(&ev)); check("birth_place"); }>
-                        <option value="">"Non renseigné"</option>
-                        <option value="france">"Né(e) en France"</option>
-                        <option value="etranger">"Né(e) à l'étranger"</option>
-                    </select>
-                    <ErrorText id="birth_place" error=place_error />
-                </div>
-            </div>
-            <Show when=move || patient.birth_place.get() == "france">
-                <div class="fr-fieldset__element">
-                    <PlaceField id="birth_insee" name="request[patient][birth_city]" label="Ville de naissance"
-                        text=patient.birth_city insee=patient.birth_insee choose=pick_city
-                        error=errors.of("birth_insee") />
-                </div>
-            </Show>
-            <Show when=move || patient.birth_place.get() == "etranger">
-                <div class="fr-fieldset__element">
-                    <Field id="birth_country" name="request[patient][birth_country]" label="Pays de naissance"
-                        required=true value=patient.birth_country error=errors.of("birth_country")
-                        on_blur=on_blur("birth_country") />
-                </div>
-            </Show>
-            <div class="fr-fieldset__element">
-                <Field id="phone" name="request[patient][phone]" label="Téléphone du patient" kind="tel" autocomplete="off"
-                    hint="Numéro français, ou étranger avec son indicatif (+32 …)"
-                    required=true value=patient.phone error=errors.of("phone") on_blur=on_blur("phone") />
-                <p class="fr-text--sm">
-                    "Un numéro de téléphone valide est nécessaire afin que l'établissement puisse contacter "
-                    "le patient en cas de changement lié au rendez-vous."
-                </p>
-            </div>
-            {move || {
-                let (email, address, nir) = (needs(ExtraField::Email), needs(ExtraField::Address), needs(ExtraField::SocialSecurityNumber));
-                view! {
-                    <div class="fr-fieldset__element">
-                        <Field id="email" name="request[patient][email]" label="Email du patient" kind="email" autocomplete="off"
-                            hint="Le patient y reçoit la confirmation du rendez-vous, et un courriel s'il est annulé."
-                            required=email value=patient.email error=errors.of("email") on_blur=on_blur("email") />
-                    </div>
-                    {address.then(|| view! {
-                        <div class="fr-fieldset__element">
-                            <Field id="address" name="request[patient][address]" label="Adresse postale du patient" autocomplete="off"
-                                required=true value=patient.address error=errors.of("address") on_blur=on_blur("address") />
-                        </div>
-                    })}
-                    {nir.then(|| view! {
-                        <div class="fr-fieldset__element">
-                            <Field id="nir" name="request[patient][nir]" label="Numéro de sécurité sociale du patient"
-                                hint="15 caractères, clé comprise" autocomplete="off"
-                                required=true value=patient.nir error=errors.of("nir") on_blur=on_blur("nir") />
-                        </div>
-                    })}
-                }
-            }}
-        </fieldset>
-        <Questions details answers errors check />
     }
 }
 

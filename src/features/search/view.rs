@@ -303,6 +303,13 @@ fn Results(results: SearchResults) -> impl IntoView {
     let page_label =
         (results.pages > 1).then(|| format!(" Page {} sur {}.", results.page, results.pages));
     let params = results.params.clone();
+    let back = params.url();
+    let everyone = (params.tous.is_empty() && slots == 0).then(|| {
+        let mut p = params.clone();
+        p.tous = "1".into();
+        p.page = String::new();
+        p.url()
+    });
     view! {
         <div class="fr-mt-5w" aria-live="polite" aria-atomic="true">
             <h2 id="resultats">{summary}</h2>
@@ -311,8 +318,13 @@ fn Results(results: SearchResults) -> impl IntoView {
         {results.notice.map(|n| view! {
             <div class="fr-alert fr-alert--info fr-alert--sm fr-mb-3w"><p>{n}</p></div>
         })}
+        {everyone.map(|href| view! {
+            <p class="fr-mb-3w">"Aucun créneau ne convient ? "
+                <A href=href attr:class="fr-link">"Afficher les médecins inscrits sans créneau disponible"</A>
+                " pour leur demander de recevoir le patient en surnuméraire."</p>
+        })}
         <ul class="result-list" aria-labelledby="resultats">
-            {results.cards.into_iter().map(|card| view! { <li><Card card /></li> }).collect_view()}
+            {results.cards.into_iter().map(|card| view! { <li><Card card back=back.clone() /></li> }).collect_view()}
         </ul>
         <Pagination params page=results.page pages=results.pages />
     }
@@ -352,8 +364,13 @@ fn Pagination(params: SearchParams, page: usize, pages: usize) -> impl IntoView 
 /// A practitioner: who, where and how to reach them first, then their days and slots.
 /// (DSFR orders a card's title and description by CSS: the slots go in its end part.)
 #[component]
-fn Card(card: PractitionerCard) -> impl IntoView {
+fn Card(card: PractitionerCard, back: String) -> impl IntoView {
     let name = card.name.clone();
+    let extra = format!(
+        "/surnumeraire/nouveau?praticien={}&retour={}",
+        card.id,
+        form_urlencoded::byte_serialize(back.as_bytes()).collect::<String>()
+    );
     let empty = card.days.is_empty();
     view! {
         <article class="fr-card fr-card--no-arrow fr-mb-3w practitioner-card">
@@ -379,6 +396,12 @@ fn Card(card: PractitionerCard) -> impl IntoView {
                         {card.video_only.then(|| view! { <p class="fr-text--sm fr-mb-1w">"Au-delà du rayon : créneaux en vidéo seulement."</p> })}
                         {empty.then(|| view! { <p class="fr-text--sm">"Aucun créneau disponible sur la période : contactez le cabinet."</p> })}
                         {card.days.into_iter().map(|day| view! { <Day day practitioner=name.clone() /> }).collect_view()}
+                        <p class="fr-mt-2w fr-mb-0">
+                            <A href=extra attr:class="fr-link fr-icon-user-add-line fr-link--icon-left">
+                                "Demander un surnuméraire"
+                                <span class="fr-sr-only">{format!(" au {name}")}</span>
+                            </A>
+                        </p>
                     </div>
                 </div>
             </div>

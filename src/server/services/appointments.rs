@@ -12,33 +12,31 @@ use crate::domain::ids::*;
 use crate::error::AppError;
 use crate::server::mail::{self, Mail};
 use crate::server::metrics::{self, Event};
-use crate::server::store::{AppointmentRecord, Cancellation, StoreError, UserRecord};
+use crate::server::store::{
+    AppointmentRecord, Cancellation, PatientRecord, StoreError, UserRecord,
+};
 use crate::server::{auth, store};
 
 /// "Marie DURAND (naissance : MARTIN)"
-fn patient_label(a: &AppointmentRecord) -> String {
-    let born = if a.patient_birth_name != a.patient_last_name {
-        format!(" (naissance : {})", a.patient_birth_name.to_uppercase())
+pub(super) fn patient_label(p: &PatientRecord) -> String {
+    let born = if p.birth_name != p.last_name {
+        format!(" (naissance : {})", p.birth_name.to_uppercase())
     } else {
         String::new()
     };
-    format!(
-        "{} {}{born}",
-        a.patient_first_name,
-        a.patient_last_name.to_uppercase()
-    )
+    format!("{} {}{born}", p.first_name, p.last_name.to_uppercase())
 }
 
 /// "21/11/1952"
-fn birth_date_label(a: &AppointmentRecord) -> String {
-    chrono::NaiveDate::parse_from_str(&a.patient_birth_date, "%Y-%m-%d")
+pub(super) fn birth_date_label(p: &PatientRecord) -> String {
+    chrono::NaiveDate::parse_from_str(&p.birth_date, "%Y-%m-%d")
         .map(|d| d.format("%d/%m/%Y").to_string())
         .unwrap_or_default()
 }
 
 /// The patient's phone as it is shown ("06 45 37 26 53"), or as stored if it does not parse.
-fn phone_label(a: &AppointmentRecord) -> String {
-    Phone::parse(&a.patient_phone).map_or_else(|_| a.patient_phone.clone(), |p| p.display())
+fn phone_label(p: &PatientRecord) -> String {
+    Phone::parse(&p.phone).map_or_else(|_| p.phone.clone(), |n| n.display())
 }
 
 /// A regulator's bookings, newest first (patient names: audited).
@@ -59,7 +57,7 @@ pub async fn regulator_lines(regulator_id: UserId) -> Result<Vec<ReferralLine>, 
                 "Dr {} {}",
                 a.practitioner_first_name, a.practitioner_last_name
             ),
-            patient: patient_label(a),
+            patient: patient_label(&a.patient),
             reason: a.reason_name.clone(),
             status: status_label(a.status, a.reschedule()).into(),
             to_acknowledge: a.to_acknowledge().map(|r| r.label().into()),
@@ -103,9 +101,9 @@ pub async fn practitioner_lines(
             mode: a.mode.label().into(),
             status: a.status.label().into(),
             reason: a.reason_name.clone(),
-            patient: patient_label(a),
-            birth_date: birth_date_label(a),
-            phone: (format!("tel:{}", a.patient_phone), phone_label(a)),
+            patient: patient_label(&a.patient),
+            birth_date: birth_date_label(&a.patient),
+            phone: (format!("tel:{}", a.patient.phone), phone_label(&a.patient)),
         })
         .collect())
 }
@@ -125,32 +123,27 @@ async fn readable(user: &UserRecord, id: AppointmentId) -> Result<AppointmentRec
         .ok_or_else(|| AppError::NotFound("Rendez-vous introuvable.".into()))
 }
 
-fn patient_fields(a: &AppointmentRecord) -> Vec<(String, String)> {
-    let birth_place = match (&a.patient_birth_insee, &a.patient_birth_country) {
+/// (label, value) of the patient's identity, in the funnel's order.
+pub(super) fn patient_fields(p: &PatientRecord) -> Vec<(String, String)> {
+    let birth_place = match (&p.birth_insee, &p.birth_country) {
         (Some(insee), _) => Some(format!(
             "Né(e) en France — {} ({insee})",
-            a.patient_birth_city.clone().unwrap_or_default()
+            p.birth_city.clone().unwrap_or_default()
         )),
         (None, Some(country)) => Some(format!("Né(e) à l'étranger — {country}")),
         _ => None,
     };
     [
-        ("Civilité", a.patient_civility.clone()),
-        ("Prénom du patient", Some(a.patient_first_name.clone())),
-        ("Nom du patient", Some(a.patient_last_name.clone())),
-        (
-            "Nom de naissance du patient",
-            Some(a.patient_birth_name.clone()),
-        ),
-        ("Date de naissance du patient", Some(birth_date_label(a))),
+        ("Civilité", p.civility.clone()),
+        ("Prénom du patient", Some(p.first_name.clone())),
+        ("Nom du patient", Some(p.last_name.clone())),
+        ("Nom de naissance du patient", Some(p.birth_name.clone())),
+        ("Date de naissance du patient", Some(birth_date_label(p))),
         ("Lieu de naissance du patient", birth_place),
-        ("Téléphone du patient", Some(phone_label(a))),
-        ("Email du patient", a.patient_email.clone()),
-        ("Adresse postale du patient", a.patient_address.clone()),
-        (
-            "Numéro de sécurité sociale du patient",
-            a.patient_nir.clone(),
-        ),
+        ("Téléphone du patient", Some(phone_label(p))),
+        ("Email du patient", p.email.clone()),
+        ("Adresse postale du patient", p.address.clone()),
+        ("Numéro de sécurité sociale du patient", p.nir.clone()),
     ]
     .into_iter()
     .filter_map(|(label, value)| value.map(|v| (label.to_string(), v)))
@@ -194,8 +187,8 @@ pub async fn detail(user: &UserRecord, id: AppointmentId) -> Result<AppointmentV
         known_patient: a.known_patient,
         message: a.message.clone(),
         cancel_reason: a.cancel_reason.clone(),
-        patient: patient_fields(&a),
-        phone_href: format!("tel:{}", a.patient_phone),
+        patient: patient_fields(&a.patient),
+        phone_href: format!("tel:{}", a.patient.phone),
         answers: answers.into_iter().map(|r| (r.label, r.answer)).collect(),
         attachments: files
             .into_iter()
@@ -329,7 +322,7 @@ async fn for_mail(id: AppointmentId) -> Option<(AppointmentRecord, String)> {
 
 /// The patient's address, once the mail to it is audited as `by`'s (it is patient data).
 async fn patient_address(by: UserId, a: &AppointmentRecord) -> Option<String> {
-    let to = a.patient_email.clone()?;
+    let to = a.patient.email.clone()?;
     let subject = format!("appointment:{}", a.id);
     match auth::audit(Some(by), "patient_mail_sent", &subject).await {
         Ok(()) => Some(to),

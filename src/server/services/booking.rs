@@ -127,24 +127,45 @@ async fn check_request(
     if let Err(found) = &patient {
         errors.extend(found.iter().cloned());
     }
-    // The birth commune must exist, not only look like an INSEE code; its name is the
-    // reference's, not what the browser sent.
     let mut patient = patient;
-    if let Ok(identity) = &mut patient
-        && let Some(BirthPlace::France { insee, city }) = &mut identity.birth_place
-    {
-        match store()?.commune(insee.as_str()).await? {
-            Some(commune) => *city = commune.name,
-            None => errors.push(FieldError {
-                field: "birth_insee".into(),
-                message: "Commune inconnue : choisissez la ville de naissance dans la liste."
-                    .into(),
-            }),
-        }
+    if let Ok(identity) = &mut patient {
+        errors.extend(birth_commune(identity).await?);
     }
     match (choices, patient) {
         (Ok(choices), Ok(patient)) if errors.is_empty() => Ok((choices, patient)),
         _ => Err(AppError::Invalid(errors)),
+    }
+}
+
+/// The key a form was made with (a second submit of it does nothing more).
+pub(super) fn form_key(key: &str) -> Result<&str, AppError> {
+    let key = key.trim();
+    if key.is_empty() || key.len() > 100 {
+        return Err(AppError::invalid(
+            "idempotency_key",
+            "Formulaire incomplet : rechargez la page.",
+        ));
+    }
+    Ok(key)
+}
+
+/// The birth commune must exist, not only look like an INSEE code; its name becomes the
+/// reference's, not what the browser sent.
+pub(super) async fn birth_commune(
+    identity: &mut PatientIdentity,
+) -> Result<Option<FieldError>, AppError> {
+    let Some(BirthPlace::France { insee, city }) = &mut identity.birth_place else {
+        return Ok(None);
+    };
+    match store()?.commune(insee.as_str()).await? {
+        Some(commune) => {
+            *city = commune.name;
+            Ok(None)
+        }
+        None => Ok(Some(FieldError {
+            field: "birth_insee".into(),
+            message: "Commune inconnue : choisissez la ville de naissance dans la liste.".into(),
+        })),
     }
 }
 
@@ -154,13 +175,7 @@ pub async fn book(
     regulator_id: UserId,
     request: &BookingRequest,
 ) -> Result<AppointmentId, AppError> {
-    let key = request.idempotency_key.trim();
-    if key.is_empty() || key.len() > 100 {
-        return Err(AppError::invalid(
-            "idempotency_key",
-            "Formulaire incomplet : rechargez la page.",
-        ));
-    }
+    let key = form_key(&request.idempotency_key)?;
     let store = store()?;
     let slot = store
         .candidate_slot(request.slot_id)

@@ -7,6 +7,7 @@ pub mod admin;
 pub mod agenda;
 pub mod appointments;
 pub mod booking;
+pub mod extra;
 pub mod indicators;
 pub mod participation;
 pub mod search;

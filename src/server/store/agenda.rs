@@ -410,7 +410,8 @@ impl Store {
         Ok(())
     }
 
-    /// The practitioner's slots starting in `[from, to)`, booked or not, in time order.
+    /// The practitioner's slots starting in `[from, to)`, booked or not, in time order; a slot
+    /// outside the agenda (surnuméraire) while its appointment stands.
     pub async fn agenda_slots(
         &self,
         practitioner_id: PractitionerId,
@@ -428,7 +429,8 @@ impl Store {
              LEFT JOIN appointments a ON a.slot_id = s.id AND a.status <> 'cancelled'
              LEFT JOIN patients pa ON pa.id = a.patient_id
              WHERE s.practitioner_id = $1 AND s.starts_at >= $2 AND s.starts_at < $3
-             ORDER BY s.starts_at",
+                 AND (NOT s.extra OR a.id IS NOT NULL)
+             ORDER BY s.starts_at, s.id",
         )
         .bind(practitioner_id)
         .bind(from)

@@ -8,8 +8,18 @@ use crate::domain::agenda::Mode;
 use crate::domain::appointment::{AppointmentStatus, Reschedule};
 use crate::domain::ids::*;
 
-/// An appointment with its patient, practitioner and regulator (`AppointmentRecord`).
-const APPOINTMENT_SELECT: &str = "SELECT a.id, a.slot_id, a.starts_at, a.mode, a.status,
+/// The columns of a [`PatientRecord`] from the `patients` table aliased `pa`.
+pub(super) const PATIENT_COLUMNS: &str = "pa.civility AS patient_civility,
+        pa.first_name AS patient_first_name, pa.last_name AS patient_last_name,
+        pa.birth_name AS patient_birth_name, pa.birth_date AS patient_birth_date,
+        pa.birth_insee AS patient_birth_insee, pa.birth_city AS patient_birth_city,
+        pa.birth_country AS patient_birth_country, pa.phone AS patient_phone,
+        pa.email AS patient_email, pa.address AS patient_address, pa.nir AS patient_nir";
+
+/// An appointment with its patient, practitioner and regulator (`AppointmentRecord`), then `tail`.
+fn appointment_select(tail: &str) -> String {
+    format!(
+        "SELECT a.id, a.slot_id, a.starts_at, a.mode, a.status,
         a.created_at, a.reason_name, CAST(a.known_patient AS INTEGER) AS known_patient, a.message, a.cancelled_at, a.cancel_reason,
         a.reschedule_reason, a.reschedule_acknowledged_at, s.ends_at,
         p.id AS practitioner_id, p.first_name AS practitioner_first_name,
@@ -21,18 +31,15 @@ const APPOINTMENT_SELECT: &str = "SELECT a.id, a.slot_id, a.starts_at, a.mode, a
             p.booking_notice) AS practitioner_notice,
         a.regulator_id, ru.first_name AS regulator_first_name, ru.last_name AS regulator_last_name,
         ru.email AS regulator_email,
-        pa.civility AS patient_civility, pa.first_name AS patient_first_name,
-        pa.last_name AS patient_last_name, pa.birth_name AS patient_birth_name,
-        pa.birth_date AS patient_birth_date, pa.birth_insee AS patient_birth_insee,
-        pa.birth_city AS patient_birth_city, pa.birth_country AS patient_birth_country,
-        pa.phone AS patient_phone, pa.email AS patient_email, pa.address AS patient_address,
-        pa.nir AS patient_nir
+        {PATIENT_COLUMNS}
     FROM appointments a
     JOIN slots s ON s.id = a.slot_id
     JOIN patients pa ON pa.id = a.patient_id
     JOIN practitioners p ON p.id = a.practitioner_id
     JOIN users ru ON ru.id = a.regulator_id
-    LEFT JOIN users pu ON pu.practitioner_id = p.id";
+    LEFT JOIN users pu ON pu.practitioner_id = p.id {tail}"
+    )
+}
 
 const ATTACHMENT_COLUMNS: &str =
     "id, token, regulator_id, appointment_id, file_name, content_type, size_bytes";
@@ -73,18 +80,38 @@ pub struct AppointmentRecord {
     pub regulator_first_name: String,
     pub regulator_last_name: String,
     pub regulator_email: String,
-    pub patient_civility: Option<String>,
-    pub patient_first_name: String,
-    pub patient_last_name: String,
-    pub patient_birth_name: String,
-    pub patient_birth_date: String,
-    pub patient_birth_insee: Option<String>,
-    pub patient_birth_city: Option<String>,
-    pub patient_birth_country: Option<String>,
-    pub patient_phone: String,
-    pub patient_email: Option<String>,
-    pub patient_address: Option<String>,
-    pub patient_nir: Option<String>,
+    #[sqlx(flatten)]
+    pub patient: PatientRecord,
+}
+
+/// A patient's identity as stored, read as the `patient_…` columns of [`PATIENT_COLUMNS`]
+/// (patient data: the callers audit the reads).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PatientRecord {
+    #[sqlx(rename = "patient_civility")]
+    pub civility: Option<String>,
+    #[sqlx(rename = "patient_first_name")]
+    pub first_name: String,
+    #[sqlx(rename = "patient_last_name")]
+    pub last_name: String,
+    #[sqlx(rename = "patient_birth_name")]
+    pub birth_name: String,
+    #[sqlx(rename = "patient_birth_date")]
+    pub birth_date: String,
+    #[sqlx(rename = "patient_birth_insee")]
+    pub birth_insee: Option<String>,
+    #[sqlx(rename = "patient_birth_city")]
+    pub birth_city: Option<String>,
+    #[sqlx(rename = "patient_birth_country")]
+    pub birth_country: Option<String>,
+    #[sqlx(rename = "patient_phone")]
+    pub phone: String,
+    #[sqlx(rename = "patient_email")]
+    pub email: Option<String>,
+    #[sqlx(rename = "patient_address")]
+    pub address: Option<String>,
+    #[sqlx(rename = "patient_nir")]
+    pub nir: Option<String>,
 }
 
 impl AppointmentRecord {
@@ -144,8 +171,7 @@ impl Store {
         &self,
         practitioner_id: PractitionerId,
     ) -> StoreResult<Vec<AppointmentRecord>> {
-        let sql =
-            format!("{APPOINTMENT_SELECT} WHERE a.practitioner_id = $1 ORDER BY a.starts_at, a.id");
+        let sql = appointment_select("WHERE a.practitioner_id = $1 ORDER BY a.starts_at, a.id");
         Ok(sqlx::query_as(&sql)
             .bind(practitioner_id)
             .fetch_all(&self.pool)
@@ -157,9 +183,8 @@ impl Store {
         &self,
         regulator_id: UserId,
     ) -> StoreResult<Vec<AppointmentRecord>> {
-        let sql = format!(
-            "{APPOINTMENT_SELECT} WHERE a.regulator_id = $1 ORDER BY a.created_at DESC, a.id DESC"
-        );
+        let sql =
+            appointment_select("WHERE a.regulator_id = $1 ORDER BY a.created_at DESC, a.id DESC");
         Ok(sqlx::query_as(&sql)
             .bind(regulator_id)
             .fetch_all(&self.pool)
@@ -167,7 +192,7 @@ impl Store {
     }
 
     pub async fn appointment(&self, id: AppointmentId) -> StoreResult<Option<AppointmentRecord>> {
-        let sql = format!("{APPOINTMENT_SELECT} WHERE a.id = $1");
+        let sql = appointment_select("WHERE a.id = $1");
         Ok(sqlx::query_as(&sql)
             .bind(id)
             .fetch_optional(&self.pool)

@@ -227,7 +227,7 @@ fn birth_columns(place: Option<&BirthPlace>) -> (Option<&str>, Option<&str>, Opt
     }
 }
 
-async fn insert_patient(
+pub(super) async fn insert_patient(
     conn: &mut AnyConnection,
     p: &PatientIdentity,
     now: i64,

@@ -315,6 +315,7 @@ async fn future_slots(store: &Store) -> Vec<CandidateSlot> {
 mod accounts;
 mod agenda;
 mod booking;
+mod extra;
 mod indicators;
 mod journal;
 mod participation;

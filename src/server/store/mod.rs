@@ -19,6 +19,7 @@ mod cells;
 mod communes;
 #[cfg(test)]
 pub mod conformance;
+mod extra;
 mod indicators;
 mod invariants;
 mod journal;
@@ -35,6 +36,7 @@ pub use agenda::*;
 pub use appointments::*;
 pub use booking::*;
 pub use communes::*;
+pub use extra::*;
 pub use indicators::PastBooking;
 pub use invariants::*;
 pub use journal::*;

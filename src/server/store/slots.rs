@@ -214,7 +214,7 @@ pub(super) async fn insert_slots(conn: &mut AnyConnection, rows: &[SlotRow]) -> 
                 .bind(slot.3)
                 .bind(slot.4.code());
         });
-        insert.push(" ON CONFLICT (practitioner_id, starts_at) DO NOTHING");
+        insert.push(" ON CONFLICT (practitioner_id, starts_at) WHERE NOT extra DO NOTHING");
         created += insert.execute(&mut *conn).await?;
     }
     Ok(created)
@@ -252,7 +252,8 @@ pub(super) async fn regenerate(
     let existing: Vec<ExistingSlot> = sqlx::query_as(
         "SELECT s.id, s.range_id, s.starts_at, s.ends_at, s.mode,
              EXISTS (SELECT 1 FROM appointments a WHERE a.slot_id = s.id) AS kept
-         FROM slots s WHERE s.practitioner_id = $1 AND s.ends_at > $2 ORDER BY s.starts_at",
+         FROM slots s WHERE s.practitioner_id = $1 AND s.ends_at > $2 AND NOT s.extra
+         ORDER BY s.starts_at",
     )
     .bind(practitioner_id)
     .bind(horizon.now)
@@ -443,9 +444,10 @@ impl Store {
         let ranges: Vec<RangeRow> = q.fetch_all(&mut *tx).await?;
         // Slots last less than a day: a margin of two days around the window is enough.
         let (lo, hi) = (day_start(from) - 2 * 86_400, day_start(to) + 3 * 86_400);
-        let within = |table: &str| {
+        // Slots outside the agenda (surnuméraire) take no agenda time.
+        let within = |from: &str| {
             let mut q = Sql::new(&format!(
-                "SELECT practitioner_id, starts_at, ends_at FROM {table} WHERE practitioner_id IN"
+                "SELECT practitioner_id, starts_at, ends_at FROM {from} AND practitioner_id IN"
             ));
             q.ids(ids)
                 .push(" AND ends_at > ")
@@ -455,8 +457,9 @@ impl Store {
             q
         };
         let absences: Vec<(PractitionerId, i64, i64)> =
-            within("absences").fetch_all(&mut *tx).await?;
-        let existing: Vec<(PractitionerId, i64, i64)> = within("slots").fetch_all(&mut *tx).await?;
+            within("absences WHERE TRUE").fetch_all(&mut *tx).await?;
+        let existing: Vec<(PractitionerId, i64, i64)> =
+            within("slots WHERE NOT extra").fetch_all(&mut *tx).await?;
         let rows = plan_top_up(&ranges, &absences, &existing, from, to);
         let created = insert_slots(&mut tx, &rows).await?;
         if created > 0 {

@@ -105,12 +105,12 @@ async fn a_held_slot_is_booked_once(store: Arc<Store>) {
     );
     assert_eq!(
         (
-            a.patient_first_name.as_str(),
-            a.patient_last_name.as_str(),
-            a.patient_birth_name.as_str(),
-            a.patient_birth_date.as_str(),
-            a.patient_phone.as_str(),
-            a.patient_civility.as_deref(),
+            a.patient.first_name.as_str(),
+            a.patient.last_name.as_str(),
+            a.patient.birth_name.as_str(),
+            a.patient.birth_date.as_str(),
+            a.patient.phone.as_str(),
+            a.patient.civility.as_deref(),
         ),
         (
             "Marie",
@@ -574,10 +574,10 @@ async fn the_whole_form_and_its_attachment_are_stored(store: Arc<Store>) {
         (
             a.known_patient,
             a.message.as_deref(),
-            a.patient_birth_country.as_deref(),
-            a.patient_birth_insee.as_deref(),
-            a.patient_email.as_deref(),
-            a.patient_phone.as_str(),
+            a.patient.birth_country.as_deref(),
+            a.patient.birth_insee.as_deref(),
+            a.patient.email.as_deref(),
+            a.patient.phone.as_str(),
         ),
         (
             Some(true),
@@ -641,9 +641,9 @@ async fn the_whole_form_and_its_attachment_are_stored(store: Arc<Store>) {
     let kept = store.appointment(booked.id).await.unwrap().unwrap();
     assert_eq!(
         (
-            kept.patient_first_name.as_str(),
-            kept.patient_phone.as_str(),
-            kept.patient_email.as_deref(),
+            kept.patient.first_name.as_str(),
+            kept.patient.phone.as_str(),
+            kept.patient.email.as_deref(),
             kept.message.as_deref(),
             kept.starts_at,
         ),
