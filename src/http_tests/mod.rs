@@ -2,6 +2,7 @@
 //! browser does, so they live beside both `server/` and `features/`.
 
 mod booking;
+mod extra;
 mod help;
 mod indicators;
 mod journal;

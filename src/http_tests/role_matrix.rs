@@ -23,7 +23,7 @@ fn table() -> Vec<(&'static str, &'static str, Access)> {
     use crate::components::slot::OpenSlot;
     use crate::features::agenda::{ranges::*, reasons::*, register::*, settings::*, week::*};
     use crate::features::booking::referrals::*;
-    use crate::features::{accounts::*, admin::*, agenda::*, booking::*, search::*};
+    use crate::features::{accounts::*, admin::*, agenda::*, booking::*, extra::*, search::*};
     const REGULATOR: &[Role] = &[Role::Regulator];
     const PRACTITIONER: &[Role] = &[Role::Practitioner];
     const ADMIN: &[Role] = &[Role::Admin];
@@ -65,6 +65,25 @@ fn table() -> Vec<(&'static str, &'static str, Access)> {
             Only(PRACTITIONER),
         ),
         (AcknowledgeReschedule::PATH, "", Only(REGULATOR)),
+        (NewRequestForm::PATH, "practitioner_id=1", Only(REGULATOR)),
+        (
+            SendExtraRequest::PATH,
+            "request[practitioner_id]=1&request[idempotency_key]=k&request[day]=",
+            Only(REGULATOR),
+        ),
+        (
+            ExtraRequest::PATH,
+            "id=1",
+            Only(&[Role::Regulator, Role::Practitioner, Role::Admin]),
+        ),
+        (
+            ExtraRequests::PATH,
+            "",
+            Only(&[Role::Regulator, Role::Practitioner]),
+        ),
+        (AcceptExtraRequest::PATH, "id=1", Only(PRACTITIONER)),
+        (DeclineExtraRequest::PATH, "id=1&reason=x", Only(PRACTITIONER)),
+        (WithdrawExtraRequest::PATH, "id=1", Only(REGULATOR)),
         (MyAppointments::PATH, "", Only(PRACTITIONER)),
         (
             Register::PATH,

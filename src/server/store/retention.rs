@@ -1,9 +1,10 @@
-//! Retention: the patient data of appointments past the retention period is erased in small
-//! batches; the appointments themselves (ids, times, statuses) and the audit chain stay.
+//! Retention: the patient data of appointments (and of surnuméraire requests that booked
+//! nothing) past the retention period is erased in small batches; the appointments and requests
+//! themselves (ids, times, statuses) and the audit chain stay.
 
 use super::journal::{AuditEntry, write_audit};
 use super::{Store, StoreResult};
-use crate::domain::ids::AppointmentId;
+use crate::domain::ids::{AppointmentId, ExtraRequestId};
 
 impl Store {
     /// Erases the patient data of at most `batch` appointments that started before `before`
@@ -24,23 +25,9 @@ impl Store {
         .bind(batch)
         .fetch_all(&mut *tx)
         .await?;
-        let (Some(first), Some(last)) = (due.first(), due.last()) else {
-            return Ok((0, Vec::new()));
-        };
-        let subject = format!("appointments:{}-{}", first.0, last.0);
         let mut files = Vec::new();
         for (appointment_id, patient_id) in &due {
-            sqlx::query(
-                "UPDATE patients SET civility = NULL, first_name = '', last_name = '',
-                     birth_name = '', birth_date = '', birth_insee = NULL, birth_city = NULL,
-                     birth_country = NULL, phone = '', email = NULL, address = NULL, nir = NULL,
-                     erased_at = $2
-                 WHERE id = $1",
-            )
-            .bind(patient_id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            erase_patient(&mut tx, *patient_id, now).await?;
             sqlx::query(
                 "UPDATE appointments SET message = NULL, cancel_reason = NULL WHERE id = $1",
             )
@@ -58,6 +45,31 @@ impl Store {
                     .await?;
             files.extend(tokens.into_iter().map(|(token,)| token));
         }
+        // Surnuméraire requests that booked nothing: their patient and message.
+        let requests: Vec<(ExtraRequestId, i64)> = sqlx::query_as(
+            "SELECT e.id, e.patient_id FROM extra_requests e JOIN patients p ON p.id = e.patient_id
+             WHERE e.appointment_id IS NULL AND e.starts_at < $1 AND p.erased_at IS NULL
+             ORDER BY e.id LIMIT $2",
+        )
+        .bind(before)
+        .bind(batch)
+        .fetch_all(&mut *tx)
+        .await?;
+        for (request_id, patient_id) in &requests {
+            erase_patient(&mut tx, *patient_id, now).await?;
+            sqlx::query("UPDATE extra_requests SET message = NULL WHERE id = $1")
+                .bind(request_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let subjects = [
+            span("appointments", due.iter().map(|d| d.0.0)),
+            span("extra_requests", requests.iter().map(|r| r.0.0)),
+        ];
+        let subject = subjects.into_iter().flatten().collect::<Vec<_>>().join(",");
+        if subject.is_empty() {
+            return Ok((0, files));
+        }
         let entry = AuditEntry {
             at: now,
             user_id: None,
@@ -67,6 +79,29 @@ impl Store {
         };
         write_audit(&mut tx, &entry).await?;
         tx.commit().await?;
-        Ok((due.len() as u64, files))
+        Ok(((due.len() + requests.len()) as u64, files))
     }
+}
+
+/// "appointments:12-40", from the ids in order; `None` without any.
+fn span(what: &str, mut ids: impl Iterator<Item = i64>) -> Option<String> {
+    let first = ids.next()?;
+    let last = ids.last().unwrap_or(first);
+    Some(format!("{what}:{first}-{last}"))
+}
+
+/// Empties a patient's identity, keeping the row (appointments and requests point at it).
+async fn erase_patient(tx: &mut sqlx::AnyConnection, patient_id: i64, now: i64) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE patients SET civility = NULL, first_name = '', last_name = '',
+             birth_name = '', birth_date = '', birth_insee = NULL, birth_city = NULL,
+             birth_country = NULL, phone = '', email = NULL, address = NULL, nir = NULL,
+             erased_at = $2
+         WHERE id = $1",
+    )
+    .bind(patient_id)
+    .bind(now)
+    .execute(tx)
+    .await?;
+    Ok(())
 }

@@ -319,6 +319,23 @@ async fn a_request_declined_withdrawn_or_expired_books_nothing(store: Arc<Store>
     assert_eq!(ids, [nearby]);
     assert!(!ids.contains(&no_account));
     assert_eq!(others[0].1, "Dr Sophie Martin");
+
+    // Past the retention period, the patients of requests that booked nothing are erased.
+    let (erased, _) = store.erase_patient_data(i64::MAX, 10, now()).await.unwrap();
+    assert_eq!(erased, 3);
+    let kept = store.extra_request(declined).await.unwrap().unwrap();
+    assert_eq!(
+        (kept.patient.last_name.as_str(), kept.message, kept.status),
+        ("", None, ExtraStatus::Declined)
+    );
+    let log = store.audit_log(1).await.unwrap();
+    assert_eq!(
+        (log[0].action.as_str(), log[0].subject.as_str()),
+        (
+            "patient_data_erased",
+            format!("extra_requests:{}-{}", declined, expiring).as_str()
+        )
+    );
 }
 
 fn practitioner_at(rpps: &str, latitude: f64, longitude: f64) -> NewPractitioner<'_> {
