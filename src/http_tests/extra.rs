@@ -41,7 +41,11 @@ async fn json<T: serde::de::DeserializeOwned>(response: reqwest::Response) -> T 
 }
 
 async fn seed_regulator(server: &Server) -> crate::domain::ids::UserId {
-    let regulator = server.store.user_by_email(seed::REGULATOR_EMAIL).await.unwrap();
+    let regulator = server
+        .store
+        .user_by_email(seed::REGULATOR_EMAIL)
+        .await
+        .unwrap();
     regulator.unwrap().id
 }
 
@@ -55,20 +59,39 @@ fn a_request_reaches_only_its_practitioner_and_its_acceptance_is_a_booking() {
 
         // A time that does not exist: the field says so, nothing is written.
         let refused = server
-            .post(SendExtraRequest::PATH, &form(practitioner, "k", "25:00"), Some(&regulator))
+            .post(
+                SendExtraRequest::PATH,
+                &form(practitioner, "k", "25:00"),
+                Some(&regulator),
+            )
             .await;
         assert_eq!(refused.status(), 422);
         let said = refused.text().await.unwrap();
         assert!(said.contains("\"field\":\"time\""), "{said}");
         assert!(said.contains("Heure invalide"), "{said}");
-        assert!(server.store.regulator_extra_requests(seed_regulator(&server).await).await.unwrap().is_empty());
+        assert!(
+            server
+                .store
+                .regulator_extra_requests(seed_regulator(&server).await)
+                .await
+                .unwrap()
+                .is_empty()
+        );
 
         let body = form(practitioner, "k", "10:30");
-        let sent = server.post(SendExtraRequest::PATH, &body, Some(&regulator)).await;
+        let sent = server
+            .post(SendExtraRequest::PATH, &body, Some(&regulator))
+            .await;
         assert_eq!(sent.status(), 200);
         let id: ExtraRequestId = json(sent).await;
-        let again = server.post(SendExtraRequest::PATH, &body, Some(&regulator)).await;
-        assert_eq!(json::<ExtraRequestId>(again).await, id, "one request per form");
+        let again = server
+            .post(SendExtraRequest::PATH, &body, Some(&regulator))
+            .await;
+        assert_eq!(
+            json::<ExtraRequestId>(again).await,
+            id,
+            "one request per form"
+        );
         let mails = server.store.outbox(20).await.unwrap();
         let asked: Vec<_> = mails
             .iter()
@@ -95,25 +118,49 @@ fn a_request_reaches_only_its_practitioner_and_its_acceptance_is_a_booking() {
         let doctor_cookie = server.session(DOCTOR).await;
         let view: ExtraView = json(read(doctor_cookie.clone()).await).await;
         assert!(view.can_answer);
-        assert!(view.patient.contains(&("Nom du patient".into(), "Durand".into())));
+        assert!(
+            view.patient
+                .contains(&("Nom du patient".into(), "Durand".into()))
+        );
         let not_theirs = server
-            .post(AcceptExtraRequest::PATH, &format!("id={id}"), Some(&stranger))
+            .post(
+                AcceptExtraRequest::PATH,
+                &format!("id={id}"),
+                Some(&stranger),
+            )
             .await;
         assert_eq!(not_theirs.status(), 404);
 
         let accepted = server
-            .post(AcceptExtraRequest::PATH, &format!("id={id}"), Some(&doctor_cookie))
+            .post(
+                AcceptExtraRequest::PATH,
+                &format!("id={id}"),
+                Some(&doctor_cookie),
+            )
             .await;
         assert_eq!(accepted.status(), 200);
         let appointment: AppointmentId = json(accepted).await;
         let lines: Vec<ReferralLine> =
             json(server.post(MyReferrals::PATH, "", Some(&regulator)).await).await;
         let line = lines.iter().find(|l| l.id == appointment).expect("booked");
-        assert_eq!((line.reason.as_str(), line.status.as_str()), (EXTRA_REASON, "Réservé"));
+        assert_eq!(
+            (line.reason.as_str(), line.status.as_str()),
+            (EXTRA_REASON, "Réservé")
+        );
         let twice = server
-            .post(AcceptExtraRequest::PATH, &format!("id={id}"), Some(&doctor_cookie))
+            .post(
+                AcceptExtraRequest::PATH,
+                &format!("id={id}"),
+                Some(&doctor_cookie),
+            )
             .await;
         assert_eq!(twice.status(), 422, "answered once");
-        assert!(twice.text().await.unwrap().contains("déjà reçu une réponse"));
+        assert!(
+            twice
+                .text()
+                .await
+                .unwrap()
+                .contains("déjà reçu une réponse")
+        );
     });
 }

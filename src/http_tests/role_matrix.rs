@@ -82,7 +82,11 @@ fn table() -> Vec<(&'static str, &'static str, Access)> {
             Only(&[Role::Regulator, Role::Practitioner]),
         ),
         (AcceptExtraRequest::PATH, "id=1", Only(PRACTITIONER)),
-        (DeclineExtraRequest::PATH, "id=1&reason=x", Only(PRACTITIONER)),
+        (
+            DeclineExtraRequest::PATH,
+            "id=1&reason=x",
+            Only(PRACTITIONER),
+        ),
         (WithdrawExtraRequest::PATH, "id=1", Only(REGULATOR)),
         (MyAppointments::PATH, "", Only(PRACTITIONER)),
         (
