@@ -27,12 +27,14 @@ pub struct PatientSignals {
     pub nir: RwSignal<String>,
 }
 
-impl PatientSignals {
-    /// Empty fields.
-    pub fn new() -> Self {
+/// Empty fields.
+impl Default for PatientSignals {
+    fn default() -> Self {
         Self::from_input(&PatientInput::default())
     }
+}
 
+impl PatientSignals {
     /// Signals holding what `typed` holds (a form filled again).
     pub fn from_input(typed: &PatientInput) -> Self {
         let s = |v: &String| RwSignal::new(v.clone());

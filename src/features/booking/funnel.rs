@@ -140,7 +140,7 @@ enum Blocker {
 fn Funnel(details: SlotDetails) -> impl IntoView {
     let key = details.idempotency_key.clone();
     let details = RwSignal::new(details);
-    let patient = PatientSignals::new();
+    let patient = PatientSignals::default();
     let choices = ChoiceSignals {
         mode: RwSignal::new(String::new()),
         known_patient: RwSignal::new(String::new()),

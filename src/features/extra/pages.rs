@@ -82,7 +82,7 @@ fn ExtraRequestForm(form: ExtraForm, back: String) -> impl IntoView {
     let patient = form
         .patient
         .as_ref()
-        .map_or_else(PatientSignals::new, PatientSignals::from_input);
+        .map_or_else(PatientSignals::default, PatientSignals::from_input);
     let errors = Errors::new();
     let send = ServerAction::<SendExtraRequest>::new();
     let practitioner_id = form.practitioner_id;
