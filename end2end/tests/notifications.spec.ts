@@ -4,6 +4,7 @@ import {
   fillMandatory,
   hydrated,
   openSlot,
+  parisDay,
   practitionerEmail,
   receivedMail,
   REGULATOR,
@@ -87,4 +88,57 @@ test('le patient reçoit sa confirmation avec le fichier agenda ; le médecin an
   await hydrated(page);
   await expect(page.locator(`li a[href="${appointment}"]`)).toHaveCount(0);
   await expect(row).toContainText('À replanifier');
+});
+
+test('une absence déclarée sur un rendez-vous pris le rend « à replanifier » : régulateur et patient prévenus', async ({ page }) => {
+  const patient = `absence.${Date.now()}@exemple.fr`;
+  await signIn(page, REGULATOR);
+  const { name } = await openSlot(page, PARIS);
+  // « mardi 1 décembre à 10:20 »: the day of the slot, among the next two weeks.
+  const dayLabel = (await page.locator('#creneau').innerText()).trim().split(' à ')[0];
+  const day = [...Array(15).keys()].map(parisDay).find((d) => d.label === dayLabel)!;
+  expect(day, dayLabel).toBeDefined();
+  await fillMandatory(page);
+  await page.getByLabel('Email du patient').fill(patient);
+  await page.getByRole('button', { name: 'Confirmer le rendez-vous' }).click();
+  await expect(page.getByRole('heading', { name: 'Rendez-vous confirmé' })).toBeVisible();
+  await page.getByRole('link', { name: 'Voir le rendez-vous' }).click();
+  await expect(page).toHaveURL(/\/adressages\/\d+$/);
+  const appointment = new URL(page.url()).pathname;
+  await signOut(page);
+
+  // The practitioner is away that whole day.
+  await signIn(page, practitionerEmail(name));
+  await page.goto('/agenda/plages');
+  await hydrated(page);
+  await page.getByLabel('Début : date').fill(day.iso);
+  await page.getByLabel('Début : heure').fill('00:00');
+  await page.getByLabel('Fin : date').fill(day.iso);
+  await page.getByLabel('Fin : heure').fill('23:59');
+  await page.getByLabel("Motif de l'absence").fill('Formation');
+  const absent = Date.now() - 1000;
+  await page.getByRole('button', { name: "Ajouter l'absence" }).click();
+  await expect(page.getByText(`Absence du ${day.fr} à 00:00 au ${day.fr} à 23:59 — Formation`)).toBeVisible();
+  await signOut(page);
+
+  // The regulator's mail about this appointment, without the patient; the patient's mail.
+  const told = await receivedMail(REGULATOR, 'à replanifier', absent, new RegExp(`https?://\\S+${appointment}\\b`));
+  expect(told.text).toContain('absence du praticien');
+  for (const data of ['Marie', 'Durand', 'DURAND', '06 45', '1952', patient]) {
+    if (!name.includes(data)) expect(told.text).not.toContain(data);
+  }
+  const patientTold = await receivedMail(patient, 'est annulé', absent, null);
+  expect(patientTold.text).toContain('le cabinet du médecin ne peut pas vous recevoir');
+
+  await signIn(page, REGULATOR);
+  await page.goto('/adressages');
+  await hydrated(page);
+  const banner = page.getByRole('region', { name: /à replanifier/ });
+  const item = banner.locator('li', { has: page.locator(`a[href="${appointment}"]`) });
+  await expect(item).toContainText('Absence du praticien');
+  await expectAccessible(page);
+  await page.goto(appointment);
+  await hydrated(page);
+  await expect(page.locator('#statut')).toHaveText('À replanifier');
+  await expect(page.getByText("Motif de l'annulation : Absence du praticien")).toBeVisible();
 });
