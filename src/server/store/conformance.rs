@@ -303,6 +303,24 @@ async fn hold_and_book(
     store.book(&booking).await
 }
 
+/// A practitioner with a range (`practitioner_with_range`, SNP), their account
+/// (`p@demo.test`) and a regulator's (`r@demo.test`).
+async fn practice(store: &Store) -> (PractitionerId, UserId, UserId) {
+    let (id, _) = practitioner_with_range(store, "10000000009", SNP).await;
+    let doctor = user(store, "p@demo.test", Role::Practitioner, Some(id)).await;
+    let regulator = user(store, "r@demo.test", Role::Regulator, None).await;
+    (id, doctor, regulator)
+}
+
+/// [`future_slots`] a regulator who holds nothing sees, in time order.
+async fn visible_slots(store: &Store) -> Vec<CandidateSlot> {
+    future_slots(store)
+        .await
+        .into_iter()
+        .filter(visible)
+        .collect()
+}
+
 /// Slots starting in an hour or more: none of them starts while the test runs.
 async fn future_slots(store: &Store) -> Vec<CandidateSlot> {
     let now = Utc::now().timestamp();

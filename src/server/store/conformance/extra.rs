@@ -66,11 +66,9 @@ async fn actions(store: &Store) -> Vec<String> {
 
 async fn an_accepted_request_is_an_appointment_outside_the_agenda(store: Arc<Store>) {
     let store = store.as_ref();
-    let (practitioner, _) = practitioner_with_range(store, "10000000009", SNP).await;
-    let doctor = user(store, "p@demo.test", Role::Practitioner, Some(practitioner)).await;
-    let regulator = user(store, "r@demo.test", Role::Regulator, None).await;
+    let (practitioner, doctor, regulator) = practice(store).await;
     // The agenda's slot at that time is booked already: the extra patient comes on top.
-    let slot = future_slots(store).await.into_iter().find(visible).unwrap();
+    let slot = visible_slots(store).await.remove(0);
     hold_and_book(store, slot.slot_id, regulator, "agenda", now())
         .await
         .unwrap();
@@ -189,9 +187,7 @@ async fn an_accepted_request_is_an_appointment_outside_the_agenda(store: Arc<Sto
 
 async fn a_request_declined_withdrawn_or_expired_books_nothing(store: Arc<Store>) {
     let store = store.as_ref();
-    let (practitioner, _) = practitioner_with_range(store, "10000000009", SNP).await;
-    let doctor = user(store, "p@demo.test", Role::Practitioner, Some(practitioner)).await;
-    let regulator = user(store, "r@demo.test", Role::Regulator, None).await;
+    let (practitioner, doctor, regulator) = practice(store).await;
     let colleague = user(store, "r2@demo.test", Role::Regulator, None).await;
     let asked = (regulator, practitioner);
     let at = now() + 7200;

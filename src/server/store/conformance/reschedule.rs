@@ -46,22 +46,9 @@ async fn a_practitioner_cancellation_is_to_reschedule_until_its_regulator_acknow
     store: Arc<Store>,
 ) {
     let store = store.as_ref();
-    let (practitioner_id, _) = practitioner_with_range(store, "10000000009", SNP).await;
-    let doctor = user(
-        store,
-        "p@demo.test",
-        Role::Practitioner,
-        Some(practitioner_id),
-    )
-    .await;
-    let mine = user(store, "r@demo.test", Role::Regulator, None).await;
+    let (_, doctor, mine) = practice(store).await;
     let theirs = user(store, "r2@demo.test", Role::Regulator, None).await;
-    let slots: Vec<CandidateSlot> = future_slots(store)
-        .await
-        .into_iter()
-        .filter(visible)
-        .take(4)
-        .collect();
+    let slots = visible_slots(store).await;
     let mut booked = Vec::new();
     for (n, (slot, regulator)) in slots.iter().zip([mine, mine, mine, theirs]).enumerate() {
         let key = n.to_string();
@@ -131,20 +118,8 @@ async fn a_practitioner_cancellation_is_to_reschedule_until_its_regulator_acknow
 
 async fn an_absence_cancels_the_appointments_it_covers_to_reschedule(store: Arc<Store>) {
     let store = store.as_ref();
-    let (practitioner_id, _) = practitioner_with_range(store, "10000000009", SNP).await;
-    let doctor = user(
-        store,
-        "p@demo.test",
-        Role::Practitioner,
-        Some(practitioner_id),
-    )
-    .await;
-    let regulator = user(store, "r@demo.test", Role::Regulator, None).await;
-    let slots: Vec<CandidateSlot> = future_slots(store)
-        .await
-        .into_iter()
-        .filter(visible)
-        .collect();
+    let (practitioner_id, doctor, regulator) = practice(store).await;
+    let slots = visible_slots(store).await;
     let (covered_slot, kept_slot) = (&slots[0], &slots[slots.len() - 1]);
     let covered = hold_and_book(store, covered_slot.slot_id, regulator, "1", now())
         .await
