@@ -68,7 +68,11 @@ test('le patient reçoit sa confirmation avec le fichier agenda ; le médecin an
   }
   const patientTold = await receivedMail(patient, 'est annulé', cancelled, null);
   expect(patientTold.text).toContain('le cabinet du médecin ne peut pas vous recevoir');
-  expect(patientTold.attachments).toEqual([]);
+  // Its calendar file withdraws the same event (same UID) from the patient's calendar.
+  expect(patientTold.attachments.map((a) => a.name)).toEqual(['rendez-vous.ics']);
+  const withdrawn = patientTold.attachments[0].text.replace(/\r?\n /g, '').split(/\r?\n/);
+  expect(withdrawn).toContain('STATUS:CANCELLED');
+  expect(withdrawn.find((l) => l.startsWith('UID:'))).toBe(lines.find((l) => l.startsWith('UID:')));
 
   // « Mes adressages »: a banner until « J'ai pris connaissance », kept once acknowledged.
   await signIn(page, REGULATOR);

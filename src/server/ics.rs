@@ -13,6 +13,10 @@ pub struct Event<'a> {
     pub summary: &'a str,
     pub location: &'a str,
     pub description: &'a str,
+    /// The same event (same UID) withdrawn from the patient's calendar: `STATUS:CANCELLED`,
+    /// `SEQUENCE:1`. Published, not an iTIP `METHOD:CANCEL`, which needs an organizer and
+    /// attendees this mail has not.
+    pub cancelled: bool,
 }
 
 /// The `.ics` text of `event`.
@@ -31,6 +35,13 @@ pub fn calendar(event: &Event) -> String {
         format!("SUMMARY:{}", text(event.summary)),
         format!("LOCATION:{}", text(event.location)),
         format!("DESCRIPTION:{}", text(event.description)),
+        format!("SEQUENCE:{}", u8::from(event.cancelled)),
+        if event.cancelled {
+            "STATUS:CANCELLED"
+        } else {
+            "STATUS:CONFIRMED"
+        }
+        .into(),
         "END:VEVENT".into(),
         "END:VCALENDAR".into(),
     ];
@@ -91,6 +102,7 @@ mod tests {
             summary: "Rendez-vous avec Dr Sophie Martin",
             location,
             description,
+            cancelled: false,
         }
     }
 
@@ -118,6 +130,8 @@ mod tests {
             "SUMMARY:Rendez-vous avec Dr Sophie Martin",
             "LOCATION:12 rue de Rivoli",
             "DESCRIPTION:Au cabinet",
+            "SEQUENCE:0",
+            "STATUS:CONFIRMED",
             "END:VEVENT",
             "END:VCALENDAR",
         ] {
@@ -126,6 +140,23 @@ mod tests {
         assert_eq!(lines.first().map(String::as_str), Some("BEGIN:VCALENDAR"));
         assert!(ics.ends_with("END:VCALENDAR\r\n"));
         assert!(!ics.replace("\r\n", "").contains('\n'), "CRLF only");
+    }
+
+    #[test]
+    fn a_cancelled_event_keeps_its_uid_with_a_new_sequence() {
+        let ics = calendar(&Event {
+            cancelled: true,
+            ..event("Au cabinet", "12 rue de Rivoli")
+        });
+        let lines = unfolded(&ics);
+        for expected in [
+            "METHOD:PUBLISH",
+            "UID:rdv-42@sas.example",
+            "SEQUENCE:1",
+            "STATUS:CANCELLED",
+        ] {
+            assert!(lines.iter().any(|l| l == expected), "{expected} in {ics}");
+        }
     }
 
     #[test]

@@ -297,16 +297,27 @@ pub fn patient_booked(to: &str, a: &PatientAppointment, ics: String) -> Mail {
             address = a.address,
             mode = a.mode,
         ),
-        attachment: Some(MailAttachment {
-            file_name: "rendez-vous.ics".into(),
-            content_type: "text/calendar; charset=utf-8; method=PUBLISH",
-            content: ics,
-        }),
+        attachment: Some(calendar_file(ics)),
+    }
+}
+
+/// The appointment's `.ics`, as the patient's mails attach it.
+fn calendar_file(ics: String) -> MailAttachment {
+    MailAttachment {
+        file_name: "rendez-vous.ics".into(),
+        content_type: "text/calendar; charset=utf-8; method=PUBLISH",
+        content: ics,
     }
 }
 
 /// The patient's notice that their appointment is cancelled, by the practitioner or by the SAS.
-pub fn patient_cancelled(to: &str, when: &str, practitioner: &str, by_practitioner: bool) -> Mail {
+pub fn patient_cancelled(
+    to: &str,
+    when: &str,
+    practitioner: &str,
+    by_practitioner: bool,
+    ics: String,
+) -> Mail {
     let by = if by_practitioner {
         "le cabinet du médecin ne peut pas vous recevoir"
     } else {
@@ -320,9 +331,10 @@ pub fn patient_cancelled(to: &str, when: &str, practitioner: &str, by_practition
              Votre rendez-vous du {when} avec {practitioner} est annulé : {by}.\n\n\
              Si vous avez toujours besoin de consulter, recontactez le Service d'Accès aux Soins. \
              En cas d'urgence, appelez le 15.\n\n\
+             Le fichier joint retire le rendez-vous de votre agenda.\n\n\
              Le Service d'Accès aux Soins\n"
         ),
-        attachment: None,
+        attachment: Some(calendar_file(ics)),
     }
 }
 
@@ -450,18 +462,32 @@ mod tests {
 
     #[test]
     fn a_mail_without_attachment_stays_plain_text() {
+        let mail = appointment_booked(
+            "sophie.martin@demo.test",
+            "mardi 1 décembre à 10:00",
+            "https://sas.example/adressages/42",
+        );
+        let raw = String::from_utf8(message(&mail).unwrap().formatted()).unwrap();
+        assert!(!raw.contains("multipart"), "{raw}");
+    }
+
+    #[test]
+    fn the_patients_cancellation_withdraws_the_event_from_their_calendar() {
         let mail = patient_cancelled(
             "patient@exemple.fr",
             "mardi 1 décembre à 10:00",
             "Dr Sophie Martin",
             true,
+            "BEGIN:VCALENDAR\r\nSTATUS:CANCELLED\r\nEND:VCALENDAR\r\n".into(),
         );
         let raw = String::from_utf8(message(&mail).unwrap().formatted()).unwrap();
-        assert!(!raw.contains("multipart"), "{raw}");
+        assert!(raw.contains("multipart/mixed"), "{raw}");
+        assert!(raw.contains("filename=\"rendez-vous.ics\""), "{raw}");
         assert!(
             mail.body
                 .contains("le cabinet du médecin ne peut pas vous recevoir")
         );
+        assert!(mail.body.contains("retire le rendez-vous de votre agenda"));
     }
 
     #[test]

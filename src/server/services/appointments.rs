@@ -372,27 +372,36 @@ pub(super) async fn notify_patient_booked(by: UserId, id: AppointmentId) {
         notice: &a.practitioner_notice,
         phone: phone.as_deref(),
     };
+    let ics = patient_calendar(&a, &url, false);
+    send(id, &mail::patient_booked(&to, &details, ics), true).await;
+}
+
+/// The appointment as the patient's calendar file: confirmed, or `cancelled` (same UID).
+fn patient_calendar(a: &AppointmentRecord, url: &str, cancelled: bool) -> String {
     let host = url.split("://").last().unwrap_or_default();
     let host = host.split(['/', ':']).next().unwrap_or_default();
     let description = match a.practitioner_notice.trim() {
         "" => format!("Type de consultation : {}", a.mode.label()),
         notice => format!("Type de consultation : {}\n{notice}", a.mode.label()),
     };
-    let ics = crate::server::ics::calendar(&crate::server::ics::Event {
-        uid: &format!("rendez-vous-{id}@{host}"),
+    crate::server::ics::calendar(&crate::server::ics::Event {
+        uid: &format!("rendez-vous-{}@{host}", a.id),
         stamp: crate::server::now(),
         start: a.starts_at,
         end: a.ends_at,
-        summary: &format!("Rendez-vous médical — {practitioner}"),
-        location: &address,
+        summary: &format!("Rendez-vous médical — {}", practitioner_name(a)),
+        location: &format!(
+            "{}, {} {}",
+            a.practitioner_address, a.practitioner_postcode, a.practitioner_city
+        ),
         description: &description,
-    });
-    send(id, &mail::patient_booked(&to, &details, ics), true).await;
+        cancelled,
+    })
 }
 
 /// The patient's notice of a cancellation (by the SAS: no regulator's reason in it).
 async fn notify_patient_cancelled(by: UserId, id: AppointmentId) {
-    let Some((a, _)) = for_mail(id).await else {
+    let Some((a, url)) = for_mail(id).await else {
         return;
     };
     let Some(to) = patient_address(by, &a).await else {
@@ -404,6 +413,7 @@ async fn notify_patient_cancelled(by: UserId, id: AppointmentId) {
         &when_label(a.starts_at),
         &practitioner_name(&a),
         by_practitioner,
+        patient_calendar(&a, &url, true),
     );
     send(id, &mail, true).await;
 }
