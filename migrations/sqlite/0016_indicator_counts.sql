@@ -68,3 +68,6 @@ INSERT INTO indicator_practitioners
 SELECT day, departement, practitioner_id, COUNT(*) FROM counted WHERE status <> 'cancelled'
 GROUP BY day, departement, practitioner_id;
 DROP TABLE counted;
+-- Migration 0014's covering indexes served only the indicators' former GROUP BYs.
+DROP INDEX appointments_indicators;
+DROP INDEX appointments_indicators_departement;
