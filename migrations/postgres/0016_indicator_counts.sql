@@ -4,18 +4,19 @@
 -- booking in days since 1970-01-01 (here from PostgreSQL's time zone data; SQLite applies the EU
 -- summer-time rule: last Sunday of March to last Sunday of October, 01:00 UTC).
 -- Bookings per day and département ('' when unknown): total, by outcome, by kind of slot
--- (`sas_flags` 1, 2, 3; the rest « non enregistré »).
+-- (`sas_flags` 1, 2, 3; the rest « non enregistré »). Counts are INTEGER: PostgreSQL sums them
+-- as BIGINT, much faster than its NUMERIC sums of BIGINT.
 CREATE TABLE indicator_days (
     day BIGINT NOT NULL,
     departement TEXT NOT NULL,
-    bookings BIGINT NOT NULL,
-    booked BIGINT NOT NULL,
-    fulfilled BIGINT NOT NULL,
-    noshow BIGINT NOT NULL,
-    cancelled BIGINT NOT NULL,
-    snp BIGINT NOT NULL,
-    new_patients BIGINT NOT NULL,
-    snp_new BIGINT NOT NULL,
+    bookings INTEGER NOT NULL,
+    booked INTEGER NOT NULL,
+    fulfilled INTEGER NOT NULL,
+    noshow INTEGER NOT NULL,
+    cancelled INTEGER NOT NULL,
+    snp INTEGER NOT NULL,
+    new_patients INTEGER NOT NULL,
+    snp_new INTEGER NOT NULL,
     PRIMARY KEY (day, departement)
 );
 CREATE INDEX indicator_days_departement ON indicator_days (departement, day);
@@ -25,7 +26,7 @@ CREATE TABLE indicator_delays (
     scope TEXT NOT NULL,
     day BIGINT NOT NULL,
     delay BIGINT NOT NULL,
-    bookings BIGINT NOT NULL,
+    bookings INTEGER NOT NULL,
     PRIMARY KEY (scope, day, delay)
 );
 -- Appointments not cancelled per day, département and practitioner (the top practitioners).
@@ -33,7 +34,7 @@ CREATE TABLE indicator_practitioners (
     day BIGINT NOT NULL,
     departement TEXT NOT NULL,
     practitioner_id BIGINT NOT NULL,
-    appointments BIGINT NOT NULL,
+    appointments INTEGER NOT NULL,
     PRIMARY KEY (day, departement, practitioner_id)
 );
 CREATE INDEX indicator_practitioners_departement

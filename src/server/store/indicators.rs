@@ -119,11 +119,13 @@ impl Tally {
 
     /// Adds the changes to the stored counts (rows made as needed).
     async fn write(self, tx: &mut sqlx::AnyConnection) -> StoreResult<()> {
-        let days: Vec<_> = self
+        // Rows in key order: concurrent transactions lock them in the same order (PostgreSQL).
+        let mut days: Vec<_> = self
             .days
             .into_iter()
             .filter(|(_, c)| *c != [0; 8])
             .collect();
+        days.sort_by(|a, b| a.0.cmp(&b.0));
         for chunk in days.chunks(UPSERT_ROWS) {
             let mut q = Sql::new(
                 "INSERT INTO indicator_days (day, departement, bookings, booked, fulfilled,
@@ -148,7 +150,8 @@ impl Tally {
             );
             q.execute(&mut *tx).await?;
         }
-        let delays: Vec<_> = self.delays.into_iter().collect();
+        let mut delays: Vec<_> = self.delays.into_iter().collect();
+        delays.sort_by(|a, b| a.0.cmp(&b.0));
         for chunk in delays.chunks(UPSERT_ROWS) {
             let mut q = Sql::new("INSERT INTO indicator_delays (scope, day, delay, bookings)");
             q.values(chunk, |row, ((scope, day, delay), n)| {
@@ -160,7 +163,8 @@ impl Tally {
             );
             q.execute(&mut *tx).await?;
         }
-        let practitioners: Vec<_> = self.practitioners.into_iter().collect();
+        let mut practitioners: Vec<_> = self.practitioners.into_iter().collect();
+        practitioners.sort_by(|a, b| a.0.cmp(&b.0));
         for chunk in practitioners.chunks(UPSERT_ROWS) {
             let mut q = Sql::new(
                 "INSERT INTO indicator_practitioners (day, departement, practitioner_id,
