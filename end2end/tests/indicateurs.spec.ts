@@ -36,6 +36,36 @@ function seedJune() {
       start,
     );
   }
+  countJune();
+}
+
+/**
+ * The page reads per-day counts that the server keeps with every booking (migration 0016): the
+ * bookings written above are counted here, as the migration counts existing ones — June's three
+ * Paris days (summer time, UTC+2) rebuilt from their appointments, so that a rerun counts once.
+ */
+function countJune() {
+  const [since, first, last] = ['1780264800', '20605', '20607'];
+  const june = `FROM appointments WHERE created_at >= ${since} AND created_at < ${since} + 3 * 86400`;
+  const day = '(created_at + 7200) / 86400';
+  const delay = `CASE WHEN starts_at - created_at >= 86400 THEN (starts_at - created_at) / 3600 * 60
+      ELSE (starts_at - created_at) / 60 END`;
+  for (const table of ['indicator_days', 'indicator_delays', 'indicator_practitioners']) {
+    sql(`DELETE FROM ${table} WHERE day BETWEEN ${first} AND ${last}`);
+  }
+  const of = (s: string) => `SUM(CASE WHEN ${s} THEN 1 ELSE 0 END)`;
+  sql(
+    `INSERT INTO indicator_days SELECT ${day}, COALESCE(departement, ''), COUNT(*),
+       ${of("status = 'booked'")}, ${of("status = 'fulfilled'")}, ${of("status = 'noshow'")},
+       ${of("status = 'cancelled'")}, ${of('sas_flags = 1')}, ${of('sas_flags = 2')}, ${of('sas_flags = 3')}
+     ${june} GROUP BY 1, 2`,
+  );
+  sql(`INSERT INTO indicator_delays SELECT '*', ${day}, ${delay}, COUNT(*) ${june} GROUP BY 2, 3`);
+  sql(`INSERT INTO indicator_delays SELECT COALESCE(departement, ''), ${day}, ${delay}, COUNT(*) ${june} GROUP BY 1, 2, 3`);
+  sql(
+    `INSERT INTO indicator_practitioners SELECT ${day}, COALESCE(departement, ''), practitioner_id, COUNT(*)
+     ${june} AND status <> 'cancelled' GROUP BY 1, 2, 3`,
+  );
 }
 
 test.beforeAll(() => seedJune());

@@ -121,15 +121,41 @@ impl IndicatorsQuery {
 /// What the store counts over the bookings of a period (made in it, whatever their outcome).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Aggregates {
-    /// Bookings per hour (Unix seconds / 3600): Paris days are whole hours of UTC.
-    pub per_hour: Vec<(i64, u64)>,
+    pub total: u64,
+    /// Bookings per Paris day of booking (`day_number`).
+    pub per_day: Vec<(i64, u64)>,
     pub per_departement: Vec<(String, u64)>,
-    /// Bookings per outcome and `sas_flags` at booking (`None`: booked before it was kept).
-    pub per_kind: Vec<(AppointmentStatus, Option<i64>, u64)>,
-    /// Delay from booking to appointment start, in whole minutes → bookings.
+    /// Bookings per outcome.
+    pub per_status: Vec<(AppointmentStatus, u64)>,
+    /// Bookings per `sas_flags` at booking (1, 2, 3; the rest are « non enregistré »).
+    pub per_kind: Vec<(i64, u64)>,
+    /// Delay from booking to appointment start (`delay_bucket`, minutes) → bookings.
     pub delays: Vec<(i64, u64)>,
     /// Practitioners by appointments not cancelled, most first.
     pub top: Vec<TopPractitioner>,
+}
+
+/// A date as a number of days since 1970-01-01 (how the store keys its counts per day).
+pub fn day_number(day: NaiveDate) -> i64 {
+    (day - DateTime::UNIX_EPOCH.date_naive()).num_days()
+}
+
+/// The Paris date (`day_number`) of an instant in Unix seconds.
+pub fn paris_day_number(at: i64) -> i64 {
+    DateTime::from_timestamp(at, 0).map_or(at.div_euclid(86_400), |t| {
+        day_number(paris_time(t).date_naive())
+    })
+}
+
+/// The delay from booking to appointment as the store counts it: whole minutes under a day, then
+/// whole hours (in minutes). `delay_fr` shows no more (« 2 h 05 », « 3 j 4 h »), so a percentile
+/// of these reads exactly as the percentile of the exact delays.
+pub fn delay_bucket(seconds: i64) -> i64 {
+    if seconds >= 86_400 {
+        seconds / 3_600 * 60
+    } else {
+        seconds / 60
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -202,22 +228,18 @@ const OUTCOMES: [(AppointmentStatus, &str); 4] = [
 impl Indicators {
     /// The page's figures from the store's aggregates over `filter`'s period.
     pub fn from_aggregates(filter: &IndicatorsFilter, scope: String, data: Aggregates) -> Self {
-        let total: u64 = data.per_kind.iter().map(|(_, _, n)| n).sum();
-        let kind_count = |flags: Option<i64>| -> u64 {
+        let total = data.total;
+        let kind_count = |flags: i64| -> u64 {
             data.per_kind
                 .iter()
-                .filter(|(_, f, _)| *f == flags)
-                .map(|(_, _, n)| n)
+                .filter(|(f, _)| *f == flags)
+                .map(|(_, n)| n)
                 .sum()
         };
-        let mut kinds: Vec<Share> = [
-            (Some(1), KIND_SNP),
-            (Some(2), KIND_NEW),
-            (Some(3), KIND_BOTH),
-        ]
-        .into_iter()
-        .map(|(flags, label)| share(label, kind_count(flags), total))
-        .collect();
+        let mut kinds: Vec<Share> = [(1, KIND_SNP), (2, KIND_NEW), (3, KIND_BOTH)]
+            .into_iter()
+            .map(|(flags, label)| share(label, kind_count(flags), total))
+            .collect();
         let unknown = total - kinds.iter().map(|k| k.count).sum::<u64>();
         if unknown > 0 {
             kinds.push(share(KIND_UNKNOWN, unknown, total));
@@ -226,10 +248,10 @@ impl Indicators {
             .iter()
             .map(|(status, label)| {
                 let count = data
-                    .per_kind
+                    .per_status
                     .iter()
-                    .filter(|(s, _, _)| s == status)
-                    .map(|(_, _, n)| n)
+                    .filter(|(s, _)| s == status)
+                    .map(|(_, n)| n)
                     .sum();
                 share(label, count, total)
             })
@@ -238,7 +260,7 @@ impl Indicators {
             period: format!("du {} au {}", date_fr(filter.first), date_fr(filter.last)),
             scope,
             total,
-            days: per_day(filter.first, filter.last, &data.per_hour),
+            days: per_day(filter.first, filter.last, &data.per_day),
             // Within one département, its line would only repeat the total.
             departements: data
                 .per_departement
@@ -259,8 +281,8 @@ impl Indicators {
     }
 }
 
-/// Every day from `first` to `last` (Paris time) with its bookings, none left out.
-pub fn per_day(first: NaiveDate, last: NaiveDate, per_hour: &[(i64, u64)]) -> Vec<Count> {
+/// Every day from `first` to `last` with its bookings (per `day_number`), none left out.
+pub fn per_day(first: NaiveDate, last: NaiveDate, per_day: &[(i64, u64)]) -> Vec<Count> {
     let mut days: Vec<Count> = first
         .iter_days()
         .take_while(|d| *d <= last)
@@ -270,11 +292,8 @@ pub fn per_day(first: NaiveDate, last: NaiveDate, per_hour: &[(i64, u64)]) -> Ve
             count: 0,
         })
         .collect();
-    for (hour, count) in per_hour {
-        let Some(at) = DateTime::from_timestamp(hour * 3600, 0) else {
-            continue;
-        };
-        let index = (paris_time(at).date_naive() - first).num_days();
+    for (day, count) in per_day {
+        let index = day - day_number(first);
         if let Some(day) = usize::try_from(index).ok().and_then(|i| days.get_mut(i)) {
             day.count += count;
         }
@@ -434,6 +453,13 @@ mod tests {
         ] {
             assert_eq!(delay_fr(minutes), text);
         }
+        // Counted by the minute under a day, by the hour from then on: read the same.
+        for seconds in (0..12 * 86_400).step_by(7) {
+            assert_eq!(delay_fr(delay_bucket(seconds)), delay_fr(seconds / 60));
+            assert!(delay_bucket(seconds) <= delay_bucket(seconds + 7));
+        }
+        assert_eq!(delay_bucket(86_400 + 3_599), 1_440);
+        assert_eq!(delay_bucket(86_399), 1_439);
         assert_eq!(percent_fr(1, 8), "12,5\u{a0}%");
         assert_eq!(percent_fr(1, 3), "33,3\u{a0}%");
         assert_eq!(percent_fr(2, 3), "66,7\u{a0}%");
@@ -447,28 +473,33 @@ mod tests {
         let filter = query("2026-11-29", "2026-12-01", "")
             .parse(date("2026-12-01"))
             .unwrap();
-        // 29 Nov 23:30 UTC is 30 Nov 00:30 in Paris: its hour counts for the 30th.
-        let hour = |utc: &str| {
+        // 29 Nov 23:30 UTC is 30 Nov 00:30 in Paris: it counts for the 30th.
+        let at = |utc: &str| {
             chrono::NaiveDateTime::parse_from_str(utc, "%Y-%m-%d %H:%M")
                 .unwrap()
                 .and_utc()
                 .timestamp()
-                / 3600
         };
+        assert_eq!(
+            paris_day_number(at("2026-11-29 23:30")),
+            day_number(date("2026-11-30"))
+        );
+        assert_eq!(
+            paris_day_number(at("2026-11-29 22:59")),
+            day_number(date("2026-11-29"))
+        );
+        let day = |d: &str| day_number(date(d));
         let data = Aggregates {
-            per_hour: vec![
-                (hour("2026-11-29 08:00"), 2),
-                (hour("2026-11-29 23:30"), 3),
-                (hour("2026-12-01 10:00"), 3),
+            total: 8,
+            per_day: vec![
+                (day("2026-11-28"), 9),
+                (day("2026-11-29"), 2),
+                (day("2026-11-30"), 3),
+                (day("2026-12-01"), 3),
             ],
             per_departement: vec![("75".into(), 8)],
-            per_kind: vec![
-                (Fulfilled, Some(1), 2),
-                (NoShow, Some(2), 1),
-                (Cancelled, Some(3), 1),
-                (Booked, Some(1), 3),
-                (Booked, None, 1),
-            ],
+            per_status: vec![(Fulfilled, 2), (NoShow, 1), (Cancelled, 1), (Booked, 4)],
+            per_kind: vec![(1, 5), (2, 1), (3, 1)],
             delays: vec![(30, 4), (120, 2), (2880, 2)],
             top: vec![],
         };

@@ -1,5 +1,6 @@
 //! The prefilled link of a call-centre software survives sign-in: a page that needs a session
-//! sends the visitor to sign in, and the sign-in sends them back to that exact address.
+//! sends the visitor to sign in, and the sign-in sends them back to that exact address. Pages
+//! answer while other routers of the same process are built (no hung request).
 
 use super::{Server, on_server_runtime};
 use crate::domain::account::sign_in_path;
@@ -35,6 +36,7 @@ fn every_page_needing_a_session_sends_to_sign_in_with_its_address() {
             "/admin/medecins",
             "/admin/courriels",
             "/admin/journal?action=sign_in",
+            "/indicateurs?du=2026-11-01",
         ] {
             // A browser's navigation: the answer is a redirection (302).
             let response = server
@@ -61,6 +63,40 @@ fn every_page_needing_a_session_sends_to_sign_in_with_its_address() {
             )),
             "{html}"
         );
+    });
+}
+
+/// Listing the routes suspends leptos' resources in the whole process: were it done again by
+/// each router built (each test server), a page rendered meanwhile would never answer.
+#[test]
+fn pages_answer_while_routers_are_built_beside_them() {
+    on_server_runtime(async {
+        let server = Server::start().await;
+        let building = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let builder = {
+            let building = building.clone();
+            std::thread::spawn(move || {
+                while building.load(std::sync::atomic::Ordering::Relaxed) {
+                    crate::server::http::routes();
+                }
+            })
+        };
+        for _ in 0..10 {
+            let path = "/indicateurs?du=2026-11-01";
+            let answer = tokio::time::timeout(
+                std::time::Duration::from_secs(20),
+                server
+                    .client
+                    .get(format!("{}{path}", server.base))
+                    .header("accept", "text/html")
+                    .send(),
+            )
+            .await;
+            let answer = answer.expect("the page answers").unwrap();
+            assert_eq!(location(&answer), sign_in_path(path));
+        }
+        building.store(false, std::sync::atomic::Ordering::Relaxed);
+        builder.join().unwrap();
     });
 }
 

@@ -226,6 +226,20 @@ pub async fn user_of(store: &Store, parts: &Parts) -> Result<Option<UserRecord>,
     Ok(user)
 }
 
+/// The same, `Unauthenticated` without a session.
+pub async fn signed_in(store: &Store, parts: &Parts) -> Result<UserRecord, AppError> {
+    user_of(store, parts)
+        .await?
+        .ok_or(AppError::Unauthenticated)
+}
+
+/// The pairs of the request's query, decoded (`…Query::from_pairs` reads them).
+pub fn query_pairs(parts: &Parts) -> Vec<(String, String)> {
+    form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes())
+        .into_owned()
+        .collect()
+}
+
 /// The signed-in user, provided their role is one of `roles`.
 pub async fn require(roles: &[Role]) -> Result<UserRecord, AppError> {
     let user = current_user().await?.ok_or(AppError::Unauthenticated)?;

@@ -9,14 +9,14 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use leptos::prelude::*;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
 
 pub fn router(state: AppState) -> axum::Router {
-    let routes = generate_route_list(App);
+    let routes = routes();
     let context = {
         let state = state.clone();
         move || provide_context(state.clone())
@@ -63,6 +63,15 @@ pub fn router(state: AppState) -> axum::Router {
             client_address,
         ))
         .with_state(state)
+}
+
+/// The app's routes, listed once per process. Listing renders the app with resource loading
+/// suspended process-wide (leptos' `SuppressResourceLoad` is a global flag): a page of another
+/// router of the same process rendered meanwhile (the HTTP tests start many servers) would wait
+/// for ever on its data, a hung request.
+pub fn routes() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
 /// Refuses a state-changing request sent by another site (CSRF), on top of SameSite cookies.

@@ -20,15 +20,11 @@ const HEADER: &str = "indicateur,libellé,valeur,part\r\n";
 pub async fn export(State(state): State<AppState>, request: Request) -> Response {
     let (parts, _) = request.into_parts();
     let store = state.store.as_ref();
-    let user = match auth::user_of(store, &parts).await {
-        Ok(Some(user)) => user,
-        Ok(None) => return refuse(AppError::Unauthenticated),
+    let user = match auth::signed_in(store, &parts).await {
+        Ok(user) => user,
         Err(error) => return refuse(error),
     };
-    let pairs: Vec<(String, String)> =
-        form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes())
-            .into_owned()
-            .collect();
+    let pairs = auth::query_pairs(&parts);
     let query = IndicatorsQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     let figures = match indicators::indicators(store, &user, &query).await {
         Ok(figures) => figures,

@@ -28,16 +28,12 @@ const BATCH: u64 = 1_000;
 /// The CSV of the filters in the query, to a signed-in SAS administrator.
 pub async fn export(State(state): State<AppState>, request: Request) -> Response {
     let (parts, _) = request.into_parts();
-    let user = match auth::user_of(state.store.as_ref(), &parts).await {
-        Ok(Some(user)) if user.role == Role::Admin => user,
-        Ok(Some(_)) => return refuse(AppError::Forbidden),
-        Ok(None) => return refuse(AppError::Unauthenticated),
+    let user = match auth::signed_in(state.store.as_ref(), &parts).await {
+        Ok(user) if user.role == Role::Admin => user,
+        Ok(_) => return refuse(AppError::Forbidden),
         Err(error) => return refuse(error),
     };
-    let pairs: Vec<(String, String)> =
-        form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes())
-            .into_owned()
-            .collect();
+    let pairs = auth::query_pairs(&parts);
     let query = JournalQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     let filter = match query.parse() {
         Ok(filter) => filter,

@@ -316,6 +316,7 @@ impl Verdict {
             && i.doubled_slots == 0
             && i.stale_holds == 0
             && i.wrong_taken == 0
+            && i.wrong_indicators == 0
             && i.integrity.as_deref().is_none_or(|i| i == "ok")
     }
 
@@ -324,12 +325,13 @@ impl Verdict {
         println!(
             "vérification : {} acquittées, {} perdues, {} créneaux réservés deux fois, {} \
              réservations temporaires échues encore là, {} créneaux à l'état « pris » faux, \
-             intégrité SQLite : {}",
+             {} lignes d'indicateurs fausses, intégrité SQLite : {}",
             self.acknowledged,
             self.lost,
             i.doubled_slots,
             i.stale_holds,
             i.wrong_taken,
+            i.wrong_indicators,
             i.integrity.as_deref().unwrap_or("sans objet (PostgreSQL)")
         );
     }

@@ -3,6 +3,7 @@
 //! départements, computed as the server function does (store aggregates, then the figures),
 //! with latency percentiles by kind of request.
 
+use crate::domain::appointment::AppointmentStatus;
 use crate::domain::indicators::{Indicators, IndicatorsQuery};
 use crate::server::store::{PastBooking, Store, StoreError};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -59,10 +60,10 @@ fn draw(rng: &mut StdRng, practitioners: &[(i64, String)], midnight: i64) -> Pas
     };
     let starts_at = (created_at + delay * 60) / 300 * 300;
     let status = match rng.gen_range(0..100) {
-        0..70 => "fulfilled",
-        70..78 => "noshow",
-        78..85 => "cancelled",
-        _ => "booked",
+        0..70 => AppointmentStatus::Fulfilled,
+        70..78 => AppointmentStatus::NoShow,
+        78..85 => AppointmentStatus::Cancelled,
+        _ => AppointmentStatus::Booked,
     };
     PastBooking {
         practitioner_id: *practitioner_id,

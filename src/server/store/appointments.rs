@@ -257,7 +257,8 @@ impl Store {
         Ok(done.len() as u64)
     }
 
-    /// The practitioner's outcome (fulfilled / noshow) of one of their appointments.
+    /// The practitioner's outcome (fulfilled / noshow) of one of their appointments, counted in
+    /// the indicators in the same transaction.
     pub async fn set_outcome(
         &self,
         practitioner_id: PractitionerId,
@@ -265,17 +266,30 @@ impl Store {
         status: &str,
         now: i64,
     ) -> StoreResult<()> {
-        let done = sqlx::query(
-            "UPDATE appointments SET status = $3, status_changed_at = $4
-             WHERE id = $1 AND practitioner_id = $2 AND status <> 'cancelled'",
-        )
-        .bind(id)
-        .bind(practitioner_id)
-        .bind(status)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
-        super::found(done.rows_affected())
+        let mut tx = self.begin_write().await?;
+        // Locked first (PostgreSQL), so that the status read is the one replaced.
+        let lock = "UPDATE appointments SET status = status
+             WHERE id = $1 AND practitioner_id = $2 AND status <> 'cancelled'";
+        let locked = sqlx::query(lock)
+            .bind(id)
+            .bind(practitioner_id)
+            .execute(&mut *tx)
+            .await?;
+        super::found(locked.rows_affected())?;
+        let was: String = sqlx::query_scalar("SELECT status FROM appointments WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let was = AppointmentStatus::from_code(&was).ok_or(StoreError::NotFound)?;
+        sqlx::query("UPDATE appointments SET status = $2, status_changed_at = $3 WHERE id = $1")
+            .bind(id)
+            .bind(status)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        super::indicators::count_appointment(&mut tx, id, Some(was)).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     pub async fn insert_attachment(&self, a: &NewAttachment<'_>) -> StoreResult<i64> {
@@ -346,6 +360,7 @@ pub(super) async fn cancel_in(
     .fetch_optional(&mut *tx)
     .await?;
     let slot = slot.ok_or(StoreError::NotFound)?;
+    super::indicators::count_appointment(tx, id, Some(AppointmentStatus::Booked)).await?;
     let subject = format!("appointment:{id}");
     let entry = AuditEntry {
         at: c.now,

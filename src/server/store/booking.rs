@@ -494,6 +494,7 @@ impl Store {
         .await
         .map_err(booking_error)?;
         insert_answers_and_file(&mut tx, id, booking).await?;
+        super::indicators::count_appointment(&mut tx, id, None).await?;
         let subject = format!("appointment:{id}");
         let entry = AuditEntry {
             at: booking.now,

@@ -14,6 +14,8 @@ pub struct BookingInvariants {
     pub stale_holds: i64,
     /// Slots whose `taken` flag says otherwise than their appointments and holds: must be 0.
     pub wrong_taken: i64,
+    /// Rows of the indicators' counts that differ from the appointments: must be 0.
+    pub wrong_indicators: i64,
     /// SQLite's `PRAGMA integrity_check` (« ok »); None on PostgreSQL.
     pub integrity: Option<String>,
 }
@@ -44,6 +46,7 @@ impl Store {
                 .bind(now - grace)
                 .fetch_one(&self.pool)
                 .await?;
+        let wrong_indicators = self.indicator_disagreements().await?;
         let integrity = match self.backend {
             Backend::Sqlite => Some(
                 sqlx::query_scalar("PRAGMA integrity_check")
@@ -56,6 +59,7 @@ impl Store {
             doubled_slots,
             stale_holds,
             wrong_taken,
+            wrong_indicators,
             integrity,
         })
     }

@@ -1,9 +1,11 @@
 //! The indicators on both backends: bookings with known dates, outcomes and kinds of slot give
 //! exact figures (per Paris day, per département, shares, median and 90th percentile of the
 //! delay, top practitioners), nationally and for one département; a booking records why its
-//! slot was shown and its département; a regulator's département is the one they were created in.
+//! slot was shown and its département; a regulator's département is the one they were created in;
+//! the counts the page reads follow bookings, cancellations, absences and outcomes exactly.
 
 use super::*;
+use crate::domain::appointment::Reschedule;
 use crate::domain::indicators::{
     Indicators, IndicatorsQuery, KIND_BOTH, KIND_NEW, KIND_SNP, KIND_UNKNOWN,
 };
@@ -12,6 +14,7 @@ conformance!(
     the_indicators_count_a_period_by_day_departement_kind_outcome_and_delay,
     a_booking_records_why_its_slot_was_shown_and_its_departement,
     a_regulator_sees_the_departement_they_were_created_in,
+    the_counts_follow_bookings_cancellations_absences_and_outcomes,
 );
 
 /// Unix seconds of a Paris wall-clock time in November 2026 (UTC+1).
@@ -22,7 +25,8 @@ fn nov(day: u32, h: u32, m: u32) -> i64 {
         .timestamp()
 }
 
-/// A booking written past the store (its slot and patient too), as it stands after its outcome.
+/// A booking written past the store (its slot and patient too), as it stands after its outcome,
+/// and counted.
 async fn booking(
     store: &Store,
     (practitioner, departement): (PractitionerId, &str),
@@ -50,10 +54,10 @@ async fn booking(
     .fetch_one(store.pool())
     .await
     .unwrap();
-    sqlx::query(
+    let id: AppointmentId = sqlx::query_scalar(
         "INSERT INTO appointments (slot_id, practitioner_id, regulator_id, patient_id, starts_at,
              mode, status, created_at, sas_flags, departement)
-         VALUES ($1, $2, $3, $4, $5, 'cabinet', $6, $7, $8, $9)",
+         VALUES ($1, $2, $3, $4, $5, 'cabinet', $6, $7, $8, $9) RETURNING id",
     )
     .bind(slot)
     .bind(practitioner)
@@ -64,9 +68,13 @@ async fn booking(
     .bind(created_at)
     .bind(sas_flags)
     .bind(departement)
-    .execute(store.pool())
+    .fetch_one(store.pool())
     .await
     .unwrap();
+    let mut conn = store.pool().acquire().await.unwrap();
+    crate::server::store::indicators::count_appointment(&mut conn, id, None)
+        .await
+        .unwrap();
 }
 
 async fn figures(store: &Store, departement: &str) -> Indicators {
@@ -256,4 +264,136 @@ async fn a_regulator_sees_the_departement_they_were_created_in(store: Arc<Store>
         Some("35".into())
     );
     assert_eq!(store.regulator_departement(other).await.unwrap(), None);
+}
+
+async fn figures_of(store: &Store, day: NaiveDate) -> Indicators {
+    let query = IndicatorsQuery {
+        du: day.to_string(),
+        au: day.to_string(),
+        departement: String::new(),
+    };
+    let filter = query.parse(day).unwrap();
+    let data = store.indicator_aggregates(&filter).await.unwrap();
+    Indicators::from_aggregates(&filter, String::new(), data)
+}
+
+async fn the_counts_follow_bookings_cancellations_absences_and_outcomes(store: Arc<Store>) {
+    let store = store.as_ref();
+    let (practitioner_id, _) = practitioner_with_range(store, "10000000009", SNP).await;
+    let doctor = user(
+        store,
+        "p@sas.test",
+        Role::Practitioner,
+        Some(practitioner_id),
+    )
+    .await;
+    let regulator = user(store, "r@sas.test", Role::Regulator, None).await;
+    let slots: Vec<CandidateSlot> = future_slots(store)
+        .await
+        .into_iter()
+        .filter(visible)
+        .collect();
+    let now = Utc::now().timestamp();
+    let mut booked = Vec::new();
+    for (n, slot) in slots.iter().take(5).enumerate() {
+        let b = hold_and_book(store, slot.slot_id, regulator, &n.to_string(), now)
+            .await
+            .unwrap();
+        booked.push(b.id);
+    }
+    assert_eq!(store.indicator_disagreements().await.unwrap(), 0);
+    store
+        .cancel_appointment(
+            booked[0],
+            &cancellation("Patient rétabli", now, regulator, None),
+        )
+        .await
+        .unwrap();
+    let by_practitioner = Cancellation {
+        reason: Reschedule::PractitionerCancelled.label(),
+        reschedule: Some(Reschedule::PractitionerCancelled),
+        now,
+        by: Some(doctor),
+        ip: None,
+    };
+    store
+        .cancel_appointment(booked[1], &by_practitioner)
+        .await
+        .unwrap();
+    let today = paris_today(Utc::now());
+    let horizon = Horizon {
+        from: today,
+        to: today + Duration::days(4),
+        now,
+    };
+    let covered = &slots[2];
+    let absence = crate::domain::agenda::Absence {
+        start: chrono::DateTime::from_timestamp(covered.starts_at, 0).unwrap(),
+        end: chrono::DateTime::from_timestamp(covered.ends_at, 0).unwrap(),
+        label: "Formation".into(),
+    };
+    let (_, cancelled) = store
+        .insert_absence(practitioner_id, &absence, &horizon, Some(doctor), None)
+        .await
+        .unwrap();
+    assert_eq!(cancelled, [booked[2]]);
+    store
+        .set_outcome(practitioner_id, booked[3], "noshow", now)
+        .await
+        .unwrap();
+    // An outcome corrected moves the appointment from one count to the other.
+    store
+        .set_outcome(practitioner_id, booked[3], "fulfilled", now)
+        .await
+        .unwrap();
+    // The benchmark's history, counted in bulk: five days ago (appointments in the past, away
+    // from the agenda's slots), one cancelled.
+    let booked_at = now - 5 * 86_400;
+    let past = |minutes: i64, status| PastBooking {
+        practitioner_id: practitioner_id.0,
+        departement: "75".into(),
+        created_at: booked_at,
+        starts_at: (booked_at + minutes * 60) / 300 * 300,
+        status,
+        sas_flags: 2,
+    };
+    let history = [
+        past(60, AppointmentStatus::Fulfilled),
+        past(3 * 1440 + 65, AppointmentStatus::Cancelled),
+    ];
+    assert_eq!(store.insert_past_bookings(&history).await.unwrap(), 2);
+    assert_eq!(store.indicator_disagreements().await.unwrap(), 0);
+
+    let figures = figures_of(store, today).await;
+    assert_eq!(figures.total, 5);
+    assert_eq!(
+        rows(&figures.outcomes),
+        [
+            ("Honorés", 1),
+            ("Non honorés", 0),
+            ("Annulés", 3),
+            ("À venir ou sans issue saisie", 1)
+        ]
+    );
+    assert_eq!(
+        rows(&figures.kinds),
+        [(KIND_SNP, 5), (KIND_NEW, 0), (KIND_BOTH, 0)]
+    );
+    let top: Vec<u64> = figures.top.iter().map(|p| p.count).collect();
+    assert_eq!(top, [2], "5 booked, 3 cancelled");
+    let earlier = figures_of(store, paris_today(Utc::now() - Duration::days(5))).await;
+    assert_eq!(earlier.total, 2);
+    assert_eq!(rows(&earlier.kinds)[1], (KIND_NEW, 2));
+    assert_eq!(earlier.top[0].count, 1);
+    // Three days and 1 h 05 counted by the hour: the same « 3 j 1 h » as the exact delay.
+    let p90 = earlier.delay_p90.unwrap();
+    assert_eq!(crate::domain::indicators::delay_fr(p90), "3 j 1 h");
+
+    // A change written past `count_appointment` shows.
+    sqlx::query("UPDATE appointments SET status = 'noshow' WHERE id = $1")
+        .bind(booked[4])
+        .execute(store.pool())
+        .await
+        .unwrap();
+    assert!(store.indicator_disagreements().await.unwrap() > 0);
 }
