@@ -4,7 +4,7 @@
 -- booking in days since 1970-01-01 (here from PostgreSQL's time zone data; SQLite applies the EU
 -- summer-time rule: last Sunday of March to last Sunday of October, 01:00 UTC).
 -- Bookings per day and département ('' when unknown): total, by outcome, by kind of slot
--- (`sas_flags` 1, 2, 3; the rest « non enregistré »). Counts are INTEGER: PostgreSQL sums them
+-- (`sas_flags` 1, 2, 3, 4 for a surnuméraire outside the agenda; the rest « non enregistré »). Counts are INTEGER: PostgreSQL sums them
 -- as BIGINT, much faster than its NUMERIC sums of BIGINT.
 CREATE TABLE indicator_days (
     day BIGINT NOT NULL,
@@ -17,6 +17,7 @@ CREATE TABLE indicator_days (
     snp INTEGER NOT NULL,
     new_patients INTEGER NOT NULL,
     snp_new INTEGER NOT NULL,
+    extra INTEGER NOT NULL,
     PRIMARY KEY (day, departement)
 );
 CREATE INDEX indicator_days_departement ON indicator_days (departement, day);
@@ -55,7 +56,8 @@ SELECT day, departement, COUNT(*),
        SUM(CASE WHEN status = 'cancelled' THEN 1 ELSE 0 END),
        SUM(CASE WHEN sas_flags = 1 THEN 1 ELSE 0 END),
        SUM(CASE WHEN sas_flags = 2 THEN 1 ELSE 0 END),
-       SUM(CASE WHEN sas_flags = 3 THEN 1 ELSE 0 END)
+       SUM(CASE WHEN sas_flags = 3 THEN 1 ELSE 0 END),
+       SUM(CASE WHEN sas_flags = 4 THEN 1 ELSE 0 END)
 FROM counted GROUP BY day, departement;
 INSERT INTO indicator_delays
 SELECT '*', day, delay, COUNT(*) FROM counted GROUP BY day, delay;

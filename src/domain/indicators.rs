@@ -127,7 +127,8 @@ pub struct Aggregates {
     pub per_departement: Vec<(String, u64)>,
     /// Bookings per outcome.
     pub per_status: Vec<(AppointmentStatus, u64)>,
-    /// Bookings per `sas_flags` at booking (1, 2, 3; the rest are « non enregistré »).
+    /// Bookings per `sas_flags` at booking (1, 2, 3, [`EXTRA_FLAGS`]; the rest are « non
+    /// enregistré »).
     pub per_kind: Vec<(i64, u64)>,
     /// Delay from booking to appointment start (`delay_bucket`, minutes) → bookings.
     pub delays: Vec<(i64, u64)>,
@@ -212,10 +213,15 @@ pub struct IndicatorsPage {
     pub figures: Option<Indicators>,
 }
 
+/// The `sas_flags` of an appointment made from a surnuméraire request: outside the agenda, it did
+/// not reach the search through a slot (1 « Soins non programmés », 2 « Nouveaux patients », 3 both).
+pub const EXTRA_FLAGS: i64 = 4;
+
 /// Labels of the kinds of slot, in the order shown.
 pub const KIND_SNP: &str = "Soins non programmés";
 pub const KIND_NEW: &str = "Nouveaux patients";
 pub const KIND_BOTH: &str = "Soins non programmés et nouveaux patients";
+pub const KIND_EXTRA: &str = "Surnuméraire (hors agenda)";
 pub const KIND_UNKNOWN: &str = "Non enregistré (rendez-vous pris avant ce suivi)";
 /// Labels of the outcomes, in the order shown.
 const OUTCOMES: [(AppointmentStatus, &str); 4] = [
@@ -240,6 +246,11 @@ impl Indicators {
             .into_iter()
             .map(|(flags, label)| share(label, kind_count(flags), total))
             .collect();
+        // Surnuméraires and bookings of unknown kind only when there are some.
+        let extra = kind_count(EXTRA_FLAGS);
+        if extra > 0 {
+            kinds.push(share(KIND_EXTRA, extra, total));
+        }
         let unknown = total - kinds.iter().map(|k| k.count).sum::<u64>();
         if unknown > 0 {
             kinds.push(share(KIND_UNKNOWN, unknown, total));

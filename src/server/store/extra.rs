@@ -10,6 +10,7 @@ use super::{Store, StoreError, StoreResult};
 use crate::domain::agenda::Mode;
 use crate::domain::extra::{CONSULTATION_MINUTES, EXTRA_REASON, ExtraProposal, ExtraStatus};
 use crate::domain::ids::*;
+use crate::domain::indicators::EXTRA_FLAGS;
 use crate::domain::patient::PatientIdentity;
 use crate::domain::practitioner::ExtraFields;
 use sqlx::AnyConnection;
@@ -173,8 +174,9 @@ async fn book_outside_agenda(
     .await?;
     let (appointment_id,): (AppointmentId,) = sqlx::query_as(
         "INSERT INTO appointments (slot_id, practitioner_id, regulator_id, patient_id, starts_at,
-             mode, status, created_at, reason_name, message, idempotency_key, departement)
-         SELECT $1, $2, $3, $4, $5, $6, 'booked', $7, $8, $9, $10, departement
+             mode, status, created_at, reason_name, message, idempotency_key, departement,
+             sas_flags)
+         SELECT $1, $2, $3, $4, $5, $6, 'booked', $7, $8, $9, $10, departement, $11
          FROM practitioners WHERE id = $2 RETURNING id",
     )
     .bind(slot_id)
@@ -187,8 +189,10 @@ async fn book_outside_agenda(
     .bind(EXTRA_REASON)
     .bind(message)
     .bind(format!("surnumeraire:{id}"))
+    .bind(EXTRA_FLAGS)
     .fetch_one(&mut *conn)
     .await?;
+    super::indicators::count_appointment(conn, appointment_id, None).await?;
     sqlx::query("UPDATE extra_requests SET appointment_id = $2 WHERE id = $1")
         .bind(id)
         .bind(appointment_id)

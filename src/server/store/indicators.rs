@@ -35,10 +35,10 @@ const POSTGRES_PARIS_DAY: &str =
 /// - `appointments::cancel_in` (cancelled by the regulator or the practitioner, and by an absence:
 ///   `agenda::add_absence`),
 /// - `appointments::set_outcome` (honoured / not honoured),
-/// - `insert_past_bookings` (the benchmark's history, counted in bulk with the same `Tally`).
+/// - `insert_past_bookings` (the benchmark's history, counted in bulk with the same `Tally`),
+/// - `extra::book_outside_agenda` (a surnuméraire request accepted).
 ///
-/// Any new way of creating an appointment (a surnuméraire request accepted, with no slot) calls
-/// it too.
+/// Any new way of creating an appointment or changing its status calls it too.
 pub(super) async fn count_appointment(
     tx: &mut sqlx::AnyConnection,
     id: AppointmentId,
@@ -71,8 +71,9 @@ struct CountedRow {
 /// Changes to the indicators' tables, summed per row before they are written.
 #[derive(Default)]
 struct Tally {
-    /// (day, département) → bookings, booked, fulfilled, noshow, cancelled, snp, new, snp_new.
-    days: HashMap<(i64, String), [i64; 8]>,
+    /// (day, département) → bookings, booked, fulfilled, noshow, cancelled, snp, new, snp_new,
+    /// extra.
+    days: HashMap<(i64, String), [i64; 9]>,
     /// (scope, day, delay) → bookings.
     delays: HashMap<(String, i64, i64), i64>,
     /// (day, département, practitioner) → appointments not cancelled.
@@ -100,7 +101,7 @@ impl Tally {
             }
             None => {
                 counts[0] += 1;
-                if let Some(flags @ 1..=3) = a.sas_flags {
+                if let Some(flags @ 1..=4) = a.sas_flags {
                     counts[4 + flags as usize] += 1;
                 }
                 let delay = delay_bucket(a.starts_at - a.created_at);
@@ -123,13 +124,13 @@ impl Tally {
         let mut days: Vec<_> = self
             .days
             .into_iter()
-            .filter(|(_, c)| *c != [0; 8])
+            .filter(|(_, c)| *c != [0; 9])
             .collect();
         days.sort_by(|a, b| a.0.cmp(&b.0));
         for chunk in days.chunks(UPSERT_ROWS) {
             let mut q = Sql::new(
                 "INSERT INTO indicator_days (day, departement, bookings, booked, fulfilled,
-                     noshow, cancelled, snp, new_patients, snp_new)",
+                     noshow, cancelled, snp, new_patients, snp_new, extra)",
             );
             q.values(chunk, |row, ((day, departement), c)| {
                 row.bind(*day).bind(departement.as_str());
@@ -146,7 +147,8 @@ impl Tally {
                  cancelled = indicator_days.cancelled + excluded.cancelled,
                  snp = indicator_days.snp + excluded.snp,
                  new_patients = indicator_days.new_patients + excluded.new_patients,
-                 snp_new = indicator_days.snp_new + excluded.snp_new",
+                 snp_new = indicator_days.snp_new + excluded.snp_new,
+                 extra = indicator_days.extra + excluded.extra",
             );
             q.execute(&mut *tx).await?;
         }
@@ -213,6 +215,7 @@ struct DayRow {
     snp: i64,
     new_patients: i64,
     snp_new: i64,
+    extra: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -246,6 +249,7 @@ impl Store {
                 (1, sum(|d| d.snp)),
                 (2, sum(|d| d.new_patients)),
                 (3, sum(|d| d.snp_new)),
+                (4, sum(|d| d.extra)),
             ],
             per_day: days.iter().map(|d| (d.day, count(d.bookings))).collect(),
             per_departement,
@@ -336,7 +340,7 @@ impl Store {
                  CAST(SUM(booked) AS BIGINT) AS booked, CAST(SUM(fulfilled) AS BIGINT) AS fulfilled,
                  CAST(SUM(noshow) AS BIGINT) AS noshow, CAST(SUM(cancelled) AS BIGINT) AS cancelled,
                  CAST(SUM(snp) AS BIGINT) AS snp, CAST(SUM(new_patients) AS BIGINT) AS new_patients,
-                 CAST(SUM(snp_new) AS BIGINT) AS snp_new
+                 CAST(SUM(snp_new) AS BIGINT) AS snp_new, CAST(SUM(extra) AS BIGINT) AS extra
              FROM indicator_days",
         );
         period(&mut q, filter);
@@ -421,7 +425,8 @@ impl Store {
                      SUM(CASE WHEN status = 'cancelled' THEN 1 ELSE 0 END) AS cancelled,
                      SUM(CASE WHEN sas_flags = 1 THEN 1 ELSE 0 END) AS snp,
                      SUM(CASE WHEN sas_flags = 2 THEN 1 ELSE 0 END) AS new_patients,
-                     SUM(CASE WHEN sas_flags = 3 THEN 1 ELSE 0 END) AS snp_new
+                     SUM(CASE WHEN sas_flags = 3 THEN 1 ELSE 0 END) AS snp_new,
+                     SUM(CASE WHEN sas_flags = 4 THEN 1 ELSE 0 END) AS extra
                  FROM counted GROUP BY day, departement),
              delays AS (
                  SELECT '*' AS scope, day, delay, COUNT(*) AS bookings FROM counted
@@ -434,7 +439,7 @@ impl Store {
                  WHERE status <> 'cancelled' GROUP BY day, departement, practitioner_id),
              kept_days AS (
                  SELECT day, departement, bookings, booked, fulfilled, noshow, cancelled, snp,
-                     new_patients, snp_new FROM indicator_days),
+                     new_patients, snp_new, extra FROM indicator_days),
              kept_delays AS (SELECT scope, day, delay, bookings FROM indicator_delays),
              kept_practitioners AS (
                  SELECT day, departement, practitioner_id, appointments

@@ -121,6 +121,19 @@ async fn an_accepted_request_is_an_appointment_outside_the_agenda(store: Arc<Sto
             Some("Douleur abdominale depuis hier"),
         )
     );
+    // Counted by the indicators as a surnuméraire, the tables in agreement with the bookings.
+    let query = crate::domain::indicators::IndicatorsQuery {
+        du: paris_today(Utc::now()).to_string(),
+        au: paris_today(Utc::now()).to_string(),
+        departement: String::new(),
+    };
+    let filter = query.parse(paris_today(Utc::now())).unwrap();
+    let data = store.indicator_aggregates(&filter).await.unwrap();
+    assert!(
+        data.per_kind
+            .contains(&(crate::domain::indicators::EXTRA_FLAGS, 1))
+    );
+    assert_eq!(store.indicator_disagreements().await.unwrap(), 0);
     let listed = |list: Vec<AppointmentRecord>| list.iter().any(|x| x.id == appointment);
     assert!(listed(
         store.regulator_appointments(regulator).await.unwrap()
@@ -183,6 +196,7 @@ async fn an_accepted_request_is_an_appointment_outside_the_agenda(store: Arc<Sto
         log.iter().filter(|a| *a == "appointment_created").count(),
         2
     );
+    assert_eq!(store.indicator_disagreements().await.unwrap(), 0);
 }
 
 async fn a_request_declined_withdrawn_or_expired_books_nothing(store: Arc<Store>) {
