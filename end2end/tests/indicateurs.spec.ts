@@ -57,7 +57,8 @@ function countJune() {
   sql(
     `INSERT INTO indicator_days SELECT ${day}, COALESCE(departement, ''), COUNT(*),
        ${of("status = 'booked'")}, ${of("status = 'fulfilled'")}, ${of("status = 'noshow'")},
-       ${of("status = 'cancelled'")}, ${of('sas_flags = 1')}, ${of('sas_flags = 2')}, ${of('sas_flags = 3')}
+       ${of("status = 'cancelled'")}, ${of('sas_flags = 1')}, ${of('sas_flags = 2')}, ${of('sas_flags = 3')},
+       ${of('sas_flags = 4')}
      ${june} GROUP BY 1, 2`,
   );
   sql(`INSERT INTO indicator_delays SELECT '*', ${day}, ${delay}, COUNT(*) ${june} GROUP BY 2, 3`);
