@@ -220,9 +220,9 @@ pub struct ExtraForm {
 pub struct ExtraView {
     pub id: ExtraRequestId,
     pub status: ExtraStatus,
-    pub practitioner_id: PractitionerId,
     pub practitioner: String,
     pub address: String,
+    /// (tel: link, as shown), when the practice gave one.
     pub phone: Option<(String, String)>,
     /// "mardi 1 décembre à 14:40"
     pub when: String,

@@ -256,10 +256,6 @@ fn ExtraDetail(request: ExtraView, changed: RwSignal<u32>) -> impl IntoView {
     let recap = [
         ("Médecin", Some(r.practitioner.clone())),
         ("Adresse", Some(r.address.clone())),
-        (
-            "Téléphone du cabinet",
-            r.phone.as_ref().map(|p| p.1.clone()),
-        ),
         ("Rendez-vous proposé", Some(r.when.clone())),
         ("Type de consultation", Some(r.mode.clone())),
         ("Régulateur", Some(r.regulator.clone())),
@@ -269,6 +265,9 @@ fn ExtraDetail(request: ExtraView, changed: RwSignal<u32>) -> impl IntoView {
         <StatusNotice request=r.clone() />
         <dl class="patient-fields fr-mb-3w">
             {recap.into_iter().filter_map(|(label, value)| value.map(|v| view! { <dt>{label}</dt> <dd>{v}</dd> })).collect_view()}
+            {r.phone.clone().map(|(href, shown)| view! {
+                <dt>"Téléphone du cabinet"</dt> <dd><a href=href class="fr-link">{shown}</a></dd>
+            })}
         </dl>
         <h2 class="fr-h4">"Les informations du patient"</h2>
         <dl class="patient-fields fr-mb-3w">

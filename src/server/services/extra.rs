@@ -206,7 +206,6 @@ pub async fn view(user: &UserRecord, id: ExtraRequestId) -> Result<ExtraView, Ap
     Ok(ExtraView {
         id,
         status,
-        practitioner_id: r.practitioner_id,
         practitioner: format!(
             "Dr {} {}",
             r.practitioner_first_name, r.practitioner_last_name
